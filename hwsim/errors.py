@@ -1,0 +1,39 @@
+"""Errors hwsim raises on bad input.
+
+Every error a user can cause is an :class:`HwsimError`; the CLI turns it into one line on
+stderr and exit code 2. Messages name the file, field or model and what was expected.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class HwsimError(Exception):
+    """Base class of every error caused by user input (files, names, options)."""
+
+
+class ConfigError(HwsimError):
+    """An accelerator file, option or value is invalid."""
+
+
+class UnknownNameError(HwsimError):
+    """A model or accelerator name is not known; the message suggests the closest names."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        known = sorted(known)
+        close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        super().__init__(f"unknown {kind} '{name}'{hint} (see `hwsim list {kind}s`)")
+        self.kind = kind
+        self.name = name
+        self.suggestions = tuple(close)
+
+
+class UnsupportedOpError(HwsimError):
+    """A model contains operations that hwsim cannot convert (raised only where asked to be strict)."""
+
+
+class GraphFileError(HwsimError):
+    """A graph, topology or other input file cannot be read or is malformed."""
