@@ -1,0 +1,178 @@
+"""Buffers, DRAM traffic per operand and bandwidth stalls (MODELING.md §3, refined in docs/MODEL.md).
+
+Pure numpy; every argument broadcasts (configs x layers). Sizes are bytes, times are cycles.
+
+Traffic rule (per GEMM group, per dataflow). Each operand buffer is double-buffered, so one half
+(``capacity / 2``) holds the working copy. An operand that fits its half is fetched from DRAM once
+(its compulsory size). One that does not fit is streamed again for every fold of the *other*
+operand that needs all of it:
+
+======  ==================================  ==================================
+flow    ifmap traffic                       filter traffic
+======  ==================================  ==================================
+os      I x ceil(N/C_a)  unless I fits      F x ceil(M/R_a)  unless F fits
+ws      I x ceil(N/C_a)  unless I fits      F (stationary, loaded once)
+is      I (stationary, loaded once)         F x ceil(M/C_a)  unless F fits
+======  ==================================  ==================================
+
+Output: OS accumulates in the PEs and writes O once. WS and IS leave a partial sum per K-fold
+(``row_folds = ceil(K/R_a)``); the partial sums of one column fold (``O / col_folds``) are
+accumulated in the ofmap buffer when they fit its half, so O is written once; otherwise every
+K-fold writes its partial sums out and all but the first are read back:
+writes ``O x row_folds``, reads ``O x (row_folds - 1)``.
+
+Timing: with double buffering, fold i+1's loads overlap fold i's compute. The first fold's load
+(``fill``) and the last fold's write-back (``drain``) are exposed. With ``folds`` folds and DRAM
+reads ``D_r`` / writes ``D_w`` (bytes) at bandwidth ``B`` (bytes per cycle):
+
+- fill = D_r / folds / B, drain = D_w / folds / B (one fold's share; per port when ports are per operand)
+- shared port: cycles = max(compute + fill + drain, (D_r + D_w) / B)
+- per-operand ports (SCALE-Sim): cycles = max(compute + fill + drain, D_ifmap / B + drain,
+  D_filter / B + drain, D_ofmap / B + fill)
+
+Every term falls when bandwidth rises or traffic falls (larger buffers), so the model is
+monotone: more bandwidth or larger buffers never add cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hwsim.dataflow import Mapping
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """DRAM bytes of one layer, by operand (all groups together)."""
+
+    ifmap_bytes: FloatArray  #: ifmap bytes read from DRAM
+    filter_bytes: FloatArray  #: filter bytes read from DRAM
+    ofmap_bytes: FloatArray  #: ofmap bytes written to DRAM (partial sums included)
+    psum_read_bytes: FloatArray  #: partial sums read back from DRAM (WS/IS when they do not fit)
+
+    @property
+    def read_bytes(self) -> FloatArray:
+        return self.ifmap_bytes + self.filter_bytes + self.psum_read_bytes
+
+    @property
+    def total_bytes(self) -> FloatArray:
+        return self.read_bytes + self.ofmap_bytes
+
+
+def gemm_traffic(
+    dataflow: str,
+    mapping: Mapping,
+    ifmap_group_bytes: ArrayLike,
+    filter_group_bytes: ArrayLike,
+    ofmap_group_bytes: ArrayLike,
+    groups: ArrayLike,
+    ifmap_buffer_bytes: ArrayLike,
+    filter_buffer_bytes: ArrayLike,
+    ofmap_buffer_bytes: ArrayLike,
+) -> Traffic:
+    """DRAM traffic of a GEMM layer under the re-streaming rule in the module docstring.
+
+    ``*_group_bytes`` are one group's compulsory sizes; buffer capacities are whole buffers
+    (half of each is the working half). Returns layer totals (x groups).
+    """
+    i_g = np.asarray(ifmap_group_bytes, dtype=np.float64)
+    f_g = np.asarray(filter_group_bytes, dtype=np.float64)
+    o_g = np.asarray(ofmap_group_bytes, dtype=np.float64)
+    g = np.asarray(groups, dtype=np.float64)
+    ifmap_fits = i_g <= np.asarray(ifmap_buffer_bytes, dtype=np.float64) / 2
+    filter_fits = f_g <= np.asarray(filter_buffer_bytes, dtype=np.float64) / 2
+    row_folds = mapping.row_folds.astype(np.float64)
+    col_folds = mapping.col_folds.astype(np.float64)
+    one = np.ones_like(row_folds)
+
+    if dataflow == "os":
+        ifmap_times = np.where(ifmap_fits, one, col_folds)
+        filter_times = np.where(filter_fits, one, row_folds)
+        ofmap_times, psum_times = one, 0.0 * one
+    elif dataflow in ("ws", "is"):
+        if dataflow == "ws":
+            ifmap_times, filter_times = np.where(ifmap_fits, one, col_folds), one
+        else:
+            ifmap_times, filter_times = one, np.where(filter_fits, one, col_folds)
+        tile_fits = o_g / col_folds <= np.asarray(ofmap_buffer_bytes, dtype=np.float64) / 2
+        on_chip = tile_fits | (row_folds <= 1)
+        ofmap_times = np.where(on_chip, one, row_folds)
+        psum_times = np.where(on_chip, 0.0, row_folds - 1)
+    else:
+        raise ValueError(f"unknown dataflow {dataflow!r}")
+    return Traffic(
+        ifmap_bytes=g * i_g * ifmap_times,
+        filter_bytes=g * f_g * filter_times,
+        ofmap_bytes=g * o_g * ofmap_times,
+        psum_read_bytes=g * o_g * psum_times,
+    )
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Cycles of one layer once memory is accounted for."""
+
+    cycles: FloatArray  #: total cycles (compute + stalls)
+    memory_cycles: FloatArray  #: DRAM transfer time on the binding port(s), no overlap credit
+    fill_cycles: FloatArray  #: exposed first load
+    drain_cycles: FloatArray  #: exposed last write-back
+
+
+def gemm_timing(
+    compute_cycles: ArrayLike,
+    folds: ArrayLike,
+    traffic: Traffic,
+    bandwidth_bytes_per_cycle: ArrayLike,
+    per_operand_ports: ArrayLike,
+) -> Timing:
+    """Total cycles of a GEMM layer with double-buffered operands (module docstring)."""
+    compute = np.asarray(compute_cycles, dtype=np.float64)
+    folds_f = np.maximum(np.asarray(folds, dtype=np.float64), 1.0)
+    bw = np.asarray(bandwidth_bytes_per_cycle, dtype=np.float64)
+    per_port = np.asarray(per_operand_ports, dtype=bool)
+
+    t_ifmap = traffic.ifmap_bytes / bw
+    t_filter = traffic.filter_bytes / bw
+    t_ofmap = (traffic.ofmap_bytes + traffic.psum_read_bytes) / bw
+    drain = traffic.ofmap_bytes / folds_f / bw
+    fill_shared = traffic.read_bytes / folds_f / bw
+    fill_ports = np.maximum(t_ifmap, t_filter) / folds_f
+
+    shared_memory = traffic.total_bytes / bw
+    shared_cycles = np.maximum(compute + fill_shared + drain, shared_memory)
+    port_memory = np.maximum(np.maximum(t_ifmap, t_filter), t_ofmap)
+    port_cycles = np.maximum.reduce(
+        [compute + fill_ports + drain, t_ifmap + drain, t_filter + drain, t_ofmap + fill_ports]
+    )
+    return Timing(
+        cycles=np.ceil(np.where(per_port, port_cycles, shared_cycles)),
+        memory_cycles=np.where(per_port, port_memory, shared_memory),
+        fill_cycles=np.where(per_port, fill_ports, fill_shared),
+        drain_cycles=drain,
+    )
+
+
+def vector_timing(
+    vector_cycles: ArrayLike,
+    read_bytes: ArrayLike,
+    write_bytes: ArrayLike,
+    bandwidth_bytes_per_cycle: ArrayLike,
+    per_operand_ports: ArrayLike,
+) -> Timing:
+    """Cycles of a non-GEMM op: max(vector-unit cycles, DRAM time) (MODELING.md §4).
+
+    Reads and writes stream while the vector unit works, so nothing else is exposed.
+    """
+    compute = np.asarray(vector_cycles, dtype=np.float64)
+    bw = np.asarray(bandwidth_bytes_per_cycle, dtype=np.float64)
+    reads = np.asarray(read_bytes, dtype=np.float64)
+    writes = np.asarray(write_bytes, dtype=np.float64)
+    per_port = np.asarray(per_operand_ports, dtype=bool)
+    memory = np.where(per_port, np.maximum(reads, writes), reads + writes) / bw
+    zero = np.zeros_like(memory)
+    return Timing(cycles=np.ceil(np.maximum(compute, memory)), memory_cycles=memory, fill_cycles=zero, drain_cycles=zero)
