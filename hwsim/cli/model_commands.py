@@ -1,0 +1,198 @@
+"""``hwsim profile``, ``compare``, ``list`` and ``export``: one network (or a few) on one accelerator (or a few)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from hwsim.cli.common import FORMATS, emit, format_records, load_accel, load_model, parse_input_size, positive_int, split_list
+from hwsim.errors import ConfigError
+
+MODEL_HELP = (
+    "a zoo name (see `hwsim list models`), an exported graph .json, a SCALE-Sim topology .csv, "
+    "or your own network as path/to/file.py:factory (with --input-size)"
+)
+ACCEL_HELP = "a shipped accelerator name (see `hwsim list accelerators`), a YAML file, or a SCALE-Sim .cfg"
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser(
+        "profile",
+        help="simulate a network layer by layer on an accelerator",
+        description="Simulate every layer of MODEL on ACCEL: cycles, stalls, utilization, DRAM traffic, energy.",
+        epilog="Examples:\n  hwsim profile squeezenext_23v5 --accel ws_32x32\n"
+        "  hwsim profile mobilenet_v1 --accel best_32x32 --format csv -o mobilenet.csv --plot mobilenet.png\n"
+        "  hwsim profile my_net.py:build --input-size 224x224 --accel os_32x32",
+        formatter_class=raw,
+    )
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--accel", required=True, metavar="ACCEL", help=ACCEL_HELP)
+    p.add_argument("--dataflow", choices=("ws", "os", "is", "best"), help="override the accelerator's dataflow")
+    p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1)")
+    p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
+    p.add_argument("--plot", metavar="FILE.png", help="also write a per-layer cycles/utilization figure")
+    p.add_argument("--top", type=positive_int, metavar="N", help="table: only the N layers with the most cycles")
+    p.set_defaults(run=run_profile)
+
+    p = sub.add_parser(
+        "compare",
+        help="latency, energy and utilization of several models and/or accelerators side by side",
+        description="One row per (model, accelerator) pair, with speed-up and energy ratio against the first row.",
+        epilog="Examples:\n  hwsim compare squeezenext_23,squeezenext_23v5,squeezenet1_0,alexnet --accel best_32x32\n"
+        "  hwsim compare squeezenext_23v5 --accel ws_16x16,ws_32x32,os_32x32,best_32x32",
+        formatter_class=raw,
+    )
+    p.add_argument("models", metavar="MODEL[,MODEL...]", help=MODEL_HELP)
+    p.add_argument("--accel", required=True, metavar="ACCEL[,ACCEL...]", help=ACCEL_HELP)
+    p.add_argument("--dataflow", choices=("ws", "os", "is", "best"), help="override every accelerator's dataflow")
+    p.add_argument("--batch", type=positive_int, default=1)
+    p.add_argument("--input-size", metavar="HxW")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.set_defaults(run=run_compare)
+
+    p = sub.add_parser(
+        "list",
+        help="list the model zoo or the shipped accelerators",
+        description="models: name, input, layers, MACs, params. accelerators: name, array, dataflow, buffers, bandwidth, clock.",
+        epilog="Examples:\n  hwsim list models\n  hwsim list accelerators --format csv",
+        formatter_class=raw,
+    )
+    p.add_argument("what", choices=("models", "accelerators"))
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.set_defaults(run=run_list)
+
+    p = sub.add_parser(
+        "export",
+        help="write a network's layer graph (.json) or a SCALE-Sim topology (.csv)",
+        description="Export MODEL to an hwsim graph JSON (reusable anywhere a model is accepted, no torch needed) "
+        "or to a SCALE-Sim topology CSV (conv and linear layers).",
+        epilog="Examples:\n  hwsim export squeezenext_23v5 -o sqnxt.json\n  hwsim export alexnet -o alexnet_topology.csv",
+        formatter_class=raw,
+    )
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help="graph .json or topology .csv")
+    p.add_argument("--batch", type=positive_int, default=1)
+    p.add_argument("--input-size", metavar="HxW")
+    p.set_defaults(run=run_export)
+
+
+def run_profile(args: argparse.Namespace) -> int:
+    from hwsim import report
+    from hwsim.sim import simulate
+
+    graph = load_model(args.model, parse_input_size(args.input_size), args.batch)
+    accel = load_accel(args.accel, args.dataflow)
+    result = simulate(graph, accel)
+    if args.format == "table":
+        text = report.format_table(result, top=args.top)
+    elif args.format == "csv":
+        text = report.to_frame(result).to_csv(index=False)
+    else:
+        text = report.to_json(result)
+    emit(text, args.output)
+    if args.plot:
+        report.plot_layers(result, args.plot)
+    if graph.unsupported and args.format != "table":
+        left = ", ".join(f"{op} x{n}" for op, n in graph.unsupported)
+        print(f"hwsim profile: warning: unsupported ops left out of the simulation: {left}", file=sys.stderr)
+    return 0
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from hwsim.sim import simulate
+
+    models = split_list(args.models)
+    accels = split_list(args.accel)
+    if not models or not accels:
+        raise ConfigError("compare: expected at least one model and one accelerator")
+    size = parse_input_size(args.input_size)
+    graphs = [load_model(m, size, args.batch) for m in models]
+    hws = [load_accel(a, args.dataflow) for a in accels]
+    records = []
+    for graph in graphs:
+        for hw in hws:
+            r = simulate(graph, hw)
+            records.append(
+                {
+                    "model": graph.name,
+                    "accelerator": hw.name,
+                    "macs": r.total_macs,
+                    "cycles": r.total_cycles,
+                    "latency_ms": round(r.latency_ms, 4),
+                    "energy_uj": round(r.total_energy_pj / 1e6, 2),
+                    "utilization": round(r.utilization_total, 4),
+                    "dram_mib": round(r.total_dram_bytes / 2**20, 3),
+                }
+            )
+    first = records[0]
+    for rec in records:
+        rec["speedup"] = round(first["latency_ms"] / rec["latency_ms"], 3) if rec["latency_ms"] else float("nan")
+        rec["energy_ratio"] = round(rec["energy_uj"] / first["energy_uj"], 3) if first["energy_uj"] else float("nan")
+    emit(format_records(records, args.format, title=f"speed-up and energy ratio against {first['model']} on {first['accelerator']}"), args.output)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    if args.what == "models":
+        from hwsim.models import model_names, resolve_model
+        from hwsim.zoo import load_zoo_graph
+
+        records = []
+        for name in model_names():
+            spec = resolve_model(name)
+            graph = load_zoo_graph(name)
+            records.append(
+                {
+                    "name": name,
+                    "input": "x".join(str(d) for d in spec.input_shape),
+                    "layers": len(graph),
+                    "macs": graph.macs,
+                    "params": graph.params,
+                }
+            )
+    else:
+        from hwsim.accelerator import accelerator_names, load_accelerator
+
+        records = []
+        for name in accelerator_names():
+            a = load_accelerator(name)
+            records.append(
+                {
+                    "name": name,
+                    "array": f"{a.array.rows}x{a.array.cols}",
+                    "dataflow": a.dataflow if a.dataflow != "best" else "best(" + "/".join(a.candidate_dataflows) + ")",
+                    "buffers_kib": f"{a.buffers.ifmap_kib:g}/{a.buffers.filter_kib:g}/{a.buffers.ofmap_kib:g}",
+                    "bandwidth_bytes_per_cycle": a.dram.bandwidth_bytes_per_cycle,
+                    "clock_mhz": a.clock_mhz,
+                }
+            )
+    emit(format_records(records, args.format), args.output)
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    graph = load_model(args.model, parse_input_size(args.input_size), args.batch)
+    out = Path(args.output)
+    suffix = out.suffix.lower()
+    if suffix == ".json":
+        try:
+            graph.save(out)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from None
+        print(f"wrote {out}: {graph.summary()}")
+    elif suffix == ".csv":
+        from hwsim.interop.scalesim import save_topology
+
+        skipped = save_topology(graph, out)
+        print(f"wrote {out}: SCALE-Sim topology of {len(graph.gemm_layers)} conv/linear layers of {graph.name}"
+              + (f" ({len(skipped)} non-GEMM layers not representable were skipped)" if skipped else ""))
+    else:
+        raise ConfigError(f"-o {out}: expected a .json (hwsim graph) or .csv (SCALE-Sim topology) file name")
+    return 0
