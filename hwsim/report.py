@@ -162,9 +162,14 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
         f"  utilization        {100 * t['utilization']:.1f}% of {result.pes} PEs",
         f"  DRAM traffic       {t['dram_bytes'] / 2**20:.2f} MiB",
         f"  vector-unit cycles {t['vector_cycles']:,} ({100 * t['vector_cycles'] / max(t['cycles'], 1):.1f}%)",
-        f"  least efficient    {len(t['least_efficient_layers'])} layers take {100 * t['least_efficient_cycle_share']:.1f}% of cycles: "
-        + ", ".join(t["least_efficient_layers"]),
+        f"  least efficient    {len(t['least_efficient_layers'])} PE-array layers take "
+        f"{100 * t['least_efficient_cycle_share']:.1f}% of cycles:",
     ]
+    for i in least_efficient(result, worst):
+        lines.append(
+            f"    {result.names[i]} ({100 * result.utilization[i]:.1f}% utilization, "
+            f"{100 * result.cycles[i] / max(t['cycles'], 1):.1f}% of cycles)"
+        )
     if t["unsupported_ops"]:
         left = ", ".join(f"{op} x{n}" for op, n in t["unsupported_ops"].items())
         lines.append(f"  NOT SIMULATED      unsupported ops left out: {left}")
