@@ -3,16 +3,18 @@
 Pure numpy; every argument broadcasts (configs x layers). Sizes are bytes, times are cycles.
 
 Traffic rule (per GEMM group, per dataflow). Each operand buffer is double-buffered, so one half
-(``capacity / 2``) holds the working copy. An operand that fits its half is fetched from DRAM once
-(its compulsory size). One that does not fit is streamed again for every fold of the *other*
-operand that needs all of it:
+(``H = capacity / 2``) holds the working copy. An operand that fits its half is fetched from DRAM
+once (its compulsory size X). One that does not fit must be seen again by every fold of the
+*other* operand that needs all of it (``times`` passes); the part that fits (H bytes) stays
+resident and only the overflow is streamed again:
+``traffic = X + max(X - H, 0) * (times - 1)``.
 
 ======  ==================================  ==================================
-flow    ifmap traffic                       filter traffic
+flow    ifmap passes                        filter passes
 ======  ==================================  ==================================
-os      I x ceil(N/C_a)  unless I fits      F x ceil(M/R_a)  unless F fits
-ws      I x ceil(N/C_a)  unless I fits      F (stationary, loaded once)
-is      I (stationary, loaded once)         F x ceil(M/C_a)  unless F fits
+os      ceil(N/C_a)                         ceil(M/R_a)
+ws      ceil(N/C_a)                         1 (stationary, loaded once)
+is      1 (stationary, loaded once)         ceil(M/C_a)
 ======  ==================================  ==================================
 
 Output: OS accumulates in the PEs and writes O once. WS and IS leave a partial sum per K-fold
@@ -64,6 +66,17 @@ class Traffic:
         return self.read_bytes + self.ofmap_bytes
 
 
+def restreamed_bytes(operand_bytes: ArrayLike, resident_bytes: ArrayLike, passes: ArrayLike) -> FloatArray:
+    """DRAM bytes to show an operand to ``passes`` folds when ``resident_bytes`` of it stay on chip.
+
+    ``X + max(X - H, 0) * (passes - 1)``: the first pass reads everything, later passes re-read
+    only what did not fit.
+    """
+    x = np.asarray(operand_bytes, dtype=np.float64)
+    overflow = np.maximum(x - np.asarray(resident_bytes, dtype=np.float64), 0.0)
+    return x + overflow * (np.asarray(passes, dtype=np.float64) - 1.0)
+
+
 def gemm_traffic(
     dataflow: str,
     mapping: Mapping,
@@ -84,21 +97,17 @@ def gemm_traffic(
     f_g = np.asarray(filter_group_bytes, dtype=np.float64)
     o_g = np.asarray(ofmap_group_bytes, dtype=np.float64)
     g = np.asarray(groups, dtype=np.float64)
-    ifmap_fits = i_g <= np.asarray(ifmap_buffer_bytes, dtype=np.float64) / 2
-    filter_fits = f_g <= np.asarray(filter_buffer_bytes, dtype=np.float64) / 2
+    ifmap_half = np.asarray(ifmap_buffer_bytes, dtype=np.float64) / 2
+    filter_half = np.asarray(filter_buffer_bytes, dtype=np.float64) / 2
     row_folds = mapping.row_folds.astype(np.float64)
     col_folds = mapping.col_folds.astype(np.float64)
     one = np.ones_like(row_folds)
 
     if dataflow == "os":
-        ifmap_times = np.where(ifmap_fits, one, col_folds)
-        filter_times = np.where(filter_fits, one, row_folds)
+        ifmap_passes, filter_passes = col_folds, row_folds
         ofmap_times, psum_times = one, 0.0 * one
     elif dataflow in ("ws", "is"):
-        if dataflow == "ws":
-            ifmap_times, filter_times = np.where(ifmap_fits, one, col_folds), one
-        else:
-            ifmap_times, filter_times = one, np.where(filter_fits, one, col_folds)
+        ifmap_passes, filter_passes = (col_folds, one) if dataflow == "ws" else (one, col_folds)
         tile_fits = o_g / col_folds <= np.asarray(ofmap_buffer_bytes, dtype=np.float64) / 2
         on_chip = tile_fits | (row_folds <= 1)
         ofmap_times = np.where(on_chip, one, row_folds)
@@ -106,8 +115,8 @@ def gemm_traffic(
     else:
         raise ValueError(f"unknown dataflow {dataflow!r}")
     return Traffic(
-        ifmap_bytes=g * i_g * ifmap_times,
-        filter_bytes=g * f_g * filter_times,
+        ifmap_bytes=g * restreamed_bytes(i_g, ifmap_half, ifmap_passes),
+        filter_bytes=g * restreamed_bytes(f_g, filter_half, filter_passes),
         ofmap_bytes=g * o_g * ofmap_times,
         psum_read_bytes=g * o_g * psum_times,
     )

@@ -128,7 +128,7 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
         ("stall", "right"),
         ("util%", "right"),
         ("DRAM B", "right"),
-        ("nJ", "right"),
+        ("uJ", "right"),
         ("bound", "left"),
     ):
         table.add_column(header, justify=justify, overflow="fold" if header == "layer" else "ellipsis", no_wrap=header != "layer")
@@ -143,12 +143,12 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
             _si(result.stall_cycles[i]),
             f"{100 * result.utilization[i]:.1f}" if is_gemm else "-",
             _si(result.dram_bytes[i]),
-            f"{result.energy_pj[i] / 1e3:.1f}",
+            f"{result.energy_pj[i] / 1e6:.3g}",
             result.bound[i],
         )
     console = Console(width=max(80, width), record=True, file=open("/dev/null", "w"), color_system=None)  # noqa: SIM115
     console.print(table)
-    text = console.export_text()
+    text = "\n".join(line.rstrip() for line in console.export_text().splitlines())
     t = totals(result, worst)
     stall_share = t["stall_cycles"] / max(t["cycles"], 1)
     lines = [
