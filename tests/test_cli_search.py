@@ -1,0 +1,90 @@
+"""``hwsim search`` end to end: table, CSV, plot, resume, and one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from hwsim.cli import main
+from hwsim.cli.search import parse_conv1, parse_count
+from hwsim.errors import ConfigError
+
+
+@pytest.fixture(autouse=True)
+def template_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path_factory.getbasetemp() / "hwsim-template-cache"  # shared with test_assemble/test_search
+    folder.mkdir(exist_ok=True)
+    monkeypatch.setenv("HWSIM_CACHE_DIR", str(folder))
+
+
+def test_parse_count_and_conv1() -> None:
+    assert parse_count("--max-macs", "300M") == 300 * 10**6
+    assert parse_count("--max-macs", "0.25G") == 250 * 10**6
+    assert parse_count("--max-params", "1.5k") == 1500
+    assert parse_count("--max-params", "3e5") == 300_000
+    assert parse_count("--max-params", None) is None
+    assert parse_conv1("7, 5") == (7, 5)
+    for bad in ("3", "5,5", "", "x"):
+        with pytest.raises(ConfigError):
+            parse_conv1(bad)
+    with pytest.raises(ConfigError):
+        parse_count("--max-macs", "lots")
+
+
+def test_search_writes_csv_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out, png = tmp_path / "search.csv", tmp_path / "search.png"
+    argv = ["search", "squeezenext", "--accel", "best_32x32", "--depth", "10", "--top", "3", "-o", str(out),
+            "--plot", str(png)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    # depth 10 = 8 blocks over 4 stages: C(7, 3) = 35 allocations x 2 conv1 x 2 shortcuts
+    assert "140 candidates (35 allocations x 2 conv1 x 2 shortcut)" in text
+    assert "Top 3 of 140 by latency" in text and "Pareto front" in text
+    assert "v1" in text and "outside the space" in text  # v1..v5 have 21 blocks
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 140 and rows[0]["rank"] == "1"
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+    # resume: nothing left to simulate, same file
+    before = out.read_text()
+    assert main(argv[:-2] + ["--resume"]) == 0
+    assert "140 resumed, 0 simulated" in capsys.readouterr().out
+    assert out.read_text() == before
+
+
+def test_constraints_and_objective(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "edp.csv"
+    argv = ["search", "squeezenext", "--accel", "ws_32x32", "--blocks-total", "8", "--conv1", "5",
+            "--shortcut", "v5", "--objective", "edp", "--max-params", "450k", "-o", str(out)]
+    assert main(argv) == 0
+    assert "ranked by edp" in capsys.readouterr().out
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all(int(r["params"]) <= 450_000 for r in rows)
+    assert all((r["conv1"], r["shortcut"]) == ("5", "v5") for r in rows)
+    edp = [float(r["edp"]) for r in rows]
+    assert edp == sorted(edp)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["resnet"], "unknown family"),
+        (["squeezenext", "--blocks-total", "3"], "no allocation is possible"),
+        (["squeezenext", "--stages", "3", "--min-blocks", "3", "--blocks-total", "8"], "no allocation is possible"),
+        (["squeezenext", "--conv1", "3,5"], "--conv1"),
+        (["squeezenext", "--shortcut", "v9"], "--shortcut"),
+        (["squeezenext", "--max-macs", "1k"], "no candidate meets"),
+        (["squeezenext", "--accel", "nope_8x8"], "unknown accelerator"),
+    ],
+)
+def test_errors_are_one_line_with_exit_code_2(args: list[str], message: str, tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["search", *args, "-o", str(tmp_path / "x.csv")]
+    if "--accel" not in argv:
+        argv += ["--accel", "ws_32x32"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and err.startswith("hwsim search: error:")
