@@ -547,7 +547,7 @@ def _check_unique_keys(node: yaml.Node, path: str, seen_nodes: set[int]) -> None
             _check_unique_keys(item, f"{path}[{index}]", seen_nodes)
 
 
-def _read_yaml(path: Path, source: str) -> Any:
+def read_yaml(path: Path, source: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
@@ -570,7 +570,7 @@ def _read_yaml(path: Path, source: str) -> Any:
 
 def _load_yaml_file(path: Path) -> Accelerator:
     source = str(path)
-    data = _read_yaml(path, source)
+    data = read_yaml(path, source)
     if data is None:
         raise ConfigError(f"{source}: file is empty: expected a mapping of accelerator fields")
     if not isinstance(data, dict):

@@ -63,6 +63,22 @@ def load_accel(source: str, dataflow: str | None = None):
     return accel
 
 
+def simulate_on(graph, accel: str, dataflow: str | None = None):
+    """SimResult of ``graph`` on ``accel``: simulated on an accelerator, or predicted by a host
+    model file (``kind: host``, written by ``hwsim calibrate``). ``graph=None`` only validates ``accel``."""
+    from hwsim.host_model import is_host_model_file, load_host_model, predict
+
+    if is_host_model_file(accel):
+        if dataflow is not None:
+            raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it")
+        host = load_host_model(accel)
+        return None if graph is None else predict(graph, host)
+    from hwsim.sim import simulate
+
+    hardware = load_accel(accel, dataflow)
+    return None if graph is None else simulate(graph, hardware)
+
+
 def emit(text: str, output: str | None) -> None:
     """Print ``text`` or write it to ``output`` (errors name the file)."""
     if output is None:

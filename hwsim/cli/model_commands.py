@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim.cli.common import FORMATS, emit, format_records, load_accel, load_model, parse_input_size, positive_int, split_list
+from hwsim.cli.common import FORMATS, emit, format_records, load_model, parse_input_size, positive_int, simulate_on, split_list
 from hwsim.errors import ConfigError
 
 MODEL_HELP = (
@@ -85,11 +85,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 def run_profile(args: argparse.Namespace) -> int:
     from hwsim import report
-    from hwsim.sim import simulate
 
     graph = load_model(args.model, parse_input_size(args.input_size), args.batch)
-    accel = load_accel(args.accel, args.dataflow)
-    result = simulate(graph, accel)
+    result = simulate_on(graph, args.accel, args.dataflow)
     if args.format == "table":
         text = report.format_table(result, top=args.top)
     elif args.format == "csv":
@@ -106,23 +104,22 @@ def run_profile(args: argparse.Namespace) -> int:
 
 
 def run_compare(args: argparse.Namespace) -> int:
-    from hwsim.sim import simulate
-
     models = split_list(args.models)
     accels = split_list(args.accel)
     if not models or not accels:
         raise ConfigError("compare: expected at least one model and one accelerator")
     size = parse_input_size(args.input_size)
     graphs = [load_model(m, size, args.batch) for m in models]
-    hws = [load_accel(a, args.dataflow) for a in accels]
+    for accel in accels:
+        simulate_on(None, accel, args.dataflow)  # validate every accelerator before simulating
     records = []
     for graph in graphs:
-        for hw in hws:
-            r = simulate(graph, hw)
+        for accel in accels:
+            r = simulate_on(graph, accel, args.dataflow)
             records.append(
                 {
                     "model": graph.name,
-                    "accelerator": hw.name,
+                    "accelerator": r.accelerator_name,
                     "macs": r.total_macs,
                     "cycles": r.total_cycles,
                     "latency_ms": round(r.latency_ms, 4),

@@ -1,0 +1,451 @@
+"""``hwsim measure``, ``calibrate`` and ``correlate``: real latency on this host, the host model, and
+how the simulator's per-layer picture compares with the measured one.
+
+torch is imported only when a command runs (through :mod:`hwsim.measure`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hwsim.cli.common import FORMATS, emit, parse_input_size, positive_int, simulate_on, split_list
+from hwsim.errors import ConfigError, HwsimError
+
+MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
+ACCEL_HELP = (
+    "a shipped accelerator name, an accelerator YAML or SCALE-Sim .cfg, or a host model YAML "
+    "(kind: host, from `hwsim calibrate`)"
+)
+#: Models `hwsim calibrate` measures by default: every family and layer kind of the zoo.
+DEFAULT_CALIBRATION_MODELS = (
+    "alexnet",
+    "squeezenet1_0",
+    "squeezenet1_1",
+    "squeezenext_23",
+    "squeezenext_23v5",
+    "mobilenet_v1",
+    "mobilenet_v2",
+    "shufflenet_v1_g3",
+    "shufflenet_v2_1.0",
+)
+
+
+def _add_measure_options(p: argparse.ArgumentParser, repeats: int) -> None:
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to run (default cpu)")
+    p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1)")
+    p.add_argument("--threads", type=positive_int, metavar="T", help="torch intra-op threads (default: torch's own)")
+    p.add_argument("--warmup", type=int, default=3, metavar="W", help="untimed passes first (default 3)")
+    p.add_argument("--repeats", type=positive_int, default=repeats, metavar="R", help=f"timed passes (default {repeats})")
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+
+    p = sub.add_parser(
+        "measure",
+        help="measure a network's real latency on this host, end to end and per layer",
+        description="Run MODEL in PyTorch on this host: end-to-end latency (median, p10/p90, IQR) and the "
+        "median time of each hwsim layer (names as in `hwsim export`; a conv's time includes its fused "
+        "batch-norm and activation). Per-layer times come from timing each torch.fx node on its own; the "
+        "output compares their sum with the end-to-end time. Threads, torch version and CPU/GPU model are "
+        "printed with every result. On CUDA the end-to-end time is also measured replayed from a CUDA graph.",
+        epilog="Examples:\n  hwsim measure squeezenet1_1 --threads 2\n"
+        "  hwsim measure mobilenet_v2 --repeats 50 --format csv -o mobilenet_v2_cpu.csv\n"
+        "  hwsim measure my_net.py:build --input-size 224x224 --device cuda",
+        formatter_class=raw,
+    )
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
+    _add_measure_options(p, repeats=20)
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
+    p.set_defaults(run=run_measure)
+
+    p = sub.add_parser(
+        "calibrate",
+        help="fit a latency model of this host (host YAML for `hwsim profile --accel`)",
+        description="Measure several models layer by layer on this host and fit t = overhead[kind] + "
+        "work/peak[kind] + bytes/bandwidth by non-negative least squares (see hwsim.host_model). "
+        "Measurements are written as they are taken to OUTPUT's stem + .measurements.jsonl, and a "
+        "rerun with the same settings resumes from there.",
+        epilog="Examples:\n  hwsim calibrate --threads 2 -o host_cpu.yaml\n"
+        "  hwsim profile squeezenext_23v5 --accel host_cpu.yaml\n"
+        "  hwsim calibrate --models alexnet,mobilenet_v2,shufflenet_v2_1.0 --repeats 10 -o quick.yaml",
+        formatter_class=raw,
+    )
+    p.add_argument("--models", metavar="A,B,...", default=",".join(DEFAULT_CALIBRATION_MODELS),
+                   help="zoo models to measure (default: one or two of each family)")
+    _add_measure_options(p, repeats=20)
+    p.add_argument("--weighting", choices=("sqrt", "relative", "absolute"), default="sqrt",
+                   help="least-squares row weights 1/sqrt(t), 1/t or 1 (default sqrt)")
+    p.add_argument("--name", help="name of the host model (default: the output file's stem)")
+    p.add_argument("--fresh", action="store_true", help="ignore and replace the measurement cache")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.yaml", help="host model to write")
+    p.set_defaults(run=run_calibrate)
+
+    p = sub.add_parser(
+        "correlate",
+        help="compare simulated and measured per-layer latency (shares, Spearman rank correlation, plot)",
+        description="Measure MODEL on this host and simulate it on ACCEL (or predict it with a host model); "
+        "per layer: share of the total time on each side; Spearman rank correlation over all layers and "
+        "over conv/linear layers; optionally a log-log scatter plot.",
+        epilog="Examples:\n  hwsim correlate squeezenet1_1 --accel best_32x32 --plot sq.png\n"
+        "  hwsim correlate mobilenet_v2 --accel host_cpu.yaml --threads 2",
+        formatter_class=raw,
+    )
+    p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
+    p.add_argument("--accel", required=True, metavar="ACCEL", help=ACCEL_HELP)
+    p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
+    _add_measure_options(p, repeats=10)
+    p.add_argument("--plot", metavar="FILE.png", help="write a log-log scatter of simulated vs measured latency")
+    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
+    p.set_defaults(run=run_correlate)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared pieces
+# ---------------------------------------------------------------------------------------------
+def _settings(args: argparse.Namespace):
+    """MeasureSettings from the shared options."""
+    from hwsim.measure import MeasureSettings
+
+    if args.warmup < 0:
+        raise ConfigError(f"--warmup {args.warmup}: expected an integer >= 0")
+    return MeasureSettings(
+        device=args.device, batch=args.batch, threads=args.threads, warmup=args.warmup, repeats=args.repeats
+    )
+
+
+@contextlib.contextmanager
+def _progress(description: str, total: int) -> Iterator[Any]:
+    """A progress bar on stderr when it is a terminal; yields ``callback(done, total)`` or None."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=total)
+
+        def update(done: int, _total: int) -> None:
+            bar.update(task, completed=done)
+
+        yield update
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def measurement_header(m) -> list[str]:
+    """Lines describing where and how a measurement was taken, and its end-to-end figures."""
+    e2e = m.end_to_end
+    lines = [
+        f"{m.model}: measured on {m.info.describe()} (batch {m.batch}, {m.warmup} warm-up + {m.repeats} timed passes)",
+        f"  end to end (eager)   median {_ms(e2e.median_s)}, p10 {_ms(e2e.p10_s)}, p90 {_ms(e2e.p90_s)}, IQR {_ms(e2e.iqr_s)}",
+    ]
+    if m.graph_replay is not None:
+        g = m.graph_replay
+        lines.append(f"  end to end (CUDA graph replay) median {_ms(g.median_s)}, p10 {_ms(g.p10_s)}, p90 {_ms(g.p90_s)}")
+    lines += [
+        f"  per layer: {m.method}",
+        f"  sum of per-layer medians {_ms(m.layer_sum_s)} = {m.layer_sum_ratio:.2f} x end to end; "
+        f"instrumented pass median {_ms(m.instrumented.median_s)} = {m.instrumentation_ratio:.2f} x end to end "
+        f"(timing overhead {100 * (m.instrumentation_ratio - 1):+.0f}%)",
+    ]
+    if m.unattributed_s > 0:
+        lines.append(f"  time attributed to no layer: {_ms(m.unattributed_s)}")
+    return lines
+
+
+def _layer_records(m) -> list[dict[str, Any]]:
+    from hwsim.host_model import host_kind
+
+    total = max(sum(m.layer_seconds), 1e-30)
+    records = []
+    for layer, seconds in zip(m.graph.layers, m.layer_seconds):
+        records.append(
+            {
+                "layer": layer.name,
+                "op": layer.op,
+                "kind": host_kind(layer),
+                "fused": "+".join(layer.fused),
+                "macs": layer.macs,
+                "latency_us": seconds * 1e6,
+                "share": seconds / total,
+                "gmacs_per_s": layer.macs / seconds / 1e9 if seconds > 0 and layer.is_gemm else None,
+            }
+        )
+    return records
+
+
+def _host_columns(m) -> dict[str, Any]:
+    return {
+        "model": m.model,
+        "device": m.info.device,
+        "device_model": m.info.device_model,
+        "threads": m.info.threads,
+        "torch_version": m.info.torch_version,
+        "batch": m.batch,
+        "end_to_end_median_us": m.end_to_end.median_s * 1e6,
+    }
+
+
+def _measurement_json(m, records: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "model": m.model,
+        "host": m.info.to_dict(),
+        "settings": {"batch": m.batch, "warmup": m.warmup, "repeats": m.repeats},
+        "date": m.date,
+        "method": m.method,
+        "end_to_end": m.end_to_end.summary(),
+        "cuda_graph_replay": None if m.graph_replay is None else m.graph_replay.summary(),
+        "instrumented": m.instrumented.summary(),
+        "layer_sum_ms": m.layer_sum_s * 1e3,
+        "layer_sum_ratio": m.layer_sum_ratio,
+        "instrumentation_ratio": m.instrumentation_ratio,
+        "unattributed_ms": m.unattributed_s * 1e3,
+        "layers": records,
+    }
+
+
+def _table(records: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
+    """Plain fixed-width table: columns are (key, header, format); text columns (no format) left-aligned, None as '-'."""
+    rows = [
+        ["-" if r[key] is None else format(r[key], fmt) if fmt else str(r[key]) for key, _, fmt in columns] for r in records
+    ]
+    headers = [h for _, h, _ in columns]
+    widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    left = {i for i, (_, _, fmt) in enumerate(columns) if not fmt}  # text columns
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+
+    return "\n".join([line(headers), *(line(row) for row in rows)])
+
+
+# ---------------------------------------------------------------------------------------------
+# hwsim measure
+# ---------------------------------------------------------------------------------------------
+def run_measure(args: argparse.Namespace) -> int:
+    from hwsim.measure import check_device, measure_model
+
+    settings = _settings(args)
+    check_device(settings.device)  # before building anything
+    with _progress(f"measuring {args.model}", settings.total_passes) as callback:
+        m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
+    records = _layer_records(m)
+    if args.format == "json":
+        text = json.dumps(_measurement_json(m, records), indent=1)
+    elif args.format == "csv":
+        import pandas as pd
+
+        host = _host_columns(m)
+        text = pd.DataFrame([{**r, **host} for r in records]).to_csv(index=False)
+    else:
+        table = _table(
+            records,
+            [("layer", "layer", ""), ("op", "op", ""), ("kind", "kind", ""), ("macs", "MACs", ","),
+             ("latency_us", "median us", ".1f"), ("share", "share", ".1%"), ("gmacs_per_s", "GMAC/s", ".2f")],
+        )
+        text = "\n".join(measurement_header(m)) + "\n\n" + table
+    emit(text, args.output)
+    if args.output is not None:
+        print("\n".join(measurement_header(m)[:2]), file=sys.stderr)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# hwsim calibrate
+# ---------------------------------------------------------------------------------------------
+def cache_path(output: str | Path) -> Path:
+    """Where calibrate keeps its measurements: ``host_cpu.yaml`` -> ``host_cpu.measurements.jsonl``."""
+    output = Path(output)
+    return output.with_name(output.stem + ".measurements.jsonl")
+
+
+def run_calibrate(args: argparse.Namespace) -> int:
+    from hwsim.host_model import fit_host_model
+    from hwsim.measure import append_measurement, check_device, host_info_for, measure_model, read_measurements, same_conditions
+    from hwsim.models import resolve_model
+
+    output = Path(args.output)
+    if output.suffix.lower() not in (".yaml", ".yml"):
+        raise ConfigError(f"-o {output}: expected a .yaml file name for the host model")
+    if not output.parent.is_dir():
+        raise ConfigError(f"-o {output}: folder {output.parent} does not exist")
+    settings = _settings(args)
+    check_device(settings.device)  # before building anything
+    models = [resolve_model(name).name for name in split_list(args.models)]  # unknown names fail here
+    if not models:
+        raise ConfigError("--models: expected at least one model name")
+    cache = cache_path(output)
+    if args.fresh and cache.exists():
+        cache.unlink()
+    info = host_info_for(settings)
+    cached = {m.model: m for m in read_measurements(cache) if same_conditions(m, settings, info)}
+    measurements = []
+    print(f"calibrating {info.describe()}; measurements go to {cache}", file=sys.stderr)
+    for index, name in enumerate(models, start=1):
+        if name in cached:
+            print(f"[{index}/{len(models)}] {name}: cached", file=sys.stderr)
+            measurements.append(cached[name])
+            continue
+        with _progress(f"[{index}/{len(models)}] {name}", settings.total_passes) as callback:
+            m = measure_model(name, settings, progress=callback)
+        append_measurement(cache, m)
+        measurements.append(m)
+        print(f"[{index}/{len(models)}] {name}: {_ms(m.end_to_end.median_s)} end to end, {len(m.graph.layers)} layers",
+              file=sys.stderr)
+    host = fit_host_model(measurements, name=args.name or output.stem, weighting=args.weighting)
+    host.save(output)
+    fit = host.fit
+    assert fit is not None
+    print(f"wrote {output}: {host.description}")
+    print(f"  fit: {fit.layers} layers, median |error| per layer {100 * (fit.median_abs_layer_error or 0):.1f}%, "
+          f"end to end {100 * (fit.median_abs_end_to_end_error or 0):.1f}% (on the calibration models)")
+    print("  overhead us: " + ", ".join(f"{k} {v * 1e6:.1f}" for k, v in host.overhead_s.model_dump().items()))
+    print("  peak GMAC/s: " + ", ".join(f"{k} {'-' if v is None else f'{v / 1e9:.2f}'}" for k, v in host.peak_macs_per_s.model_dump().items()))
+    print("  peak Gelem/s: " + ", ".join(f"{k} {'-' if v is None else f'{v / 1e9:.3f}'}" for k, v in host.peak_elements_per_s.model_dump().items())
+          + f"; bandwidth {'-' if host.bandwidth_bytes_per_s is None else f'{host.bandwidth_bytes_per_s / 1e9:.2f} GB/s'}")
+    print(f"  use: hwsim profile MODEL --accel {output}")
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------
+# hwsim correlate
+# ---------------------------------------------------------------------------------------------
+
+
+def correlation_records(m, result) -> list[dict[str, Any]]:
+    """Per layer: measured and simulated latency (us) and each one's share of its total."""
+    measured = np.asarray(m.layer_seconds) * 1e6
+    simulated = np.asarray(result.latency_us, dtype=np.float64)
+    m_total, s_total = max(measured.sum(), 1e-30), max(simulated.sum(), 1e-30)
+    return [
+        {
+            "layer": name,
+            "op": op,
+            "measured_us": float(mu),
+            "measured_share": float(mu / m_total),
+            "simulated_cycles": int(c),
+            "simulated_us": float(su),
+            "simulated_share": float(su / s_total),
+        }
+        for name, op, mu, c, su in zip(result.names, result.ops, measured, result.cycles, simulated)
+    ]
+
+
+def spearman(records: list[dict[str, Any]], gemm_only: bool = False) -> float:
+    """Spearman rank correlation of measured vs simulated per-layer latency (nan if undefined)."""
+    from scipy.stats import spearmanr
+
+    rows = [r for r in records if not gemm_only or r["op"] in ("conv", "linear")]
+    if len(rows) < 3:
+        return float("nan")
+    a = [r["measured_us"] for r in rows]
+    b = [r["simulated_us"] for r in rows]
+    if len(set(a)) < 2 or len(set(b)) < 2:
+        return float("nan")
+    return float(spearmanr(a, b).statistic)
+
+
+def plot_correlation(records: list[dict[str, Any]], path: str | Path, title: str, xlabel: str) -> None:
+    """Log-log scatter of simulated (x) vs measured (y) per-layer latency in us, coloured by op."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in records if r["measured_us"] > 0 and r["simulated_us"] > 0]
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    for op in sorted({r["op"] for r in rows}):
+        pts = [r for r in rows if r["op"] == op]
+        ax.scatter([r["simulated_us"] for r in pts], [r["measured_us"] for r in pts], s=14, alpha=0.75, label=op)
+    if rows:
+        lo = min(min(r["simulated_us"], r["measured_us"]) for r in rows)
+        hi = max(max(r["simulated_us"], r["measured_us"]) for r in rows)
+        ax.plot([lo, hi], [lo, hi], color="grey", linewidth=0.8, linestyle="--", label="y = x")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("measured latency on this host (us, median)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.grid(True, which="both", linewidth=0.3, alpha=0.5)
+    fig.tight_layout()
+    try:
+        fig.savefig(path, dpi=120)
+    except OSError as exc:
+        raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+
+
+def run_correlate(args: argparse.Namespace) -> int:
+    from hwsim.measure import check_device, measure_model
+
+    settings = _settings(args)
+    check_device(settings.device)  # before building anything
+    simulate_on(None, args.accel)  # a bad ACCEL fails before the (long) measurement
+    with _progress(f"measuring {args.model}", settings.total_passes) as callback:
+        m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
+    result = simulate_on(m.graph, args.accel)
+    records = correlation_records(m, result)
+    rho_all, rho_gemm = spearman(records), spearman(records, gemm_only=True)
+    summary = (
+        f"Spearman rank correlation, measured vs simulated per-layer latency: {rho_all:.3f} over {len(records)} layers, "
+        f"{rho_gemm:.3f} over conv/linear layers"
+    )
+    sim_line = f"simulated on {result.accelerator_name}: {result.latency_ms:.3f} ms at {result.clock_mhz:g} MHz"
+    if args.format == "json":
+        text = json.dumps(
+            {
+                "model": m.model,
+                "accelerator": result.accelerator_name,
+                "host": m.info.to_dict(),
+                "measured_end_to_end": m.end_to_end.summary(),
+                "simulated_latency_ms": result.latency_ms,
+                "spearman": rho_all,
+                "spearman_conv_linear": rho_gemm,
+                "layers": records,
+            },
+            indent=1,
+        )
+    elif args.format == "csv":
+        import pandas as pd
+
+        host = _host_columns(m)
+        text = pd.DataFrame([{**r, **host, "accelerator": result.accelerator_name} for r in records]).to_csv(index=False)
+    else:
+        table = _table(
+            records,
+            [("layer", "layer", ""), ("op", "op", ""), ("measured_us", "measured us", ".1f"),
+             ("measured_share", "meas. share", ".1%"), ("simulated_us", "simulated us", ".2f"),
+             ("simulated_share", "sim. share", ".1%")],
+        )
+        text = "\n".join([*measurement_header(m), f"  {sim_line}", f"  {summary}", "", table])
+    emit(text, args.output)
+    if args.output is not None or args.format != "table":
+        print(summary, file=sys.stderr)
+    if args.plot:
+        plot_correlation(
+            records,
+            args.plot,
+            title=f"{m.model}: measured vs {result.accelerator_name}, Spearman {rho_all:.3f}\nmeasured on {m.info.describe()}",
+            xlabel=f"simulated latency on {result.accelerator_name} (us)",
+        )
+    return 0

@@ -1,0 +1,152 @@
+"""``hwsim measure``, ``calibrate``, ``correlate`` (and ``profile --accel host.yaml``) as real
+subprocesses, with a tiny user network and few passes; the bad inputs give one line and exit 2."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+
+from hwsim.graph import LayerGraph
+from hwsim.host_model import is_host_model_file, load_host_model
+
+FAST = ("--threads", "1", "--warmup", "1", "--repeats", "2")
+
+TINY = textwrap.dedent(
+    """
+    import torch
+    from torch import nn
+
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 8, 3, padding=1, bias=False)
+            self.bn1 = nn.BatchNorm2d(8)
+            self.relu = nn.ReLU(inplace=True)
+            self.pool = nn.MaxPool2d(2)
+            self.dw = nn.Conv2d(8, 8, 3, padding=1, groups=8, bias=False)
+            self.pw = nn.Conv2d(8, 8, 1)
+            self.fc = nn.Linear(16 * 8 * 8, 10)
+
+        def forward(self, x):
+            x = self.pool(self.relu(self.bn1(self.conv1(x))))
+            y = self.pw(self.dw(x))
+            x = torch.cat([x + y, y], 1)
+            return self.fc(torch.flatten(x, 1))
+
+
+    def build():
+        return Tiny()
+    """
+)
+
+
+def hwsim(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "hwsim", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
+
+
+def assert_clean_error(proc, *fragments):
+    """Exit code 2, one line on stderr naming the problem, no traceback."""
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    path = tmp_path_factory.mktemp("net") / "tiny.py"
+    path.write_text(TINY)
+    return f"{path}:build"
+
+
+def test_measure_table_and_json(tiny, tmp_path):
+    proc = hwsim("measure", tiny, "--input-size", "16x16", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "1 thread" in out and "torch 2.13" in out and "end to end (eager)" in out and "p90" in out
+    assert "sum of per-layer medians" in out and "x end to end" in out
+    assert "conv1" in out and "GMAC/s" in out
+    graph_path, json_path = tmp_path / "g.json", tmp_path / "m.json"
+    assert hwsim("export", tiny, "--input-size", "16x16", "-o", str(graph_path)).returncode == 0
+    proc = hwsim("measure", tiny, "--input-size", "16x16", *FAST, "--format", "json", "-o", str(json_path))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(json_path.read_text())
+    graph = LayerGraph.load(graph_path)
+    assert [r["layer"] for r in data["layers"]] == [layer.name for layer in graph.layers]
+    assert data["layers"][0]["fused"] == "batchnorm+relu"
+    assert all(r["latency_us"] > 0 for r in data["layers"])
+    assert sum(r["share"] for r in data["layers"]) == pytest.approx(1.0)
+    assert data["host"]["threads"] == 1 and data["host"]["cpu_model"]
+    assert data["end_to_end"]["samples"] == 2 and data["end_to_end"]["median_ms"] > 0
+
+
+def test_measure_csv_has_host_columns(tiny):
+    proc = hwsim("measure", tiny, "--input-size", "16x16", *FAST, "--format", "csv")
+    assert proc.returncode == 0, proc.stderr
+    header = proc.stdout.splitlines()[0].split(",")
+    for column in ("layer", "latency_us", "share", "threads", "torch_version", "device_model", "end_to_end_median_us"):
+        assert column in header
+
+
+def test_measure_errors(tiny, tmp_path):
+    assert_clean_error(hwsim("measure", "squeezenet9", *FAST), "unknown model 'squeezenet9'")
+    assert_clean_error(hwsim("measure", tiny, *FAST), "--input-size")
+    assert_clean_error(hwsim("measure", str(tmp_path / "g.json")), "cannot measure a graph")
+    assert_clean_error(hwsim("measure", "alexnet", "--repeats", "0"), "--repeats")
+
+
+def test_cuda_without_gpu_exits_2():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present")
+    assert_clean_error(hwsim("measure", "alexnet", "--device", "cuda"), "no CUDA GPU")
+
+
+def test_calibrate_resume_and_use(tiny, tmp_path):
+    out = tmp_path / "host_cpu.yaml"
+    models = "mobilenet_v1_0.25,shufflenet_v2_0.5"
+    proc = hwsim("calibrate", "--models", models, *FAST, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert f"wrote {out}" in proc.stdout
+    cache = tmp_path / "host_cpu.measurements.jsonl"
+    assert len(cache.read_text().splitlines()) == 2
+    host = load_host_model(out)
+    assert is_host_model_file(out)
+    assert host.threads == 1 and host.fit.models == ("mobilenet_v1_0.25", "shufflenet_v2_0.5")
+    data = yaml.safe_load(out.read_text())
+    assert data["kind"] == "host" and data["torch_version"].startswith("2.13")
+    # a rerun resumes from the cache: nothing is measured again
+    proc = hwsim("calibrate", "--models", models, *FAST, "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.count(": cached") == 2
+    assert len(cache.read_text().splitlines()) == 2
+    # the host model predicts through correlate, and through profile (wired in hwsim.cli)
+    proc = hwsim("correlate", tiny, "--input-size", "16x16", "--accel", str(out), *FAST, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["accelerator"] == "host_cpu" and -1 <= data["spearman"] <= 1
+    proc = hwsim("profile", "squeezenet1_1", "--accel", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "squeezenet1_1 on host_cpu" in proc.stdout and " host " in proc.stdout
+
+
+def test_calibrate_errors(tmp_path):
+    assert_clean_error(hwsim("calibrate", "--models", "alexnet,nonet", "-o", str(tmp_path / "h.yaml")), "unknown model 'nonet'")
+    assert_clean_error(hwsim("calibrate", "-o", str(tmp_path / "h.txt")), "expected a .yaml")
+    assert_clean_error(hwsim("calibrate", "-o", str(tmp_path / "missing" / "h.yaml")), "does not exist")
+
+
+def test_correlate_with_accelerator_and_plot(tiny, tmp_path):
+    png = tmp_path / "c.png"
+    proc = hwsim("correlate", tiny, "--input-size", "16x16", "--accel", "ws_8x8", *FAST, "--plot", str(png))
+    assert proc.returncode == 0, proc.stderr
+    assert "Spearman rank correlation" in proc.stdout and "simulated on ws_8x8" in proc.stdout
+    assert png.stat().st_size > 1000
+    assert_clean_error(hwsim("correlate", tiny, "--input-size", "16x16", "--accel", "nope_4x4", *FAST), "unknown accelerator")
