@@ -98,6 +98,13 @@ class LayerArrays:
     def __len__(self) -> int:
         return len(self.names)
 
+    def take(self, indices: NDArray[np.int64]) -> LayerArrays:
+        """The layers at ``indices``, in that order."""
+        arrays = {f.name: getattr(self, f.name)[indices] for f in fields(self) if f.name not in ("names", "ops")}
+        return LayerArrays(
+            names=tuple(self.names[i] for i in indices), ops=tuple(self.ops[i] for i in indices), **arrays
+        )
+
 
 def graph_names(graph: LayerGraph) -> tuple[str, ...]:
     return tuple(layer.name for layer in graph.layers)
@@ -282,31 +289,47 @@ def _evaluate_vector(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[A
     }
 
 
+def _choose(per_flow: list[dict[str, NDArray[Any]]], flows: list[str], hw: HardwareArrays, shape: tuple[int, ...]) -> NDArray[np.int64]:
+    """Index into ``flows`` of the dataflow each (config, layer) uses: fewest cycles among the
+    allowed ones, ties -> less energy -> the order ws, os, is."""
+    if len(flows) == 1:
+        return np.zeros(shape, dtype=np.int64)
+    cycles = np.stack([np.broadcast_to(np.where(hw.allowed(d), r["cycles"], np.inf), shape) for d, r in zip(flows, per_flow)])
+    energy = np.stack([np.broadcast_to(sum(r[f"energy_{c}_pj"] for c in COMPONENTS), shape) for r in per_flow])
+    return np.where(cycles == cycles.min(axis=0), energy, np.inf).argmin(axis=0)
+
+
 def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
     """All per-layer metrics (:data:`METRICS`) for every configuration: arrays of ``(configs, layers)``.
 
-    No Python loop over configurations or layers: one pass per dataflow, then a per-layer
-    choice among the dataflows each configuration allows.
+    No Python loop over configurations or layers: GEMM layers are evaluated once per dataflow
+    that some configuration allows, then each (configuration, layer) takes the dataflow it
+    chooses among those its configuration allows; vector-unit layers are evaluated once.
     """
     shape = np.broadcast_shapes(hw.rows.shape, la.macs.shape)
-    per_flow = [_evaluate_gemm(d, la, hw) for d in DATAFLOWS]
-    total_energy = [sum(r[f"energy_{c}_pj"] for c in COMPONENTS) for r in per_flow]
-    cycles = np.stack([np.where(hw.allowed(d), r["cycles"], np.inf) for d, r in zip(DATAFLOWS, per_flow)])
-    cycles = np.broadcast_to(cycles, (len(DATAFLOWS), *shape))
-    best = cycles.min(axis=0)
-    energy = np.stack([np.broadcast_to(e, shape) for e in total_energy])
-    choice = np.where(cycles == best, energy, np.inf).argmin(axis=0)  # ties -> less energy -> ws, os, is
-
-    def pick(key: str) -> NDArray[Any]:
-        stacked = np.stack([np.broadcast_to(r[key], shape) for r in per_flow])
-        return np.take_along_axis(stacked, choice[None], axis=0)[0]
-
-    vector = _evaluate_vector(la, hw)
     is_gemm = la.kind == KIND_GEMM
+    gemm_idx = np.flatnonzero(is_gemm)
+    vector_idx = np.flatnonzero(~is_gemm)
+    gemm, vector = la.take(gemm_idx), la.take(vector_idx)
+    flows = [d for d in DATAFLOWS if hw.allowed(d).any()]
+    per_flow = [_evaluate_gemm(d, gemm, hw) for d in flows]
+    gemm_shape = (shape[0], len(gemm_idx))
+    choice = _choose(per_flow, flows, hw, gemm_shape)
+    masks = [choice == i for i in range(len(flows) - 1)]
+    vector_out = _evaluate_vector(vector, hw)
+
     out: dict[str, NDArray[Any]] = {}
-    for key in vector:
-        out[key] = np.where(is_gemm, pick(key), np.broadcast_to(vector[key], shape))
-    out["dataflow_index"] = np.where(is_gemm, choice, -1)
+    for key in vector_out:
+        picked = per_flow[-1][key]
+        for i in reversed(range(len(flows) - 1)):
+            picked = np.where(masks[i], per_flow[i][key], picked)
+        merged = np.empty(shape, dtype=np.float64)
+        merged[:, gemm_idx] = picked
+        merged[:, vector_idx] = vector_out[key]
+        out[key] = merged
+    flow_index = np.array([DATAFLOWS.index(d) for d in flows], dtype=np.int64)
+    out["dataflow_index"] = np.full(shape, -1, dtype=np.int64)
+    out["dataflow_index"][:, gemm_idx] = flow_index[choice]
     out["cycles"] = out["cycles"].astype(np.int64)
     out["compute_cycles"] = out["compute_cycles"].astype(np.int64)
     out["folds"] = out["folds"].astype(np.int64)
