@@ -65,7 +65,8 @@ REFERENCE_BLOCKS_PER_STAGE = 3
 STAGE_UNIT_KINDS = ("first", "odd", "even")
 
 _SUFFIX = re.compile(r"^(?P<base>.*?)_(?P<num>\d+)$")
-_SOURCES = ("export.py", "graph.py", "models/squeezenext.py", "models/squeezenext_spec.py")
+#: Sources the traced templates depend on; a folder stands for every .py file in it.
+_SOURCES = ("export", "graph.py", "models/squeezenext.py", "models/squeezenext_spec.py")
 
 
 @dataclass(frozen=True)
@@ -306,8 +307,9 @@ def _fingerprint() -> str:
     package = Path(hwsim.__file__).resolve().parent
     for relative in _SOURCES:
         path = package / relative
-        digest.update(relative.encode())
-        digest.update(path.read_bytes() if path.is_file() else b"missing")
+        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
+            digest.update(file.relative_to(package).as_posix().encode())
+            digest.update(file.read_bytes() if file.is_file() else b"missing")
     return digest.hexdigest()
 
 

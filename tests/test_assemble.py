@@ -128,3 +128,20 @@ def test_damaged_cache_file_is_traced_again(cache_dir: Path) -> None:
     assert LayerGraph.load(path) == templates.reference  # rewritten with the fresh trace
     assert [len(u.layers) for u in templates.units][1:4] == [len(u.layers) for u in templates.units][4:7]
     assert templates.reference.name.endswith(f"2x{REFERENCE_BLOCKS_PER_STAGE}")
+
+
+def test_template_fingerprint_follows_exporter_sources(tmp_path, monkeypatch):
+    """The cache key hashes every exporter source file: editing one must change it."""
+    import hwsim
+    from hwsim import assemble
+
+    package = tmp_path / "hwsim"
+    real = __import__("pathlib").Path(hwsim.__file__).resolve().parent
+    for relative in ("export/__init__.py", "export/builder.py", "graph.py", "models/squeezenext.py", "models/squeezenext_spec.py"):
+        target = package / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((real / relative).read_bytes())
+    monkeypatch.setattr(hwsim, "__file__", str(package / "__init__.py"))
+    before = assemble._fingerprint.__wrapped__()
+    (package / "export" / "builder.py").write_text("# changed\n")
+    assert assemble._fingerprint.__wrapped__() != before

@@ -1,0 +1,120 @@
+"""Export a PyTorch ``nn.Module`` to a torch-free :class:`~hwsim.graph.LayerGraph`.
+
+This is the one place (with :mod:`hwsim.models` and :mod:`hwsim.measure`) that imports torch.
+
+How it works
+------------
+1. **Trace.** ``torch.fx.symbolic_trace`` (torch.nn's own modules are leaves), then one run of
+   the traced graph on a zero input of ``input_shape`` through a subclass of
+   ``torch.fx.passes.shape_prop.ShapeProp`` that also keeps the value of shape arithmetic
+   (``x.size()[2:]``). Where fx cannot trace the model (Python control flow on shapes, ...),
+   ``torch.export.export`` is the fallback: the ATen nodes of one call of a torch.nn module are
+   grouped back into that call through ``nn_module_stack``, so both tracers meet the same rules.
+2. **Recognise.** Every module call or functional node becomes an :class:`_Op` of a canonical
+   kind (conv, linear, batchnorm, activation, pool, ...) by small per-operator rules.
+3. **Build.** :class:`_Builder` walks the ops in order and writes hwsim layers with Timeloop
+   letters taken from the propagated shapes (so ``ceil_mode`` and padding are exact).
+
+Conventions (what becomes what)
+-------------------------------
+- conv2d (any groups, kernel, stride, padding, dilation) -> ``conv``; ``padding="same"`` is
+  accepted where it is symmetric (odd effective kernel), otherwise the conv is unsupported.
+  Linear -> ``linear`` with ``n`` = product of the leading dims, ``c`` = in, ``k`` = out features.
+- Batch-norm whose input is the sole, not yet activated output of a conv/linear is folded into it:
+  ``"batchnorm"`` joins ``fused`` and its weight+bias join the layer's ``params``. Any other
+  batch-norm is a ``batchnorm`` layer.
+- An activation (module or functional, in place or not) whose input is the sole output of a conv,
+  linear, add, mul, pool, global_pool, batchnorm, lrn or activation layer is fused into it (its
+  name joins ``fused``); otherwise it is an ``activation`` layer with ``mode`` = its name.
+- Max/avg pooling -> ``pool`` (``mode`` max/avg, ``r``/``s`` window; a window covering the
+  whole input with a 1x1 output is a ``global_pool``). Adaptive pooling to 1x1 and
+  ``mean`` over all spatial dims -> ``global_pool``; adaptive pooling to the input size is an
+  identity; other adaptive sizes become a ``pool`` with window ceil(in/out), stride floor(in/out).
+- Dropout, Identity, ``contiguous``/``clone``/dtype casts and ``expand`` make no layer: their
+  consumers name the real producer. View-like ops that change the shape without moving data
+  (flatten, view, reshape, squeeze, unsqueeze, unflatten) -> ``reshape`` (free in the simulator).
+- A channel shuffle written as view (N,C,H,W)->(N,g,C/g,H,W), transpose(1,2) (or the equal
+  permute), optional contiguous, view back to (N,C,H,W) -> ONE ``shuffle`` layer with
+  ``groups`` = g; ``nn.ChannelShuffle`` / ``channel_shuffle`` likewise.
+- Channel split by ``chunk``/``split``/indexing makes no layer (pass-through): the consumers
+  name the producer of the whole tensor, and their own ``c``/``operand_elements`` give the part
+  they read.
+- Residual add (``+``, ``torch.add``, ``sub``) -> ``add``; elementwise ``*``/``/`` -> ``mul``;
+  channel concat -> ``concat`` (``c`` = sum of the input channels); all three record
+  ``operand_elements`` per tensor operand (a broadcast operand counts its own elements).
+- LocalResponseNorm -> ``lrn`` with ``r`` = its channel window ``size``.
+- Anything else is listed in ``LayerGraph.unsupported`` as ``(op name, count)`` and never dropped
+  silently: its consumers connect to its tensor producers. Parameters that no layer accounts for
+  (an unsupported module with weights) are listed as ``("unaccounted parameters", N)`` where N is
+  the number of parameter elements. ``strict=True`` raises :class:`UnsupportedOpError` instead.
+- Layer names are the modules' qualified names; functional ops use the fx node name. A name seen
+  twice (a module called twice) gets a ``_1``, ``_2`` ... suffix.
+
+The code is split by step: :mod:`~hwsim.export.ops` (operator tables and the records passed
+between the steps), :mod:`~hwsim.export.tracing` (1), :mod:`~hwsim.export.rules` (2),
+:mod:`~hwsim.export.builder` (3) and :mod:`~hwsim.export.factory` (user model files).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+import hwsim
+from hwsim.errors import ConfigError, UnsupportedOpError
+from hwsim.export.builder import UNACCOUNTED_PARAMS, _Builder
+from hwsim.export.factory import load_factory
+from hwsim.export.tracing import _trace
+from hwsim.graph import LayerGraph
+
+__all__ = ["export", "load_factory", "UNACCOUNTED_PARAMS"]
+
+
+def export(
+    module: nn.Module,
+    input_shape: Sequence[int],
+    name: str | None = None,
+    *,
+    strict: bool = False,
+    model_kwargs: Mapping[str, Any] | None = None,
+    tracer: str = "auto",
+) -> LayerGraph:
+    """Trace ``module`` on a zero input of ``input_shape`` (N, C, H, W) into a LayerGraph.
+
+    ``tracer`` is ``"auto"`` (torch.fx, then torch.export where fx cannot trace), ``"fx"`` or
+    ``"export"``. ``strict=True`` raises :class:`UnsupportedOpError` listing the ops that could
+    not be converted instead of returning them in ``unsupported``. ``model_kwargs`` are recorded
+    in the metadata (JSON). The module is traced in eval mode; its train/eval flags are restored.
+    """
+    input_shape = tuple(int(d) for d in input_shape)
+    graph_name = name or type(module).__name__
+    if len(input_shape) < 1 or any(d < 1 for d in input_shape):
+        raise ConfigError(f"{graph_name}: input shape {input_shape} must be positive sizes (N, C, H, W)")
+    if tracer not in ("auto", "fx", "export"):
+        raise ConfigError(f"{graph_name}: tracer {tracer!r}; expected 'auto', 'fx' or 'export'")
+    flags = [(m, m.training) for m in module.modules()]
+    module.eval()
+    try:
+        traced = _trace(module, input_shape, graph_name, tracer)
+    finally:
+        for m, training in flags:
+            m.training = training
+    layers, unsupported = _Builder(traced).build(module)
+    metadata = [("hwsim", hwsim.__version__), ("torch", torch.__version__), ("tracer", traced.tracer)]
+    if model_kwargs is not None:
+        metadata.append(("model_kwargs", json.dumps(dict(model_kwargs), sort_keys=True, default=str)))
+    graph = LayerGraph(
+        name=graph_name,
+        input_shape=input_shape,
+        layers=layers,
+        unsupported=unsupported,
+        metadata=tuple(metadata),
+    )
+    if strict and unsupported:
+        left = ", ".join(f"{op} x{count}" for op, count in unsupported)
+        raise UnsupportedOpError(f"{graph_name}: cannot convert {left}")
+    return graph

@@ -1,0 +1,53 @@
+"""User model files: :func:`load_factory` builds an ``nn.Module`` from ``path/to/file.py:factory``."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+from torch import nn
+
+from hwsim.errors import GraphFileError
+from hwsim.export.tracing import _one_line
+
+
+def load_factory(spec: str) -> nn.Module:
+    """Build a user model from ``path/to/file.py:factory``.
+
+    ``factory`` is a function or class called with no arguments that returns an ``nn.Module``
+    (an ``nn.Module`` instance bound to that name is taken as is). The file is imported by path.
+    Every problem raises :class:`GraphFileError` with a one-line message.
+    """
+    path_text, sep, attr = spec.rpartition(":")
+    if not sep or not path_text or not attr:
+        raise GraphFileError(f"{spec}: expected a model factory as path/to/file.py:factory")
+    path = Path(path_text)
+    if not path.is_file():
+        raise GraphFileError(f"{path}: model file not found")
+    module_name = f"hwsim_user_model_{abs(hash(str(path.resolve())))}"
+    import_spec = importlib.util.spec_from_file_location(module_name, path)
+    if import_spec is None or import_spec.loader is None:
+        raise GraphFileError(f"{path}: cannot import (expected a Python .py file)")
+    user_module = importlib.util.module_from_spec(import_spec)
+    sys.modules[module_name] = user_module
+    try:
+        import_spec.loader.exec_module(user_module)
+    except Exception as exc:  # a user file can raise anything; report it on one line
+        sys.modules.pop(module_name, None)
+        raise GraphFileError(f"{path}: import failed: {_one_line(exc)}") from None
+    if not hasattr(user_module, attr):
+        defined = sorted(n for n, v in vars(user_module).items() if callable(v) and not n.startswith("_"))
+        raise GraphFileError(f"{path}: no attribute {attr!r} (callables defined: {', '.join(defined) or 'none'})")
+    factory = getattr(user_module, attr)
+    if isinstance(factory, nn.Module):
+        return factory
+    if not callable(factory):
+        raise GraphFileError(f"{spec}: {attr!r} is a {type(factory).__name__}, expected a function or class")
+    try:
+        model = factory()
+    except Exception as exc:  # the user's factory can raise anything
+        raise GraphFileError(f"{spec}: factory raised {_one_line(exc)}") from None
+    if not isinstance(model, nn.Module):
+        raise GraphFileError(f"{spec}: factory returned {type(model).__name__}, expected a torch.nn.Module")
+    return model

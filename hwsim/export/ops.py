@@ -1,0 +1,174 @@
+"""The exporter's operator tables and the records passed between its steps.
+
+- ``_FUNCTION_KINDS`` maps a function, tensor method or ATen packet name to a canonical kind;
+  ``_ACTIVATION_MODULES`` does the same for torch.nn activation modules.
+- :class:`_Op` is one recognised module call or functional node, :class:`_Val` what a traced
+  tensor is in the hwsim graph, :class:`_Traced` a traced graph as ops with each node's shape.
+- :func:`_flat_nodes` / :func:`_tensor_operands`: the fx nodes a node reads.
+
+Imports torch: loaded only through :mod:`hwsim.export`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+import torch.fx
+from torch import nn
+
+Shape = tuple[int, ...]
+
+# ---------------------------------------------------------------------------------------------
+# Operator tables
+# ---------------------------------------------------------------------------------------------
+_ACTIVATION_FUNCTIONS = {
+    "relu": "relu",
+    "relu6": "relu6",
+    "hardtanh": "hardtanh",  # becomes relu6 for (0, 6)
+    "sigmoid": "sigmoid",
+    "hardsigmoid": "hardsigmoid",
+    "hardswish": "hardswish",
+    "silu": "silu",
+    "gelu": "gelu",
+    "tanh": "tanh",
+    "leaky_relu": "leaky_relu",
+    "elu": "elu",
+    "mish": "mish",
+    "softplus": "softplus",
+    "prelu": "prelu",
+    "softmax": "softmax",
+    "_softmax": "softmax",
+    "log_softmax": "log_softmax",
+    "_log_softmax": "log_softmax",
+}
+_ACTIVATION_MODULES: tuple[tuple[type[nn.Module], str], ...] = (
+    (nn.ReLU, "relu"),
+    (nn.ReLU6, "relu6"),  # a Hardtanh subclass: keep before Hardtanh
+    (nn.Hardtanh, "hardtanh"),
+    (nn.Sigmoid, "sigmoid"),
+    (nn.Hardsigmoid, "hardsigmoid"),
+    (nn.Hardswish, "hardswish"),
+    (nn.SiLU, "silu"),
+    (nn.GELU, "gelu"),
+    (nn.Tanh, "tanh"),
+    (nn.LeakyReLU, "leaky_relu"),
+    (nn.ELU, "elu"),
+    (nn.Mish, "mish"),
+    (nn.Softplus, "softplus"),
+    (nn.PReLU, "prelu"),
+    (nn.Softmax, "softmax"),
+    (nn.LogSoftmax, "log_softmax"),
+)
+
+_KIND_NAMES = {
+    "conv": "conv2d convolution",
+    "linear": "linear",
+    "batchnorm": "batch_norm _native_batch_norm_legit_no_training",
+    "pool": "max_pool2d _max_pool2d max_pool2d_with_indices avg_pool2d",
+    "adaptive_pool": "adaptive_avg_pool2d _adaptive_avg_pool2d adaptive_max_pool2d",
+    "mean": "mean",
+    "lrn": "local_response_norm",
+    "shuffle": "channel_shuffle native_channel_shuffle",
+    "add": "add iadd sub isub rsub",
+    "mul": "mul imul div truediv itruediv",
+    "concat": "cat concat concatenate",
+    # shape changes that never move data
+    "view": "view reshape _unsafe_view flatten unflatten squeeze unsqueeze view_as reshape_as",
+    # data-moving layout changes: part of a channel shuffle, else unsupported
+    "transpose": "transpose permute swapaxes swapdims",
+    # identities at inference
+    "identity": "dropout feature_dropout alpha_dropout feature_alpha_dropout dropout1d dropout2d "
+    "dropout3d contiguous clone detach alias to float type_as _to_copy lift_fresh_copy identity",
+    "expand": "expand expand_as broadcast_to",
+    # channel split and indexing: pass-through to the producer of the whole tensor
+    "split": "getitem chunk split split_with_sizes tensor_split unbind slice narrow select",
+    # tensors made from nothing
+    "constant": "zeros ones full empty arange tensor scalar_tensor zeros_like ones_like full_like empty_like",
+}
+#: canonical op name (function, tensor method or ATen packet name) -> kind
+_FUNCTION_KINDS: dict[str, str] = {
+    **{name: "activation" for name in _ACTIVATION_FUNCTIONS},
+    **{name: kind for kind, names in _KIND_NAMES.items() for name in names.split()},
+}
+_SUBTRACT = frozenset({"sub", "isub", "rsub"})
+_DIVIDE = frozenset({"div", "truediv", "itruediv"})
+
+#: Layer ops an activation may be fused into.
+_ACTIVATION_HOSTS = frozenset(
+    {"conv", "linear", "add", "mul", "pool", "global_pool", "batchnorm", "lrn", "activation"}
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# The recognised operation
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Op:
+    """One module call or functional node in canonical form.
+
+    ``kind`` is one of: input, conv, linear, batchnorm, activation, pool, adaptive_pool, mean,
+    lrn, shuffle, add, mul, concat, view, transpose, identity, expand, split, constant,
+    unsupported.
+    """
+
+    kind: str
+    name: str  #: proposed layer name (module qualname or fx node name)
+    label: str  #: the op's own name, as listed in ``unsupported``
+    outputs: tuple[torch.fx.Node, ...]  #: nodes whose value this op produces
+    operands: tuple[torch.fx.Node | None, ...]  #: tensor operands in order (None: a constant)
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+    params: tuple[nn.Parameter, ...] = ()  #: parameters the op uses
+
+
+@dataclass(frozen=True)
+class _Val:
+    """What a traced tensor is in the hwsim graph."""
+
+    producers: tuple[str, ...]  #: hwsim layers (or "input") the tensor comes from
+    elements: int  #: elements actually stored (a broadcast view keeps its source's count)
+    owner: str | None = None  #: layer whose untouched, sole output this is (fusion target)
+    chain: tuple[tuple[str, str, torch.fx.Node], ...] = ()  #: pending shuffle steps (kind, label, node)
+    chain_source: _Val | None = None  #: the value before the pending steps
+    source_shape: tuple[int, ...] = ()  #: shape of the tensor before the pending steps
+    groups: int = 0  #: shuffle groups of a pending chain
+
+
+@dataclass(frozen=True)
+class _Traced:
+    """A traced graph as recognised ops, with each node's output shape."""
+
+    tracer: str  #: "torch.fx" or "torch.export"
+    ops: tuple[_Op, ...]
+    shapes: Mapping[torch.fx.Node, Any]  #: torch.Size, tuple of those for tuple outputs, or None
+
+
+# ---------------------------------------------------------------------------------------------
+# The fx nodes a node reads
+# ---------------------------------------------------------------------------------------------
+def _flat_nodes(node: torch.fx.Node) -> list[torch.fx.Node]:
+    """The nodes among a node's args and kwargs, in order, nested lists flattened."""
+    found: list[torch.fx.Node] = []
+
+    def visit(item: Any) -> None:
+        if isinstance(item, torch.fx.Node):
+            found.append(item)
+        elif isinstance(item, (list, tuple)):
+            for sub in item:
+                visit(sub)
+        elif isinstance(item, dict):
+            for sub in item.values():
+                visit(sub)
+        elif isinstance(item, slice):
+            for sub in (item.start, item.stop, item.step):
+                visit(sub)
+
+    visit(node.args)
+    visit(node.kwargs)
+    return found
+
+
+def _tensor_operands(node: torch.fx.Node, shapes: Mapping[torch.fx.Node, Any]) -> tuple[torch.fx.Node, ...]:
+    return tuple(a for a in _flat_nodes(node) if isinstance(shapes.get(a), torch.Size))

@@ -1,0 +1,65 @@
+"""Where a sweep's chunks run: in this process, in local processes, or on a Dask cluster.
+
+Each backend takes the chunk function ``run`` (:func:`hwsim.sweep.run_chunk`) and yields the
+results in task order, whatever order they finish in, so the output is the same either way.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from hwsim.errors import ConfigError
+from hwsim.sweep_chunks import ChunkResult, ChunkTask
+
+RunChunk = Callable[[ChunkTask], ChunkResult]
+
+
+def run_serial(tasks: Sequence[ChunkTask], run: RunChunk) -> Iterator[ChunkResult]:
+    """Run the chunks one after another in this process."""
+    for task in tasks:
+        yield run(task)
+
+
+def run_processes(tasks: Sequence[ChunkTask], workers: int, run: RunChunk) -> Iterator[ChunkResult]:
+    """Run the chunks in ``workers`` spawned local processes (``run`` must be picklable by name)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("spawn")  # no fork of a process with threads
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from _windowed(tasks, lambda t: pool.submit(run, t), 2 * workers)
+
+
+def run_dask(tasks: Sequence[ChunkTask], scheduler: Any, run: RunChunk, timeout_s: float) -> Iterator[ChunkResult]:
+    """Run on the Dask scheduler at address ``scheduler`` (or a ``Client``); ``timeout_s``: seconds to connect."""
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise ConfigError("--scheduler needs dask.distributed: pip install 'hwsim[sweep]'") from None
+    own = not isinstance(scheduler, Client)
+    if own:
+        try:
+            client = Client(scheduler, timeout=f"{timeout_s}s", set_as_default=False)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise ConfigError(f"--scheduler {scheduler}: cannot connect: {exc}") from None
+    else:
+        client = scheduler
+    try:
+        threads = max(1, sum(client.nthreads().values()))
+        yield from _windowed(tasks, lambda t: client.submit(run, t, pure=False), 2 * threads)
+    finally:
+        if own:
+            client.close()
+
+
+def _windowed(tasks: Sequence[ChunkTask], submit: Callable[[ChunkTask], Any], window: int) -> Iterator[ChunkResult]:
+    """Keep up to ``window`` tasks in flight; yield results in task order."""
+    pending: deque[Any] = deque()
+    for task in tasks:
+        pending.append(submit(task))
+        if len(pending) >= window:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()
