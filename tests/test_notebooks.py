@@ -1,0 +1,114 @@
+"""Every notebook in notebooks/ runs top to bottom on a clean kernel, and is committed without outputs.
+
+Each notebook is executed with nbclient on the ``python3`` kernel, which must be this
+interpreter (the project's .venv: jupyter_client starts a kernelspec whose argv is ``python``
+with ``sys.executable``), in a temporary working directory, with a per-cell timeout. A cell
+that raises fails the test. ``HWSIM_SAVE_FIGURES`` points into the temporary directory, so the
+run never writes into the repository, and each notebook must save exactly its one figure there.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nbclient
+import nbformat
+import pytest
+
+from hwsim.plots import FIGURES_ENV
+
+NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+#: Seconds one cell may take on a loaded two-core machine (the slowest cells take a few seconds).
+CELL_TIMEOUT_S = 120
+
+_KERNEL_CHECK = "import sys\nprint(sys.prefix)\nprint(sys.executable)"
+
+
+EXPECTED = (
+    "01_per_layer_cycles",
+    "02_dataflows_and_arrays",
+    "03_design_space_sweep",
+    "04_block_allocation_search",
+    "05_simulated_vs_measured",
+)
+
+
+def test_notebooks_exist() -> None:
+    assert tuple(path.stem for path in NOTEBOOKS) == EXPECTED
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_committed_without_outputs(path: Path) -> None:
+    notebook = nbformat.read(path, as_version=4)
+    nbformat.validate(notebook)
+    assert notebook.metadata["kernelspec"]["name"] == "python3"
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    assert code, f"{path.name} has no code cells"
+    for index, cell in enumerate(code):
+        assert cell.outputs == [], f"{path.name}: code cell {index} has stored outputs"
+        assert cell.execution_count is None, f"{path.name}: code cell {index} has an execution count"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs(path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = tmp_path / "figures"
+    monkeypatch.setenv(FIGURES_ENV, str(figures))
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(_KERNEL_CHECK))
+    client = nbclient.NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=CELL_TIMEOUT_S,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+    client.execute()  # raises CellExecutionError naming the cell on any exception
+
+    # the venv's python is a symlink to the base interpreter: compare prefixes, not resolved paths
+    prefix, executable = "".join(o.get("text", "") for o in notebook.cells[0].outputs).split()
+    assert (prefix, os.path.abspath(executable)) == (sys.prefix, os.path.abspath(sys.executable)), (
+        f"the python3 kernel ran {executable} (prefix {prefix}), not this interpreter {sys.executable} ({sys.prefix})"
+    )
+    errors = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs if o.output_type == "error"]
+    assert not errors
+    images = sum(
+        "image/png" in o.get("data", {}) for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs
+    )
+    assert images >= 2, f"{path.name} displayed {images} figures"
+    assert sorted(p.name for p in figures.iterdir()) == [f"{path.stem}.png"]
+    assert not any(p for p in tmp_path.iterdir() if p.name != "figures"), "a notebook wrote into its working directory"
+
+
+def _markdown(stem: str) -> str:
+    notebook = nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
+    return "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "markdown")
+
+
+def test_numbers_quoted_in_01_match_the_simulator() -> None:
+    """Notebook 01's markdown works conv1 through by hand; keep its numbers true to the model."""
+    from hwsim.accelerator import load_accelerator
+    from hwsim.sim import simulate
+    from hwsim.zoo import load_graph
+
+    text = _markdown("01_per_layer_cycles")
+    graph = load_graph("squeezenext_23")
+    conv1 = graph.layers[0]
+    ws = simulate(graph, load_accelerator("ws_32x32"))
+    best = simulate(graph, load_accelerator("best_32x32"))
+    gemm_k = conv1.c * conv1.r * conv1.s
+    assert (gemm_k, conv1.k, conv1.p * conv1.q) == (147, 64, 12321)
+    # WS: ceil(147/32) x ceil(64/32) folds of 2*32 + 32 + 12321 - 2 cycles (docs/MODEL.md §2)
+    assert ws.folds[0] == 10 and ws.compute_cycles[0] == 10 * (2 * 32 + 32 + 12321 - 2) - 1 == 124149
+    # OS: ceil(12321/32) x 2 folds of 147 + 32 + 32 - 2 cycles
+    assert best.dataflow[0] == "os" and best.compute_cycles[0] == 772 * (147 + 32 + 32 - 2) - 1 == 161347
+    for quoted in ("**147**", "**10 folds**", "**0.919**", "**124,149 cycles**", "**772 folds**",
+                   "**161,347 cycles**", "**54,450 cycles**", "roughly **7 MB**", "about 460k"):
+        assert quoted in text, quoted
+    assert round(ws.mapping_efficiency[0], 3) == 0.919
+    assert 6.5e6 < ws.dram_bytes[0] < 7.5e6  # "roughly 7 MB"
+    assert 440_000 < ws.cycles[0] < 480_000  # "about 460k cycles"
+    assert ws.stall_cycles[0] > 2.5 * ws.compute_cycles[0]  # "almost three times its compute time"
+    assert best.cycles[0] < 170_000 and best.bound[0] == "compute"  # "to about 160k cycles"
+    assert ws.compute_cycles[1] == 64 * 55 * 55 * 9 // 32 == 54450  # the max-pool on 32 lanes
