@@ -1,28 +1,13 @@
 """End-to-end CLI tests: real subprocesses for every model command and format, and the bad inputs."""
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import pandas as pd
 import pytest
 
 from hwsim.report import LAYER_COLUMNS
-
-
-def hwsim(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "hwsim", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
-
-
-def assert_clean_error(proc, *fragments):
-    """Exit code 2, one line on stderr naming the problem, no traceback."""
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
+from tests.cli_helpers import assert_clean_error, hwsim
 
 
 def test_profile_table():

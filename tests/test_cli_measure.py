@@ -2,8 +2,6 @@
 subprocesses, with a tiny user network and few passes; the bad inputs give one line and exit 2."""
 
 import json
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -11,6 +9,7 @@ import yaml
 
 from hwsim.graph import LayerGraph
 from hwsim.host_model import is_host_model_file, load_host_model
+from tests.cli_helpers import assert_clean_error, hwsim
 
 FAST = ("--threads", "1", "--warmup", "1", "--repeats", "2")
 
@@ -42,20 +41,6 @@ TINY = textwrap.dedent(
         return Tiny()
     """
 )
-
-
-def hwsim(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "hwsim", *args], capture_output=True, text=True, cwd=cwd, timeout=300)
-
-
-def assert_clean_error(proc, *fragments):
-    """Exit code 2, one line on stderr naming the problem, no traceback."""
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")

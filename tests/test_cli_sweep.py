@@ -13,6 +13,7 @@ from hwsim.cli import main
 from hwsim.graph import Layer, LayerGraph
 from hwsim.pareto import pareto_front
 from hwsim.sweep import DELAY_ENV, SUMMARY_COLUMNS, read_sweep, sweep
+from tests.cli_helpers import assert_clean_error
 
 SETS = ["--set", "array.rows=4,8,16", "--set", "array.cols=8,16", "--set", "dataflow=ws,os"]  # 12 configurations
 
@@ -26,16 +27,6 @@ def rows_on_disk(path):
     if path.suffix == ".csv":
         return max(len(path.read_bytes().splitlines()) - 1, 0) if path.exists() else 0
     return 2 * len(list(path.glob("part-*.parquet")))
-
-
-def assert_clean_error(proc, *fragments):
-    """Exit code 2, one line on stderr naming the problem, no traceback."""
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert "Traceback" not in proc.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")
