@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
-from hwsim.errors import ConfigError, HwsimError
+from hwsim.errors import ConfigError
+from hwsim.report import write_figure
 
 __all__ = ["pareto_front", "pareto_mask", "plot_front"]
 
@@ -161,9 +162,4 @@ def plot_front(frame: pd.DataFrame, front: pd.DataFrame, x: str, y: str, path: s
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
+    write_figure(fig, path)

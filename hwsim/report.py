@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from hwsim.errors import HwsimError
 from hwsim.sim import SimResult
 
 #: Per-layer columns of CSV/JSON output, in order (MODELING.md §6).
@@ -196,6 +197,18 @@ def write(result: SimResult, path: str | Path, fmt: str) -> None:
         raise ValueError(f"unknown format {fmt!r}")
 
 
+def write_figure(fig: Any, path: str | Path, dpi: int = 120) -> None:
+    """Save a matplotlib figure and close it; an unwritable path is a one-line HwsimError."""
+    import matplotlib.pyplot as plt
+
+    try:
+        fig.savefig(path, dpi=dpi)
+    except OSError as exc:
+        raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        plt.close(fig)
+
+
 def plot_layers(result: SimResult, path: str | Path) -> None:
     """Per-layer figure: stacked compute/stall cycles (bars) and utilization (line, right axis)."""
     import matplotlib
@@ -228,5 +241,4 @@ def plot_layers(result: SimResult, path: str | Path) -> None:
         f"utilization {100 * result.utilization_total:.1f}%"
     )
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    write_figure(fig, path)

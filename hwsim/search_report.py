@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hwsim.errors import HwsimError
+from hwsim.report import write_figure
 from hwsim.search_results import CandidateResult, SearchResult, pareto_mask
 
 __all__ = ["format_report", "plot_search"]
@@ -109,9 +109,4 @@ def plot_search(result: SearchResult, path: str | Path) -> None:
     ax.set_title(f"{result.space.family}: {result.space.describe()}\non {result.accelerator_name}", fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
+    write_figure(fig, path)

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 
 from hwsim.cli.common import FORMATS, emit, parse_input_size, positive_int, simulate_on, split_list
-from hwsim.errors import ConfigError, HwsimError
+from hwsim.errors import ConfigError
+from hwsim.report import write_figure
 
 MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
 ACCEL_HELP = (
@@ -387,12 +388,7 @@ def plot_correlation(records: list[dict[str, Any]], path: str | Path, title: str
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(True, which="both", linewidth=0.3, alpha=0.5)
     fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=120)
-    except OSError as exc:
-        raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        plt.close(fig)
+    write_figure(fig, path)
 
 
 def run_correlate(args: argparse.Namespace) -> int:

@@ -1,0 +1,210 @@
+"""Small tables behind the figures: cycles per stage, per layer kind and per block, the ranked
+candidates of a search, and measured beside simulated latency per layer (pandas DataFrames)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from hwsim.graph import LayerGraph
+    from hwsim.measure import ModelMeasurement
+    from hwsim.search import SearchResult
+    from hwsim.sim import SimResult
+
+
+_FUNCTIONAL_OPS = frozenset({"add", "mul", "concat", "shuffle"})
+_STAGE_PATTERNS = ((re.compile(r"^stages\.(\d+)\."), 1), (re.compile(r"^stage(\d+)\."), 0))
+_BLOCK = re.compile(r"^stages\.(\d+)\.blocks\.(\d+)\.")
+
+
+def stage_labels(result: SimResult) -> tuple[str, ...]:
+    """The stage of every layer, from the module names of the zoo's staged networks.
+
+    ``stages.<i>.`` (SqueezeNext) is ``stage <i+1>``; ``stage<i>.`` (ShuffleNet) is ``stage <i>``.
+    Functional ops without a module path (``add_3``, ``cat``) belong to the stage of the layer
+    before them; other layers are ``stem`` before the first stage and ``head`` after the last.
+    A network without stages is one group, ``network``.
+    """
+    labels: list[str | None] = []
+    for name, op in zip(result.names, result.ops):
+        label = None
+        for pattern, offset in _STAGE_PATTERNS:
+            match = pattern.match(name)
+            if match:
+                label = f"stage {int(match.group(1)) + offset}"
+                break
+        if label is None and op in _FUNCTIONAL_OPS and "." not in name and labels:
+            label = labels[-1]
+        labels.append(label)
+    staged = [i for i, label in enumerate(labels) if label is not None and label.startswith("stage")]
+    if not staged:
+        return ("network",) * len(labels)
+    first = staged[0]
+    return tuple(
+        label if label is not None else ("stem" if i < first else "head") for i, label in enumerate(labels)
+    )
+
+
+def _is_gemm(result: SimResult) -> np.ndarray:
+    return np.array([op in ("conv", "linear") for op in result.ops], dtype=bool)
+
+
+def _cycle_parts(result: SimResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-layer (PE-array compute, vector-unit compute, stall) cycles."""
+    gemm = _is_gemm(result)
+    compute = result.compute_cycles.astype(np.float64)
+    return np.where(gemm, compute, 0.0), np.where(gemm, 0.0, compute), result.stall_cycles.astype(np.float64)
+
+
+def _group_table(result: SimResult, keys: Sequence[str], column: str) -> pd.DataFrame:
+    array_cycles, vector_cycles, stall = _cycle_parts(result)
+    gemm = _is_gemm(result)
+    frame = pd.DataFrame(
+        {
+            column: list(keys),
+            "layers": 1,
+            "macs": result.macs.astype(np.int64),
+            "array_cycles": array_cycles,
+            "vector_cycles": vector_cycles,
+            "stall_cycles": stall,
+            "cycles": result.cycles.astype(np.float64),
+            "gemm_cycles": np.where(gemm, result.cycles, 0).astype(np.float64),
+            "slots": np.where(gemm, result.mapping_efficiency * result.compute_cycles, 0.0),
+        }
+    )
+    table = frame.groupby(column, sort=False).sum()
+    total_cycles = max(float(result.cycles.sum()), 1.0)
+    total_macs = max(float(result.macs.sum()), 1.0)
+    table["cycle_share"] = table["cycles"] / total_cycles
+    table["mac_share"] = table["macs"] / total_macs
+    table["utilization"] = table["macs"] / (table["cycles"].clip(lower=1) * result.pes)
+    table["array_utilization"] = table["macs"] / (table["gemm_cycles"].clip(lower=1) * result.pes)
+    table["mapping_efficiency"] = table["slots"] / table["array_cycles"].clip(lower=1)
+    return table.drop(columns=["gemm_cycles", "slots"])
+
+
+def stage_table(result: SimResult) -> pd.DataFrame:
+    """Cycles per stage (:func:`stage_labels`), in network order.
+
+    Columns: ``layers``, ``macs``, ``array_cycles`` (stall-free PE-array cycles),
+    ``vector_cycles`` (stall-free vector-unit cycles), ``stall_cycles``, ``cycles``,
+    ``cycle_share`` and ``mac_share`` (of the network), ``utilization`` (MACs / (cycles x PEs),
+    vector ops and stalls included), ``array_utilization`` (the same over the stage's PE-array
+    layers only) and ``mapping_efficiency`` (share of PEs holding work, weighted by the array's
+    stall-free cycles).
+    """
+    return _group_table(result, stage_labels(result), "stage")
+
+
+def conv_kinds(graph: LayerGraph) -> tuple[str, ...]:
+    """Kind of every layer: ``conv`` (spatial kernel), ``pointwise`` (1x1), ``depthwise``
+    (one group per input channel), ``grouped``, ``linear``, or ``vector`` (not on the PE array)."""
+    kinds = []
+    for layer in graph.layers:
+        if layer.op == "linear":
+            kinds.append("linear")
+        elif layer.op != "conv":
+            kinds.append("vector")
+        elif layer.groups > 1:
+            kinds.append("depthwise" if layer.groups == layer.c else "grouped")
+        else:
+            kinds.append("pointwise" if layer.r * layer.s == 1 else "conv")
+    return tuple(kinds)
+
+
+def kind_table(result: SimResult, graph: LayerGraph) -> pd.DataFrame:
+    """Cycles per layer kind (:func:`conv_kinds`); the columns of :func:`stage_table`."""
+    if result.names != tuple(layer.name for layer in graph.layers):
+        raise ValueError(f"kind_table: the result of {result.graph_name!r} does not come from graph {graph.name!r}")
+    return _group_table(result, conv_kinds(graph), "kind")
+
+
+def block_table(result: SimResult) -> pd.DataFrame:
+    """Cycles and MACs of every SqueezeNext block (``stages.<i>.blocks.<j>.*``), its residual add
+    included; index (``stage``, ``block``) with stage ``i + 1``. Layers outside blocks (stem,
+    stage-entry convs, head) are left out. Columns: ``layers``, ``macs``, ``cycles``, ``latency_us``."""
+    keys: list[tuple[int, int] | None] = []
+    for name, op in zip(result.names, result.ops):
+        match = _BLOCK.match(name)
+        if match:
+            keys.append((int(match.group(1)) + 1, int(match.group(2))))
+        elif op in _FUNCTIONAL_OPS and "." not in name and keys:
+            keys.append(keys[-1])
+        else:
+            keys.append(None)
+    rows = [i for i, key in enumerate(keys) if key is not None]
+    if not rows:
+        raise ValueError(f"block_table: {result.graph_name} has no stages.<i>.blocks.<j> layers")
+    frame = pd.DataFrame(
+        {
+            "stage": [keys[i][0] for i in rows],  # type: ignore[index]
+            "block": [keys[i][1] for i in rows],  # type: ignore[index]
+            "layers": 1,
+            "macs": result.macs[rows].astype(np.int64),
+            "cycles": result.cycles[rows].astype(np.int64),
+        }
+    )
+    table = frame.groupby(["stage", "block"]).sum()
+    table["latency_us"] = table["cycles"] / result.clock_mhz
+    return table
+
+
+def search_frame(result: SearchResult) -> pd.DataFrame:
+    """The ranked candidates of a search as a DataFrame (best first).
+
+    Columns: ``rank``, ``allocation`` (blocks per stage, ``2-4-14-1``), ``conv1``, ``shortcut``,
+    ``latency_ms``, ``energy_uj``, ``utilization``, ``macs``, ``params``, ``on_front`` (on the
+    search's Pareto front: objective vs MACs and parameters) and ``version`` (``v1``..``v5``
+    where the candidate is a published SqueezeNext, else empty).
+    """
+    front = set(result.pareto)
+    rows = []
+    for i, r in enumerate(result.ranked):
+        c = r.candidate
+        rows.append(
+            {
+                "rank": i + 1,
+                "allocation": c.allocation,
+                "conv1": c.conv1_kernel,
+                "shortcut": c.shortcut,
+                "latency_ms": r.latency_ms,
+                "energy_uj": r.energy_uj,
+                "utilization": r.utilization,
+                "macs": r.macs,
+                "params": r.params,
+                "on_front": i in front,
+                "version": ",".join(f"v{v}" for v in result.version_of(c)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _check_same_layers(where: str, measurement: ModelMeasurement, results: Sequence[SimResult]) -> None:
+    names = measurement.layer_names
+    for result in results:
+        if result.names != names:
+            raise ValueError(f"{where}: {result.graph_name} on {result.accelerator_name} does not have the "
+                             f"layers of the measured {measurement.model} (simulate measurement.graph)")
+
+
+def time_table(measurement: ModelMeasurement, results: Sequence[SimResult]) -> pd.DataFrame:
+    """Per layer: kind (:func:`conv_kinds`), measured median latency (``measured_us``) and the latency
+    of each result (``<accelerator>_us``, from :attr:`SimResult.latency_us`), in microseconds.
+    The results must come from ``measurement.graph`` (same layers, same order)."""
+    _check_same_layers("time_table", measurement, results)
+    frame = pd.DataFrame(
+        {
+            "layer": list(measurement.layer_names),
+            "op": [layer.op for layer in measurement.graph.layers],
+            "kind": list(conv_kinds(measurement.graph)),
+            "measured_us": np.asarray(measurement.layer_seconds, dtype=np.float64) * 1e6,
+        }
+    )
+    for result in results:
+        frame[f"{result.accelerator_name}_us"] = np.asarray(result.latency_us, dtype=np.float64)
+    return frame
