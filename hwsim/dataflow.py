@@ -55,6 +55,11 @@ class Mapping:
     def folds(self) -> IntArray:
         return self.row_folds * self.col_folds
 
+    @property
+    def cycles(self) -> IntArray:
+        """Stall-free cycles of the GEMM: ``folds * per_fold - 1`` (SCALE-Sim's Total - Stall cycles)."""
+        return self.folds * self.per_fold_cycles - 1
+
 
 def spatial_dims(dataflow: str, gemm_m: ArrayLike, gemm_k: ArrayLike, gemm_n: ArrayLike) -> tuple[IntArray, IntArray, IntArray]:
     """(Sr, Sc, T) of the dataflow: which GEMM dimension goes on rows, columns and time."""
@@ -96,8 +101,7 @@ def map_gemm(dataflow: str, gemm_m: ArrayLike, gemm_k: ArrayLike, gemm_n: ArrayL
 
 def compute_cycles(dataflow: str, gemm_m: ArrayLike, gemm_k: ArrayLike, gemm_n: ArrayLike, rows: ArrayLike, cols: ArrayLike) -> IntArray:
     """Stall-free cycles of ONE GEMM: ``folds * per_fold - 1`` (SCALE-Sim's Total - Stall cycles)."""
-    mapping = map_gemm(dataflow, gemm_m, gemm_k, gemm_n, rows, cols)
-    return mapping.folds * mapping.per_fold_cycles - 1
+    return map_gemm(dataflow, gemm_m, gemm_k, gemm_n, rows, cols).cycles
 
 
 def mapping_efficiency(mapping: Mapping, rows: ArrayLike, cols: ArrayLike) -> NDArray[np.float64]:

@@ -78,6 +78,13 @@ class Layer:
     def __post_init__(self) -> None:
         if self.op not in OP_KINDS:
             raise ValueError(f"layer {self.name!r}: unknown op {self.op!r}; expected one of {sorted(OP_KINDS)}")
+        sizes = {"n": self.n, "c": self.c, "h": self.h, "w": self.w, "k": self.k, "p": self.p, "q": self.q, "r": self.r, "s": self.s}
+        low = {key: value for key, value in sizes.items() if value < (1 if self.op in GEMM_OPS else 0)}
+        if low:
+            need = "at least 1 for conv/linear layers" if self.op in GEMM_OPS else "not negative"
+            raise ValueError(f"layer {self.name!r}: sizes {low} must be {need}")
+        if min(self.stride_h, self.stride_w, self.dilation_h, self.dilation_w) < 1 or min(self.pad_h, self.pad_w) < 0:
+            raise ValueError(f"layer {self.name!r}: stride and dilation must be >= 1 and padding >= 0")
         if self.groups < 1 or self.c % self.groups or (self.op in GEMM_OPS and self.k % self.groups):
             raise ValueError(f"layer {self.name!r}: groups={self.groups} must divide C={self.c} and K={self.k}")
 

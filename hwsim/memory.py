@@ -109,11 +109,10 @@ def gemm_traffic(
     elif dataflow in ("ws", "is"):
         ifmap_passes, filter_passes = (col_folds, one) if dataflow == "ws" else (one, col_folds)
         tile_fits = o_g / col_folds <= np.asarray(ofmap_buffer_bytes, dtype=np.float64) / 2
-        on_chip = tile_fits | (row_folds <= 1)
-        ofmap_times = np.where(on_chip, one, row_folds)
-        psum_times = np.where(on_chip, 0.0, row_folds - 1)
+        ofmap_times = np.where(tile_fits, one, row_folds)  # one K-fold: row_folds = 1, nothing spills
+        psum_times = np.where(tile_fits, 0.0, row_folds - 1)
     else:
-        raise ValueError(f"unknown dataflow {dataflow!r}")
+        raise ValueError(f"unknown dataflow {dataflow!r}; expected one of ws, os, is")
     return Traffic(
         ifmap_bytes=g * restreamed_bytes(i_g, ifmap_half, ifmap_passes),
         filter_bytes=g * restreamed_bytes(f_g, filter_half, filter_passes),
@@ -122,14 +121,22 @@ def gemm_traffic(
     )
 
 
+#: Float sums of byte/bandwidth terms can land a hair above a whole number (62.000000000004);
+#: rounding up then would invent a cycle. Anything within this many cycles of an integer is it.
+ROUNDING_SLACK_CYCLES = 1e-6
+
+
+def whole_cycles(cycles: ArrayLike) -> FloatArray:
+    """Round a cycle count up to whole cycles, ignoring float noise below :data:`ROUNDING_SLACK_CYCLES`."""
+    return np.ceil(np.asarray(cycles, dtype=np.float64) - ROUNDING_SLACK_CYCLES)
+
+
 @dataclass(frozen=True)
 class Timing:
     """Cycles of one layer once memory is accounted for."""
 
-    cycles: FloatArray  #: total cycles (compute + stalls)
+    cycles: FloatArray  #: total cycles (compute + stalls), whole cycles
     memory_cycles: FloatArray  #: DRAM transfer time on the binding port(s), no overlap credit
-    fill_cycles: FloatArray  #: exposed first load
-    drain_cycles: FloatArray  #: exposed last write-back
 
 
 def gemm_timing(
@@ -147,7 +154,7 @@ def gemm_timing(
 
     t_ifmap = traffic.ifmap_bytes / bw
     t_filter = traffic.filter_bytes / bw
-    t_ofmap = (traffic.ofmap_bytes + traffic.psum_read_bytes) / bw
+    t_ofmap = (traffic.ofmap_bytes + traffic.psum_read_bytes) / bw  # partial sums use the ofmap port both ways
     drain = traffic.ofmap_bytes / folds_f / bw
     fill_shared = traffic.read_bytes / folds_f / bw
     fill_ports = np.maximum(t_ifmap, t_filter) / folds_f
@@ -159,10 +166,8 @@ def gemm_timing(
         [compute + fill_ports + drain, t_ifmap + drain, t_filter + drain, t_ofmap + fill_ports]
     )
     return Timing(
-        cycles=np.ceil(np.where(per_port, port_cycles, shared_cycles)),
+        cycles=whole_cycles(np.where(per_port, port_cycles, shared_cycles)),
         memory_cycles=np.where(per_port, port_memory, shared_memory),
-        fill_cycles=np.where(per_port, fill_ports, fill_shared),
-        drain_cycles=drain,
     )
 
 
@@ -183,5 +188,4 @@ def vector_timing(
     writes = np.asarray(write_bytes, dtype=np.float64)
     per_port = np.asarray(per_operand_ports, dtype=bool)
     memory = np.where(per_port, np.maximum(reads, writes), reads + writes) / bw
-    zero = np.zeros_like(memory)
-    return Timing(cycles=np.ceil(np.maximum(compute, memory)), memory_cycles=memory, fill_cycles=zero, drain_cycles=zero)
+    return Timing(cycles=whole_cycles(np.maximum(compute, memory)), memory_cycles=memory)

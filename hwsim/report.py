@@ -6,6 +6,7 @@ Column names are stable and documented in the README ("CSV columns"); units are 
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from hwsim.errors import HwsimError
+from hwsim.graph import GEMM_OPS
 from hwsim.sim import SimResult
 
 #: Per-layer columns of CSV/JSON output, in order (MODELING.md §6).
@@ -67,7 +69,7 @@ def to_frame(result: SimResult) -> pd.DataFrame:
 
 def least_efficient(result: SimResult, count: int) -> list[int]:
     """Indices of the ``count`` PE-array layers with the lowest utilization (ties: more cycles first)."""
-    gemm = [i for i, op in enumerate(result.ops) if op in ("conv", "linear")]
+    gemm = [i for i, op in enumerate(result.ops) if op in GEMM_OPS]
     gemm.sort(key=lambda i: (result.utilization[i], -result.cycles[i]))
     return gemm[:count]
 
@@ -90,7 +92,7 @@ def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
         "energy_uj": result.total_energy_pj / 1e6,
         "utilization": result.utilization_total,
         "dram_bytes": result.total_dram_bytes,
-        "vector_cycles": int(sum(c for c, op in zip(result.cycles, result.ops) if op not in ("conv", "linear"))),
+        "non_gemm_cycles": int(sum(c for c, op in zip(result.cycles, result.ops) if op not in GEMM_OPS)),
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),
         "unsupported_ops": {op: count for op, count in result.unsupported},
@@ -134,7 +136,7 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
     ):
         table.add_column(header, justify=justify, overflow="fold" if header == "layer" else "ellipsis", no_wrap=header != "layer")
     for i in rows:
-        is_gemm = result.ops[i] in ("conv", "linear")
+        is_gemm = result.ops[i] in GEMM_OPS
         table.add_row(
             result.names[i],
             result.ops[i],
@@ -147,7 +149,7 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
             f"{result.energy_pj[i] / 1e6:.3g}",
             result.bound[i],
         )
-    console = Console(width=max(80, width), record=True, file=open("/dev/null", "w"), color_system=None)  # noqa: SIM115
+    console = Console(width=max(80, width), record=True, file=io.StringIO(), color_system=None)
     console.print(table)
     text = "\n".join(line.rstrip() for line in console.export_text().splitlines())
     t = totals(result, worst)
@@ -162,7 +164,8 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
         f"  energy             {t['energy_uj']:.1f} uJ",
         f"  utilization        {100 * t['utilization']:.1f}% of {result.pes} PEs",
         f"  DRAM traffic       {t['dram_bytes'] / 2**20:.2f} MiB",
-        f"  vector-unit cycles {t['vector_cycles']:,} ({100 * t['vector_cycles'] / max(t['cycles'], 1):.1f}%)",
+        f"  non-GEMM layers    {t['non_gemm_cycles']:,} cycles ({100 * t['non_gemm_cycles'] / max(t['cycles'], 1):.1f}%, "
+        "vector unit and their DRAM traffic)",
         f"  least efficient    {len(t['least_efficient_layers'])} PE-array layers take "
         f"{100 * t['least_efficient_cycle_share']:.1f}% of cycles:",
     ]
@@ -220,7 +223,7 @@ def plot_layers(result: SimResult, path: str | Path) -> None:
     x = list(range(len(idx)))
     compute = [result.compute_cycles[i] for i in idx]
     stall = [result.stall_cycles[i] for i in idx]
-    util = [100 * result.utilization[i] if result.ops[i] in ("conv", "linear") else math.nan for i in idx]
+    util = [100 * result.utilization[i] if result.ops[i] in GEMM_OPS else math.nan for i in idx]
     fig_width = min(max(8.0, 0.16 * len(idx) + 2), 40.0)
     fig, ax = plt.subplots(figsize=(fig_width, 5.0))
     ax.bar(x, compute, color="#4C72B0", label="compute cycles")

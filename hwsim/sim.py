@@ -92,8 +92,8 @@ class LayerArrays:
                     0 if layer.is_gemm else _vector_ops(layer.op, layer.input_elements, layer.output_elements, layer.r * layer.s),
                 )
             )
-        cols = np.array(rows, dtype=np.int64).reshape(len(rows), 11).T
-        return cls(graph_names(graph), tuple(layer.op for layer in graph.layers), *cols)
+        columns = np.array(rows, dtype=np.int64).reshape(len(rows), -1).T
+        return cls(tuple(layer.name for layer in graph.layers), tuple(layer.op for layer in graph.layers), *columns)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -104,10 +104,6 @@ class LayerArrays:
         return LayerArrays(
             names=tuple(self.names[i] for i in indices), ops=tuple(self.ops[i] for i in indices), **arrays
         )
-
-
-def graph_names(graph: LayerGraph) -> tuple[str, ...]:
-    return tuple(layer.name for layer in graph.layers)
 
 
 @dataclass(frozen=True)
@@ -137,10 +133,6 @@ class HardwareArrays:
         def col(values: Sequence[Any], dtype: Any) -> NDArray[Any]:
             return np.asarray(values, dtype=dtype).reshape(-1, 1)
 
-        def energy(a: Accelerator, field_name: str) -> float:
-            value = getattr(a.energy_pj, field_name)
-            return float(a.energy_pj.mac if value is None else value)
-
         kib = 1024.0
         return cls(
             rows=col([a.array.rows for a in accels], np.int64),
@@ -164,7 +156,7 @@ class HardwareArrays:
                 rf_access=col([a.energy_pj.rf_access for a in accels], np.float64),
                 sram_byte=col([a.energy_pj.sram_byte for a in accels], np.float64),
                 dram_byte=col([a.energy_pj.dram_byte for a in accels], np.float64),
-                vector_op=col([energy(a, "vector_op") for a in accels], np.float64),
+                vector_op=col([a.energy_pj.resolved_vector_op for a in accels], np.float64),
                 leakage_per_cycle=col([a.energy_pj.leakage_per_cycle for a in accels], np.float64),
             ),
         )
@@ -197,6 +189,7 @@ METRICS: tuple[str, ...] = (
     "memory_cycles",
     "roofline_cycles",
     "memory_bound",
+    "free",
     *(f"energy_{c}_pj" for c in COMPONENTS),
     "energy_pj",
 )
@@ -207,14 +200,13 @@ def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[s
     m, k, n, g = la.gemm_m, la.gemm_k, la.gemm_n, la.groups
     mapping = map_gemm(dataflow, m, k, n, hw.rows, hw.cols)
     # Diagonal packing of small groups (accelerator option, off by default): p groups share a fold.
-    fits = (mapping.sr <= hw.rows) & (mapping.sc <= hw.cols)
+    # rows // Sr is 0 when a group does not fit the array: then one group per pass.
     pack = np.minimum(g, np.minimum(hw.rows // mapping.sr, hw.cols // mapping.sc))
-    per_pass = np.where(hw.pack_groups & fits, np.maximum(pack, 1), 1)
+    per_pass = np.where(hw.pack_groups, np.maximum(pack, 1), 1)
     passes = ceil_div(g, per_pass)
     pes = hw.pes
-    one_gemm = mapping.folds * mapping.per_fold_cycles - 1
     # A 1x1 OS array would finish one cycle "early" by SCALE-Sim's formula; never below MACs/PEs.
-    compute = np.maximum(passes * one_gemm, ceil_div(la.macs, pes))
+    compute = np.maximum(passes * mapping.cycles, ceil_div(la.macs, pes))
     folds = passes * mapping.folds
     word = hw.word_bytes
     traffic = gemm_traffic(
@@ -240,6 +232,7 @@ def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[s
         hw.prices,
     )
     return {
+        "free": np.zeros_like(cycles),
         "folds": folds,
         "mapping_efficiency": (g * mapping.sr * mapping.sc) / (folds * pes),
         "compute_cycles": compute.astype(np.float64),
@@ -274,6 +267,7 @@ def _evaluate_vector(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[A
     )
     zero = np.zeros_like(read)
     return {
+        "free": np.broadcast_to(free, zero.shape).astype(np.float64),
         "folds": np.zeros_like(vector_cycles),
         "mapping_efficiency": zero,
         "compute_cycles": vector_cycles.astype(np.float64),
@@ -343,6 +337,7 @@ def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
     vector_floor = out["compute_cycles"]
     out["roofline_cycles"] = np.ceil(np.maximum(np.where(is_gemm, ceil_div(la.macs, pes), vector_floor), out["memory_cycles"]))
     out["memory_bound"] = out["memory_cycles"] > out["compute_cycles"]
+    out["free"] = out["free"] > 0
     out["energy_pj"] = sum(out[f"energy_{c}_pj"] for c in COMPONENTS)
     return out
 
@@ -444,10 +439,9 @@ def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
     out = {key: value[0] for key, value in evaluate(la, hw).items()}
     is_gemm = la.kind == KIND_GEMM
     dataflow = tuple(DATAFLOWS[i] if i >= 0 else "-" for i in out["dataflow_index"])
-    free = (out["cycles"] == 0) & ~is_gemm
     bound = tuple(
         "free" if f else ("memory" if mb else ("compute" if g else "vector"))
-        for f, mb, g in zip(free, out["memory_bound"], is_gemm)
+        for f, mb, g in zip(out["free"], out["memory_bound"], is_gemm)
     )
     names = {f.name for f in fields(SimResult)}
     arrays = {key: value for key, value in out.items() if key in names}

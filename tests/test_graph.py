@@ -88,3 +88,15 @@ def test_import_hwsim_does_not_import_torch(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_gemm_layers_need_positive_sizes():
+    with pytest.raises(ValueError, match="at least 1"):
+        Layer(name="c", op="conv", c=3, k=4, p=0, q=4)
+    with pytest.raises(ValueError, match="at least 1"):
+        Layer(name="fc", op="linear", c=8, k=0)
+    with pytest.raises(ValueError, match="stride"):
+        Layer(name="c", op="conv", stride_h=0)
+    Layer(name="flat", op="reshape", p=0)  # vector ops may be empty... but never negative
+    with pytest.raises(ValueError, match="not negative"):
+        Layer(name="flat", op="reshape", c=-1)

@@ -65,10 +65,14 @@ def test_shared_port_timing():
 
 def test_per_operand_ports_timing():
     t = make_traffic(300.0, 100.0, 80.0)
-    # bw 2: ifmap 150, filter 50, ofmap 40 cycles; fill = 150/4 = 37.5, drain = 80/4/2 = 10.
+    # bw 2: ifmap 150, filter 50, ofmap 40 cycles; fill = max(150, 50)/4 = 37.5 (ports in
+    # parallel: not the 50 a shared port would need), drain = 80/4/2 = 10.
     # max(100 + 37.5 + 10, 150 + 10, 50 + 10, 40 + 37.5) = 160.
     timing = gemm_timing(100, 4, t, 2.0, True)
     assert timing.cycles == 160 and timing.memory_cycles == 150
+    # A fast ifmap port makes the fill the max of the two, not their sum: ifmap 300 B at
+    # bw 8 = 37.5, filter 100 B = 12.5 -> fill = 37.5/4 = 9.375, drain 80/4/8 = 2.5 -> 111.875 -> 112.
+    assert gemm_timing(100, 4, t, 8.0, True).cycles == 112
 
 
 def test_vector_timing():
@@ -84,3 +88,12 @@ def test_bigger_buffers_never_more_traffic(flow):
     big = traffic(flow, 64, 27, 16, 4, 4, i=3000, f=432, o=1024, buf_i=8192, buf_f=8192, buf_o=8192)
     assert big.total_bytes <= small.total_bytes
     assert big.total_bytes == 3000 + 432 + 1024
+
+
+def test_partial_sums_share_the_ofmap_port():
+    # Per-operand ports, bw 2: ifmap 50, filter 25 cycles; the ofmap port carries 400 B of
+    # writes and 300 B of partial-sum read-backs = 350 cycles; fill = max(50, 25)/4 = 12.5,
+    # drain = 400/4/2 = 50 -> max(100 + 62.5, 100, 75, 350 + 12.5) = 362.5 -> 363.
+    t = make_traffic(100.0, 50.0, 400.0, 300.0)
+    timing = gemm_timing(100, 4, t, 2.0, True)
+    assert timing.cycles == 363 and timing.memory_cycles == 350

@@ -20,15 +20,12 @@ def test_frame_has_documented_columns(result):
     assert list(frame.columns) == list(report.LAYER_COLUMNS)
     assert list(frame["layer"]) == list(result.names)
     assert frame["cycles"].sum() == result.total_cycles
-    for column in ("layer", "op", "dataflow", "macs", "params", "compute_cycles", "stall_cycles", "cycles",
-                   "utilization", "mapping_efficiency", "dram_bytes", "energy_pj", "roofline_cycles", "bound"):
-        assert column in frame.columns
 
 
 def test_totals(result):
     t = report.totals(result, worst=1)
     assert t["cycles"] == result.total_cycles
-    assert t["compute_cycles"] + t["stall_cycles"] == t["cycles"]
+    assert t["non_gemm_cycles"] == sum(c for c, op in zip(result.cycles, result.ops) if op != "conv")
     assert t["least_efficient_layers"] == ["c"]  # the only conv
     c = result.names.index("c")
     assert t["least_efficient_cycle_share"] == pytest.approx(result.cycles[c] / result.total_cycles)

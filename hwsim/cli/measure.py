@@ -18,6 +18,7 @@ import numpy as np
 
 from hwsim.cli.common import FORMATS, emit, parse_input_size, positive_int, simulate_on, split_list
 from hwsim.errors import ConfigError
+from hwsim.graph import GEMM_OPS
 from hwsim.report import write_figure
 
 MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
@@ -354,7 +355,7 @@ def spearman(records: list[dict[str, Any]], gemm_only: bool = False) -> float:
     """Spearman rank correlation of measured vs simulated per-layer latency (nan if undefined)."""
     from scipy.stats import spearmanr
 
-    rows = [r for r in records if not gemm_only or r["op"] in ("conv", "linear")]
+    rows = [r for r in records if not gemm_only or r["op"] in GEMM_OPS]
     if len(rows) < 3:
         return float("nan")
     a = [r["measured_us"] for r in rows]
