@@ -214,6 +214,10 @@ class LayerGraph:
         if self.unsupported:
             left = ", ".join(f"{op} x{count}" for op, count in self.unsupported)
             text += f"; unsupported ops left out: {left}"
+        notes = dict(self.metadata)
+        for key, what in (("params_in_unsupported_ops", "in unsupported ops"), ("unused_params", "unused by the forward pass")):
+            if key in notes:
+                text += f"; {int(notes[key]):,} params {what}"
         return text
 
     # ---------------------------------------------------------------- JSON

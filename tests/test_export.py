@@ -102,7 +102,8 @@ def test_asymmetric_same_padding_is_listed_not_dropped():
     # a 2x2 kernel with padding="same" pads 0 on top and 1 at the bottom: not expressible
     conv = nn.Conv2d(3, 4, 2, padding="same", bias=False)
     graph = export(Seq(conv=conv, relu=nn.ReLU()), (1, 3, 6, 6))
-    assert dict(graph.unsupported) == {"Conv2d": 1, UNACCOUNTED_PARAMS: 4 * 3 * 2 * 2}
+    assert dict(graph.unsupported) == {"Conv2d": 1}
+    assert dict(graph.metadata)["params_in_unsupported_ops"] == str(4 * 3 * 2 * 2)
     (layer,) = graph.layers  # the ReLU stands alone, reading the input through the conv
     assert (layer.op, layer.mode, layer.inputs) == ("activation", "relu", ("input",))
 
@@ -277,7 +278,8 @@ def test_residual_add_and_dropped_dropout():
     assert (add.op, add.inputs, add.fused) == ("add", ("conv", "input"), ("relu",))
     assert add.operand_elements == (2 * 4 * 6 * 6, 2 * 4 * 6 * 6)
     assert graph["out"].inputs == ("add",)  # through the dropout, which made no layer
-    assert graph.unsupported == (("unaccounted parameters", 2 * 4),)  # bn is never called
+    assert graph.unsupported == ()
+    assert dict(graph.metadata)[UNACCOUNTED_PARAMS] == str(2 * 4)  # bn is never called
 
 
 class Fire(nn.Module):
@@ -451,7 +453,8 @@ class Odd(nn.Module):
 def test_unsupported_ops_are_listed_and_bridged():
     graph = export(Odd(), (1, 3, 4, 4), tracer="fx")
     unsupported = dict(graph.unsupported)
-    assert unsupported.pop(UNACCOUNTED_PARAMS) == 1 + 1  # Conv3d weight and bias
+    assert dict(graph.metadata)["params_in_unsupported_ops"] == str(1 + 1)  # Conv3d weight and bias
+    assert UNACCOUNTED_PARAMS not in dict(graph.metadata)
     assert unsupported == {"sort": 2, "fft_fft2": 1, "getattr": 1, "Conv3d": 1}
     assert graph["conv1"].inputs == ("squeeze",)
     # the add reads both (unsupported) operands, which lead back to conv0
@@ -627,3 +630,21 @@ def test_zoo_matches_fvcore(name):
         assert by_module[layer.name] == layer.macs, layer.name
     assert graph.macs == by_operator["conv"] + by_operator.get("linear", 0)
     assert graph.params == n_params(model)
+
+
+def test_unused_parameters_are_counted_not_unsupported():
+    """An auxiliary head the eval forward never calls is no unsupported op: strict export passes."""
+
+    class WithAux(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 1)
+            self.aux = nn.Linear(4, 10)
+
+        def forward(self, x):
+            return self.conv(x)
+
+    graph = export(WithAux(), (1, 3, 8, 8), strict=True)
+    assert graph.unsupported == ()
+    assert dict(graph.metadata)[UNACCOUNTED_PARAMS] == str(4 * 10 + 10)
+    assert graph.params + 50 == n_params(WithAux())

@@ -162,3 +162,35 @@ def test_regenerate_writes_a_loadable_file(tmp_path, monkeypatch, capsys):
     assert comparable(written) == comparable(LayerGraph.load(GRAPHS_DIR / path.name))
     data = json.loads(path.read_text())
     assert json.loads(data["metadata"]["model_kwargs"]) == resolve_model("mobilenet_v1_0.25").kwargs_dict()
+
+
+def mobilenet_v1_macs() -> int:
+    """MobileNet v1 (width 1.0, 224x224) MACs in closed form from the paper's Table 1."""
+    size, channels = 112, 32
+    macs = size * size * (3 * 3 * 3) * 32  # conv 3x3/2, 3 -> 32
+    for stride, out in [(1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512)] + [(1, 512)] * 5 + [(2, 1024), (1, 1024)]:
+        size //= stride
+        macs += size * size * 9 * channels  # depthwise 3x3
+        macs += size * size * channels * out  # pointwise 1x1
+        channels = out
+    return macs + 1024 * 1000  # classifier
+
+
+# Golden (MACs, params) counted by an independent parser from the authors' own Caffe definitions
+# (amirgholami/SqueezeNext *.prototxt, forresti/SqueezeNet v1.1), BN counted as 2 params/channel.
+# They pin the spatial facts (strides, pools, padding) that parameter counts cannot see.
+GOLDEN = {
+    "squeezenext_23": (277_999_808, 717_280),
+    "squeezenext_23v5": (224_916_480, 930_016),
+    "squeezenext_1.0g_23": (224_191_552, 543_072),
+    "squeezenext_2.0_23": (742_070_464, 2_361_728),
+    "squeezenext_2.0_23v5": (702_592_000, 3_222_912),
+}
+
+
+def test_zoo_macs_against_closed_form_and_authors_definitions():
+    assert load_zoo_graph("mobilenet_v1").macs == mobilenet_v1_macs()  # 568.7M: the paper's "569M"
+    for name, (macs, params) in GOLDEN.items():
+        graph = load_zoo_graph(name)
+        assert (graph.macs, graph.params) == (macs, params), name
+    assert load_zoo_graph("squeezenet1_1").macs == 387_747_520  # forresti/SqueezeNet v1.1 prototxt at 227

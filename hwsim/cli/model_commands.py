@@ -31,7 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--accel", required=True, metavar="ACCEL", help=ACCEL_HELP)
     p.add_argument("--dataflow", choices=("ws", "os", "is", "best"), help="override the accelerator's dataflow")
-    p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1)")
+    p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1; a saved graph .json keeps its own)")
     p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
     p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")

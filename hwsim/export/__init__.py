@@ -44,9 +44,11 @@ Conventions (what becomes what)
   ``operand_elements`` per tensor operand (a broadcast operand counts its own elements).
 - LocalResponseNorm -> ``lrn`` with ``r`` = its channel window ``size``.
 - Anything else is listed in ``LayerGraph.unsupported`` as ``(op name, count)`` and never dropped
-  silently: its consumers connect to its tensor producers. Parameters that no layer accounts for
-  (an unsupported module with weights) are listed as ``("unaccounted parameters", N)`` where N is
-  the number of parameter elements. ``strict=True`` raises :class:`UnsupportedOpError` instead.
+  silently: its consumers connect to its tensor producers. ``strict=True`` raises
+  :class:`UnsupportedOpError` instead. Parameters no layer holds are counted (in parameter
+  elements) in the graph's metadata: ``params_in_unsupported_ops`` (weights of an op listed as
+  unsupported) and ``unused_params`` (parameters the eval-mode forward never uses, e.g. an
+  auxiliary head); layer params plus these equal ``sum(p.numel())`` of the module.
 - Layer names are the modules' qualified names; functional ops use the fx node name. A name seen
   twice (a module called twice) gets a ``_1``, ``_2`` ... suffix.
 
@@ -103,8 +105,10 @@ def export(
     finally:
         for m, training in flags:
             m.training = training
-    layers, unsupported = _Builder(traced).build(module)
+    builder = _Builder(traced)
+    layers, unsupported = builder.build(module)
     metadata = [("hwsim", hwsim.__version__), ("torch", torch.__version__), ("tracer", traced.tracer)]
+    metadata.extend(builder.parameter_notes())
     if model_kwargs is not None:
         metadata.append(("model_kwargs", json.dumps(dict(model_kwargs), sort_keys=True, default=str)))
     graph = LayerGraph(

@@ -2,8 +2,8 @@
 
 It walks the ops in order and writes :class:`~hwsim.graph.Layer` fields (Timeloop letters from
 the propagated shapes), folds batch-norms and fuses activations into their producers, turns
-view -> transpose -> view chains into one ``shuffle`` layer, and lists unsupported ops and
-parameters no layer accounts for (:data:`UNACCOUNTED_PARAMS`, counted in parameter elements).
+view -> transpose -> view chains into one ``shuffle`` layer, lists unsupported ops, and counts
+the parameters no layer holds (weights of unsupported ops; :data:`UNACCOUNTED_PARAMS`: unused ones).
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from hwsim.export.ops import _ACTIVATION_HOSTS, Shape, _Op, _Traced, _Val
 from hwsim.graph import Layer
 
 #: Label of the ``unsupported`` entry that counts parameter elements no layer accounts for.
-UNACCOUNTED_PARAMS = "unaccounted parameters"
+#: Metadata key: parameter elements of the module that its (eval-mode) forward never uses.
+UNACCOUNTED_PARAMS = "unused_params"
 
 
 def _numel(shape: Sequence[int]) -> int:
@@ -54,6 +55,8 @@ class _Builder:
         self.values: dict[torch.fx.Node, _Val] = {}
         self.unsupported: Counter[str] = Counter()
         self.used_params: dict[int, int] = {}
+        self.unsupported_params = 0  #: parameter elements of unsupported ops (in no layer)
+        self.unused_params = 0  #: parameter elements the traced forward never uses
         self.flushed: dict[torch.fx.Node, _Val] = {}
 
     # ------------------------------------------------------------------ driver
@@ -61,11 +64,14 @@ class _Builder:
         for op in self.traced.ops:
             getattr(self, f"_on_{op.kind}")(op)
         total = {id(p): p.numel() for p in module.parameters()}
-        left = sum(n for key, n in total.items() if key not in self.used_params)
-        if left:
-            self.unsupported[UNACCOUNTED_PARAMS] += left
+        self.unused_params = sum(n for key, n in total.items() if key not in self.used_params)
         layers = tuple(Layer(**fields) for fields in self.layers)
         return layers, tuple(sorted(self.unsupported.items()))
+
+    def parameter_notes(self) -> tuple[tuple[str, str], ...]:
+        """Metadata entries for parameters no layer holds (element counts; absent when zero)."""
+        notes = (("params_in_unsupported_ops", self.unsupported_params), (UNACCOUNTED_PARAMS, self.unused_params))
+        return tuple((key, str(count)) for key, count in notes if count)
 
     # ------------------------------------------------------------------ helpers
     def _shape(self, node: torch.fx.Node | None) -> torch.Size:
@@ -147,6 +153,7 @@ class _Builder:
 
     def _on_unsupported(self, op: _Op) -> None:
         self.unsupported[op.label] += 1
+        self.unsupported_params += self._claim(op.params)  # weights of an op hwsim cannot convert
         producers: list[str] = []
         for node in op.operands:
             for name in self._value(node).producers:

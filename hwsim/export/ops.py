@@ -81,7 +81,7 @@ _KIND_NAMES = {
     "transpose": "transpose permute swapaxes swapdims",
     # identities at inference
     "identity": "dropout feature_dropout alpha_dropout feature_alpha_dropout dropout1d dropout2d "
-    "dropout3d contiguous clone detach alias to float type_as _to_copy lift_fresh_copy identity",
+    "dropout3d contiguous clone detach alias to float double half int long type_as _to_copy lift_fresh_copy identity",
     "expand": "expand expand_as broadcast_to",
     # channel split and indexing: pass-through to the producer of the whole tensor
     "split": "getitem chunk split split_with_sizes tensor_split unbind slice narrow select",

@@ -11,8 +11,10 @@ port (which scales the stem, keeps a 7x7 conv1 in v5, uses v1 shortcuts everywhe
 - block: ``conv1x1_a`` (to C/2, carries the stage stride in v1 style) -> ``conv1x1_b`` (to C/4)
   -> ``conv3x1`` (pad 1,0; to C/2) and ``conv1x3`` (pad 0,1; to C/2) -> ``conv1x1_c`` (to C)
   -> add the shortcut -> ReLU. The first separable conv takes C/4 channels, the second C/2.
-  Blocks with an even index within their stage run 3x1 first, odd ones 1x3 first (the order
-  restarts at every stage, as in the Caffe files). Every conv has no bias and is followed by
+  Blocks with an even index within their stage run 3x1 first, odd ones 1x3 first. The order
+  restarts at every stage: this matches all published Caffe files, but they cannot tell it apart
+  from a running alternation (their stages have even block counts, or one block), so for
+  searched allocations with odd counts it is our choice, not a confirmed fact. Every conv has no bias and is followed by
   BN and ReLU, the shortcut convs included. The first 1x1 of the first block maps 64 -> 16.
 - v1 shortcuts: a stage's first block has a 1x1 projection ``shortcut`` (input -> C, stride 2
   in stages 2-4); other blocks add their input.
