@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,14 @@ VECTOR_OPS = frozenset(
 OP_KINDS = GEMM_OPS | VECTOR_OPS
 
 GRAPH_FORMAT_VERSION = 1
+
+_EXPECTED_TYPE = {
+    "int": "an integer",
+    "bool": "true or false",
+    "str": "a string",
+    "tuple[str, ...]": "a list of strings",
+    "tuple[int, ...]": "a list of integers",
+}
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,17 @@ class Layer:
             raise ValueError(f"layer {self.name!r}: stride and dilation must be >= 1 and padding >= 0")
         if self.groups < 1 or self.c % self.groups or (self.op in GEMM_OPS and self.k % self.groups):
             raise ValueError(f"layer {self.name!r}: groups={self.groups} must divide C={self.c} and K={self.k}")
+        if self.op == "conv":
+            for axis, size, kernel, pad, dilation, stride, out in (
+                ("P", self.h, self.r, self.pad_h, self.dilation_h, self.stride_h, self.p),
+                ("Q", self.w, self.s, self.pad_w, self.dilation_w, self.stride_w, self.q),
+            ):
+                span = size + 2 * pad - dilation * (kernel - 1) - 1
+                low, high = span // stride + 1, -(-span // stride) + 1  # PyTorch's floor, SCALE-Sim's ceil
+                if span < 0 or not low <= out <= high:
+                    expected = f"{low}" if low == high else f"{low} or {high}"
+                    raise ValueError(f"layer {self.name!r}: output {axis} = {out} does not follow from the input, "
+                                     f"kernel, padding and stride; expected {expected}")
 
     # ---------------------------------------------------------------- GEMM view
     @property
@@ -142,14 +161,34 @@ class Layer:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Layer:
-        names = {f.name for f in fields(cls)}
-        unknown = set(data) - names
+        """A layer from its JSON form; every field is type-checked and the sizes of a conv or
+        linear layer must all be given (a missing one is an error, not a default)."""
+        if not isinstance(data, Mapping):
+            raise ValueError(f"a layer must be a JSON object, got {type(data).__name__}")
+        name = data.get("name", "<unnamed>")
+        kinds = {f.name: f.type for f in fields(cls)}
+        unknown = set(data) - set(kinds)
         if unknown:
-            raise ValueError(f"unknown layer fields {sorted(unknown)}")
+            raise ValueError(f"layer {name!r}: unknown fields {sorted(unknown)}")
+        required = ["name", "op"] + (list("nchwkpqrs") if data.get("op") in GEMM_OPS else [])
+        missing = [key for key in required if key not in data]
+        if missing:
+            raise ValueError(f"layer {name!r}: missing fields {missing}")
         kwargs = dict(data)
-        for key in ("inputs", "fused", "operand_elements"):
-            if key in kwargs:
-                kwargs[key] = tuple(kwargs[key])
+        for key, value in data.items():
+            kind = kinds[key]
+            if kind == "int":
+                ok = isinstance(value, int) and not isinstance(value, bool)
+            elif kind == "bool":
+                ok = isinstance(value, bool)
+            elif kind == "str":
+                ok = isinstance(value, str)
+            else:  # tuples: names (inputs, fused) or element counts
+                item = int if key == "operand_elements" else str
+                ok = isinstance(value, list | tuple) and all(isinstance(v, item) and not isinstance(v, bool) for v in value)
+                kwargs[key] = tuple(value) if ok else value
+            if not ok:
+                raise ValueError(f"layer {name!r}: field {key} = {value!r}: expected {_EXPECTED_TYPE[kind]}")
         return cls(**kwargs)
 
 
@@ -168,10 +207,14 @@ class LayerGraph:
     metadata: tuple[tuple[str, str], ...] = field(default=())  #: free-form provenance (model kwargs, versions)
 
     def __post_init__(self) -> None:
-        seen: set[str] = set()
+        seen: set[str] = {"input"}
         for layer in self.layers:
             if layer.name in seen:
                 raise ValueError(f"graph {self.name!r}: duplicate layer name {layer.name!r}")
+            unknown = [name for name in layer.inputs if name not in seen]
+            if unknown:
+                raise ValueError(f"graph {self.name!r}: layer {layer.name!r} reads {unknown}, which is neither "
+                                 "'input' nor an earlier layer")
             seen.add(layer.name)
 
     def __iter__(self) -> Iterator[Layer]:
@@ -204,6 +247,24 @@ class LayerGraph:
         """Names of the layers that read the output of ``name``."""
         return tuple(layer.name for layer in self.layers if name in layer.inputs)
 
+    def with_batch(self, batch: int) -> LayerGraph:
+        """The same network at another batch size: every layer's N (and operand sizes) scaled.
+
+        Exact for CNN layer graphs, where N is the only dimension the batch enters; the batch
+        must be a multiple of this graph's own batch (``input_shape[0]``).
+        """
+        own = self.input_shape[0] if self.input_shape else 1
+        if batch < 1 or batch % own:
+            raise ValueError(f"graph {self.name!r} has batch {own}; cannot rescale it to batch {batch}")
+        factor = batch // own
+        if factor == 1:
+            return self
+        layers = tuple(
+            replace(layer, n=layer.n * factor, operand_elements=tuple(e * factor for e in layer.operand_elements))
+            for layer in self.layers
+        )
+        return replace(self, input_shape=(batch, *self.input_shape[1:]), layers=layers)
+
     def summary(self) -> str:
         """A short human-readable summary (name, layer count, MACs, params, unsupported ops)."""
         shape = "x".join(str(d) for d in self.input_shape)
@@ -234,7 +295,7 @@ class LayerGraph:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LayerGraph:
-        if data.get("format") != "hwsim.LayerGraph":
+        if not isinstance(data, Mapping) or data.get("format") != "hwsim.LayerGraph":
             raise ValueError("not an hwsim layer graph (missing \"format\": \"hwsim.LayerGraph\")")
         if data.get("version") != GRAPH_FORMAT_VERSION:
             raise ValueError(f"graph format version {data.get('version')!r}; expected {GRAPH_FORMAT_VERSION}")

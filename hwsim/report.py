@@ -109,6 +109,12 @@ def _si(value: float) -> str:
     return f"{value:.3g}" if value != int(value) else str(int(value))
 
 
+def _energy_uj(energy_pj: float) -> str:
+    """pJ as uJ for the table: 3 significant digits, no scientific notation (8410, 87.8, 0.0489)."""
+    uj = energy_pj / 1e6
+    return f"{uj:,.0f}" if uj >= 100 else f"{uj:.3g}" if uj >= 0.001 else ("0" if uj == 0 else f"{uj:.1e}")
+
+
 def format_table(result: SimResult, top: int | None = None, worst: int = 5, width: int = 120) -> str:
     """The per-layer table and totals block as text (fits ``width`` columns, at least 80).
 
@@ -146,7 +152,7 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
             _si(result.stall_cycles[i]),
             f"{100 * result.utilization[i]:.1f}" if is_gemm else "-",
             _si(result.dram_bytes[i]),
-            f"{result.energy_pj[i] / 1e6:.3g}",
+            _energy_uj(result.energy_pj[i]),
             result.bound[i],
         )
     console = Console(width=max(80, width), record=True, file=io.StringIO(), color_system=None)
@@ -208,6 +214,8 @@ def write_figure(fig: Any, path: str | Path, dpi: int = 120) -> None:
         fig.savefig(path, dpi=dpi)
     except OSError as exc:
         raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:  # matplotlib: unknown file format
+        raise HwsimError(f"cannot write {path}: {exc}; use .png, .pdf or .svg") from None
     finally:
         plt.close(fig)
 

@@ -53,6 +53,10 @@ def _vector_ops(op: str, input_elements: int, output_elements: int, window: int)
     return input_elements
 
 
+#: Integer columns of :class:`LayerArrays` (every field but ``names`` and ``ops``).
+_LAYER_COLUMNS = 11
+
+
 @dataclass(frozen=True)
 class LayerArrays:
     """A graph as arrays over layers (length L), ready for broadcasting against configurations."""
@@ -92,7 +96,7 @@ class LayerArrays:
                     0 if layer.is_gemm else _vector_ops(layer.op, layer.input_elements, layer.output_elements, layer.r * layer.s),
                 )
             )
-        columns = np.array(rows, dtype=np.int64).reshape(len(rows), -1).T
+        columns = np.array(rows, dtype=np.int64).reshape(len(rows), _LAYER_COLUMNS).T
         return cls(tuple(layer.name for layer in graph.layers), tuple(layer.op for layer in graph.layers), *columns)
 
     def __len__(self) -> int:

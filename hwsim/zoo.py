@@ -64,17 +64,18 @@ def _check_size(source: str, input_size: int | Sequence[int] | None, lengths: tu
 
 
 def load_zoo_graph(name: str, input_size: int | Sequence[int] | None = None, batch: int = 1) -> LayerGraph:
-    """The graph of a zoo model; the shipped JSON (no torch) at batch 1 and the default input.
+    """The graph of a zoo model from the shipped batch-1 JSON (no torch), at any batch.
 
-    ``input_size`` is (height, width) in pixels (an int: square). Any other batch or input size,
-    or a missing shipped file, exports the model afresh (imports torch).
+    ``input_size`` is (height, width) in pixels (an int: square). Another batch rescales the
+    shipped graph (:meth:`LayerGraph.with_batch`, exact: N is the only dimension it changes);
+    another input size, or a missing shipped file, exports the model afresh (imports torch).
     """
     spec = resolve_model(name)
     size = _check_size(spec.name, input_size)
     _check_batch(spec.name, batch)
     path = GRAPHS_DIR / f"{spec.name}.json"
-    if batch == 1 and (size is None or size == spec.input_shape[1:]) and path.is_file():
-        return LayerGraph.load(path)
+    if (size is None or size == spec.input_shape[1:]) and path.is_file():
+        return LayerGraph.load(path).with_batch(batch)
     return export_zoo_graph(spec.name, size, batch)
 
 

@@ -128,3 +128,19 @@ def test_bad_inputs(tmp_path):
     assert_clean_error(hwsim("profile", "alexnet"), "--accel")
     assert_clean_error(hwsim("export", "alexnet", "-o", str(tmp_path / "x.txt")), "x.txt")
     assert_clean_error(hwsim("profile", f"{tmp_path / 'nofile.py'}:build", "--input-size", "8x8", "--accel", "ws_8x8"), "nofile.py")
+
+
+def test_outputs_are_checked_before_work_and_format_follows_the_suffix(tmp_path):
+    assert_clean_error(hwsim("profile", "alexnet", "--accel", "ws_32x32", "--plot", str(tmp_path / "x.txt")), "--plot", ".png")
+    assert_clean_error(hwsim("profile", "alexnet", "--accel", "ws_32x32", "-o", str(tmp_path / "no" / "x.csv")), "does not exist")
+    out = tmp_path / "p.json"
+    assert hwsim("profile", "alexnet", "--accel", "ws_32x32", "-o", str(out)).returncode == 0
+    assert json.loads(out.read_text())["totals"]["model"] == "alexnet"  # JSON, not the table
+
+
+def test_dataflow_override_is_named_and_batch_rescales_without_torch(tmp_path):
+    rows = json.loads(hwsim("compare", "alexnet", "--accel", "ws_32x32", "--dataflow", "os", "--format", "json").stdout)
+    assert rows[0]["accelerator"] == "ws_32x32[os]"
+    one = json.loads(hwsim("profile", "squeezenext_23v5", "--accel", "ws_32x32", "--format", "json").stdout)
+    four = json.loads(hwsim("profile", "squeezenext_23v5", "--accel", "ws_32x32", "--format", "json", "--batch", "4").stdout)
+    assert four["totals"]["macs"] == 4 * one["totals"]["macs"]

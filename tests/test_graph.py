@@ -1,6 +1,7 @@
 """Layer / LayerGraph: derived counts in closed form, JSON round trip, validation, no torch."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -100,3 +101,37 @@ def test_gemm_layers_need_positive_sizes():
     Layer(name="flat", op="reshape", p=0)  # vector ops may be empty... but never negative
     with pytest.raises(ValueError, match="not negative"):
         Layer(name="flat", op="reshape", c=-1)
+
+
+def graph_json(layers):
+    return {"format": "hwsim.LayerGraph", "version": 1, "name": "g", "input_shape": [1, 3, 8, 8], "layers": layers}
+
+
+CONV = {"name": "c", "op": "conv", "inputs": ["input"], "n": 1, "c": 3, "h": 8, "w": 8, "k": 4, "p": 8, "q": 8,
+        "r": 3, "s": 3, "pad_h": 1, "pad_w": 1}
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"h": "big"}, "field h = 'big': expected an integer"),
+        ({"c": 3.5}, "field c = 3.5: expected an integer"),
+        ({"bias": "yes"}, "field bias = 'yes': expected true or false"),
+        ({"inputs": "input"}, "field inputs = 'input': expected a list of strings"),
+        ({"p": 999}, "output P = 999 does not follow"),
+        ({"inputs": ["nowhere"]}, "reads ['nowhere']"),
+    ],
+)
+def test_json_layers_are_type_checked(change, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        LayerGraph.from_dict(graph_json([{**CONV, **change}]))
+
+
+def test_json_conv_layers_need_every_size():
+    partial = {key: CONV[key] for key in ("name", "op", "inputs")}
+    with pytest.raises(ValueError, match=r"layer 'c': missing fields \['n', 'c', 'h', 'w', 'k', 'p', 'q', 'r', 's'\]"):
+        LayerGraph.from_dict(graph_json([partial]))
+    with pytest.raises(ValueError, match="not an hwsim layer graph"):
+        LayerGraph.from_dict([1, 2, 3])
+    # SCALE-Sim's ceil rule is accepted too: 8x8 input, 2x2 kernel, stride 3 -> floor 3, ceil 3; 9x9 -> 3 or 4.
+    LayerGraph.from_dict(graph_json([{**CONV, "h": 9, "w": 9, "r": 2, "s": 2, "pad_h": 0, "pad_w": 0, "stride_h": 3, "stride_w": 3, "p": 4, "q": 3}]))

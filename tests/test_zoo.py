@@ -194,3 +194,9 @@ def test_zoo_macs_against_closed_form_and_authors_definitions():
         graph = load_zoo_graph(name)
         assert (graph.macs, graph.params) == (macs, params), name
     assert load_zoo_graph("squeezenet1_1").macs == 387_747_520  # forresti/SqueezeNet v1.1 prototxt at 227
+
+
+@pytest.mark.parametrize("name", ["squeezenext_23v5", "shufflenet_v2_0.5", "mobilenet_v2_0.5", "alexnet_grouped"])
+def test_rescaled_batch_equals_a_fresh_export(name):
+    """--batch rescales the shipped graph without torch; it must equal tracing at that batch."""
+    assert comparable(load_zoo_graph(name, batch=3)) == comparable(export_zoo_graph(name, batch=3))

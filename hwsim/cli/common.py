@@ -53,10 +53,14 @@ def load_model(source: str, input_size: tuple[int, int] | None = None, batch: in
 def load_accel(source: str, dataflow: str | None = None):
     """An Accelerator from a shipped name, a YAML path or a SCALE-Sim .cfg, optionally re-flowed."""
     from hwsim.accelerator import load_accelerator
+    from hwsim.host_model import is_host_model_file
 
+    if is_host_model_file(source):
+        raise ConfigError(f"{source}: is a host model (kind: host, from `hwsim calibrate`); it predicts latency "
+                          "with `hwsim profile` and `hwsim compare` only, not with this command")
     accel = load_accelerator(source)
-    if dataflow is not None:
-        overrides: dict[str, object] = {"dataflow": dataflow}
+    if dataflow is not None and dataflow != accel.dataflow:
+        overrides: dict[str, object] = {"dataflow": dataflow, "name": f"{accel.name}[{dataflow}]"}
         if dataflow != "best":
             overrides["dataflow_choices"] = None
         accel = accel.with_overrides(overrides)
@@ -77,6 +81,37 @@ def simulate_on(graph, accel: str, dataflow: str | None = None):
 
     hardware = load_accel(accel, dataflow)
     return None if graph is None else simulate(graph, hardware)
+
+
+FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
+
+
+def check_output(path: str | None, option: str, suffixes: tuple[str, ...] | None = None) -> None:
+    """Fail fast, before any long work, when ``path`` cannot be written: its folder must exist,
+    it must not be a folder, and its suffix must be one of ``suffixes`` (when given)."""
+    if path is None:
+        return
+    target = Path(path)
+    if suffixes is not None and target.suffix.lower() not in suffixes:
+        raise ConfigError(f"{option} {path}: expected a file name ending in {' or '.join(suffixes)}")
+    if target.is_dir():
+        raise ConfigError(f"{option} {path}: is a folder; expected a file name")
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise ConfigError(f"{option} {path}: folder {parent} does not exist")
+
+
+def resolve_format(fmt: str | None, output: str | None) -> str:
+    """The output format: ``--format`` if given, else the ``-o`` file's suffix (.csv, .json), else table."""
+    if fmt is not None:
+        return fmt
+    suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    return suffix if suffix in ("csv", "json") else "table"
+
+
+def json_safe(value: float) -> float | None:
+    """A number for JSON output: NaN and infinities become null."""
+    return None if value != value or value in (float("inf"), float("-inf")) else value
 
 
 def emit(text: str, output: str | None) -> None:
@@ -100,6 +135,7 @@ def format_records(records: list[dict], fmt: str, title: str = "") -> str:
     if fmt == "csv":
         return frame.to_csv(index=False)
     if fmt == "json":
-        return json.dumps(records, indent=1, default=float)
-    text = frame.to_string(index=False)
+        safe = [{key: json_safe(value) if isinstance(value, float) else value for key, value in row.items()} for row in records]
+        return json.dumps(safe, indent=1, default=float)
+    text = frame.to_string(index=False, na_rep="-")
     return f"{title}\n{text}" if title else text

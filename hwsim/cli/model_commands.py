@@ -6,7 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from hwsim.cli.common import FORMATS, emit, format_records, load_model, parse_input_size, positive_int, simulate_on, split_list
+from hwsim.cli.common import (
+    FIGURE_SUFFIXES,
+    FORMATS,
+    check_output,
+    emit,
+    format_records,
+    load_model,
+    parse_input_size,
+    positive_int,
+    resolve_format,
+    simulate_on,
+    split_list,
+)
 from hwsim.errors import ConfigError
 
 MODEL_HELP = (
@@ -33,7 +45,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataflow", choices=("ws", "os", "is", "best"), help="override the accelerator's dataflow")
     p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1; a saved graph .json keeps its own)")
     p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from the -o suffix .csv/.json, else table)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
     p.add_argument("--plot", metavar="FILE.png", help="also write a per-layer cycles/utilization figure")
     p.add_argument("--top", type=positive_int, metavar="N", help="table: only the N layers with the most cycles")
@@ -52,7 +64,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataflow", choices=("ws", "os", "is", "best"), help="override every accelerator's dataflow")
     p.add_argument("--batch", type=positive_int, default=1)
     p.add_argument("--input-size", metavar="HxW")
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from the -o suffix .csv/.json, else table)")
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(run=run_compare)
 
@@ -64,7 +76,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         formatter_class=raw,
     )
     p.add_argument("what", choices=("models", "accelerators"))
-    p.add_argument("--format", choices=FORMATS, default="table")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from the -o suffix .csv/.json, else table)")
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(run=run_list)
 
@@ -86,21 +98,30 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 def run_profile(args: argparse.Namespace) -> int:
     from hwsim import report
 
+    check_output(args.output, "-o")
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    fmt = resolve_format(args.format, args.output)
     graph = load_model(args.model, parse_input_size(args.input_size), args.batch)
     result = simulate_on(graph, args.accel, args.dataflow)
-    if args.format == "table":
+    if fmt == "table":
         text = report.format_table(result, top=args.top)
-    elif args.format == "csv":
+    elif fmt == "csv":
         text = report.to_frame(result).to_csv(index=False)
     else:
         text = report.to_json(result)
     emit(text, args.output)
     if args.plot:
         report.plot_layers(result, args.plot)
-    if graph.unsupported and args.format != "table":
-        left = ", ".join(f"{op} x{n}" for op, n in graph.unsupported)
-        print(f"hwsim profile: warning: unsupported ops left out of the simulation: {left}", file=sys.stderr)
+    if fmt != "table":  # the table says it in its totals block
+        warn_unsupported("profile", graph)
     return 0
+
+
+def warn_unsupported(command: str, graph) -> None:
+    """One stderr line when a graph has ops the simulation leaves out."""
+    if graph.unsupported:
+        left = ", ".join(f"{op} x{n}" for op, n in graph.unsupported)
+        print(f"hwsim {command}: warning: {graph.name}: unsupported ops left out of the simulation: {left}", file=sys.stderr)
 
 
 def run_compare(args: argparse.Namespace) -> int:
@@ -108,8 +129,12 @@ def run_compare(args: argparse.Namespace) -> int:
     accels = split_list(args.accel)
     if not models or not accels:
         raise ConfigError("compare: expected at least one model and one accelerator")
+    check_output(args.output, "-o")
+    fmt = resolve_format(args.format, args.output)
     size = parse_input_size(args.input_size)
     graphs = [load_model(m, size, args.batch) for m in models]
+    for graph in graphs:
+        warn_unsupported("compare", graph)
     for accel in accels:
         simulate_on(None, accel, args.dataflow)  # validate every accelerator before simulating
     records = []
@@ -129,10 +154,11 @@ def run_compare(args: argparse.Namespace) -> int:
                 }
             )
     first = records[0]
-    for rec in records:
-        rec["speedup"] = round(first["latency_ms"] / rec["latency_ms"], 3) if rec["latency_ms"] else float("nan")
-        rec["energy_ratio"] = round(rec["energy_uj"] / first["energy_uj"], 3) if first["energy_uj"] else float("nan")
-    emit(format_records(records, args.format, title=f"speed-up and energy ratio against {first['model']} on {first['accelerator']}"), args.output)
+    for rec in records:  # None (null / "-") where the first row has no latency or energy (a host model has none)
+        rec["speedup"] = round(first["latency_ms"] / rec["latency_ms"], 3) if rec["latency_ms"] else None
+        rec["energy_ratio"] = round(rec["energy_uj"] / first["energy_uj"], 3) if first["energy_uj"] else None
+    title = f"speed-up and energy ratio against {first['model']} on {first['accelerator']}"
+    emit(format_records(records, fmt, title=title), args.output)
     return 0
 
 
@@ -170,7 +196,7 @@ def run_list(args: argparse.Namespace) -> int:
                     "clock_mhz": a.clock_mhz,
                 }
             )
-    emit(format_records(records, args.format), args.output)
+    emit(format_records(records, resolve_format(args.format, args.output)), args.output)
     return 0
 
 
