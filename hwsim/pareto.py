@@ -108,6 +108,8 @@ def _check_objectives(frame: pd.DataFrame, objectives: Sequence[str]) -> None:
         raise ConfigError("pareto: expected at least one objective column")
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
     for column in objectives:
+        if column in frame.columns and frame.empty:
+            continue  # no rows, no dtype to check (a CSV with only a header reads as text columns)
         if column not in frame.columns or column not in numeric:
             what = "no column" if column not in frame.columns else "not a numeric column"
             raise ConfigError(f"pareto: {what} {column!r}; numeric columns: {', '.join(map(str, numeric))}")
@@ -119,7 +121,8 @@ def pareto_front(frame: pd.DataFrame, objectives: Sequence[str], by: str | None 
     """Rows of ``frame`` on the Pareto front of ``objectives`` (all minimised), sorted by them.
 
     ``by`` (e.g. ``"model"``) computes a separate front within each group. The original index
-    is kept, so ``frame.index.isin(front.index)`` is the mask.
+    is kept, so ``frame.index.isin(front.index)`` is the mask. A frame without rows has an
+    empty front.
     """
     objectives = list(objectives)
     _check_objectives(frame, objectives)

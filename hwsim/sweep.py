@@ -16,7 +16,10 @@ How it runs:
 - configurations are grouped into chunks (``chunk_size`` configurations of one model); each
   finished chunk is appended to the output at once, so an interrupted sweep loses at most the
   chunk in flight (the chunks in flight with ``workers``/``scheduler``: up to two per worker
-  thread), and ``resume=True`` skips every (model, config_id) already in the output;
+  thread), and ``resume=True`` skips every (model, config_id) already in the output (an output
+  holding rows of other models, another base accelerator or other values is refused);
+- configurations are planned lazily, their ids computed block by block, and a sweep over more
+  than :data:`MAX_SWEEP_ROWS` configurations x models is refused before anything is built;
 - chunks run in this process (default), in ``workers`` local processes, or on a Dask cluster
   (``scheduler``); results are written in chunk order, so the output is the same either way.
 
@@ -44,7 +47,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -65,15 +68,17 @@ from hwsim.sweep_chunks import (
     layer_rows,
     summarise,
 )
-from hwsim.sweep_grid import Axis, Grid, field_kind, parse_set, parse_sets, sweepable_paths
-from hwsim.sweep_output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, summary_dtypes
+from hwsim.sweep_grid import MAX_SWEEP_ROWS, Axis, Grid, check_sweep_size, field_kind, parse_set, parse_sets, sweepable_paths
+from hwsim.sweep_output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, resumable_rows, summary_dtypes
 
 __all__ = [
     "LAYER_COLUMNS",
+    "MAX_SWEEP_ROWS",
     "SUMMARY_COLUMNS",
     "Axis",
     "Grid",
     "ModelArrays",
+    "check_sweep_size",
     "field_kind",
     "parse_set",
     "parse_sets",
@@ -129,10 +134,14 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
 # The sweep
 
 
-def _load_models(models: Any, input_size: tuple[int, int] | None, batch: int) -> list[LayerGraph]:
+def _model_items(models: Any) -> list[Any]:
     items = [models] if isinstance(models, (str, LayerGraph, os.PathLike)) else list(models)
     if not items:
         raise ConfigError("sweep: expected at least one model")
+    return items
+
+
+def _load_models(items: Sequence[Any], input_size: tuple[int, int] | None, batch: int) -> list[LayerGraph]:
     graphs = []
     for item in items:
         if isinstance(item, LayerGraph):
@@ -146,6 +155,23 @@ def _load_models(models: Any, input_size: tuple[int, int] | None, batch: int) ->
     if dup is not None:
         raise ConfigError(f"sweep: model {dup!r} given twice")
     return graphs
+
+
+def _load_base(base: Accelerator | str | os.PathLike[str]) -> Accelerator:
+    """The base accelerator; a host-model file (``kind: host``) is refused with a clear message."""
+    if isinstance(base, Accelerator):
+        return base
+    from hwsim.host_schema import is_host_model_file
+
+    if is_host_model_file(base):
+        raise ConfigError(f"{base}: is a host model (kind: host, from `hwsim calibrate`); a sweep needs an accelerator "
+                          "(a shipped name, an accelerator YAML file or a SCALE-Sim .cfg)")  # fmt: skip
+    return load_accelerator(base)
+
+
+def _known_lengths(grid: Mapping[str, Any]) -> list[int]:
+    """Value counts of the grid's fields that have a length (checked before anything is built)."""
+    return [len(v) for v in grid.values() if hasattr(v, "__len__") and not isinstance(v, (str, bytes))]
 
 
 class _Progress:
@@ -210,7 +236,8 @@ def sweep(
         grid: dotted field path -> values (``{"array.rows": [8, 16], "dataflow": ["ws", "best"]}``).
         output: ``.csv`` file or ``.parquet`` dataset directory written chunk by chunk (optional).
         per_layer: where to write one row per (model, configuration, layer) (needs ``output``).
-        resume: keep what ``output`` already holds and compute only the missing rows.
+        resume: keep what ``output`` already holds and compute only the missing rows; every
+            row it holds must be one of this sweep's (model, configuration) pairs on ``base``.
         chunk_size: configurations per chunk (default :data:`DEFAULT_CHUNK_CONFIGS`, fewer with
             ``per_layer``).
         workers: local processes (1: run here).
@@ -220,7 +247,12 @@ def sweep(
     Returns:
         One row per (model, configuration), models in the given order, configurations in grid
         order (last field fastest); columns ``model``, ``config_id``, the swept fields,
-        :data:`SUMMARY_COLUMNS`.
+        :data:`SUMMARY_COLUMNS`. ``frame.attrs["kept"]``: rows kept from an earlier run
+        (``resume``); ``frame.attrs["computed"]``: rows computed by this call.
+
+    Raises:
+        ConfigError: bad grid or arguments, more than :data:`MAX_SWEEP_ROWS` rows, a host-model
+            file as ``base``, or an output that cannot be resumed.
     """
     if workers < 1:
         raise ConfigError(f"--workers {workers}: expected an integer >= 1")
@@ -230,33 +262,42 @@ def sweep(
         raise ConfigError("--per-layer needs an output file (-o) for the summary rows")
     if resume and output is None:
         raise ConfigError("--resume needs an output file (-o) to resume from")
-    accel = load_accelerator(base) if isinstance(base, (str, os.PathLike)) else base
+    items = _model_items(models)
+    check_sweep_size(_known_lengths(grid), len(items))  # before any value or id is built
+    accel = _load_base(base)
     the_grid = Grid.build(accel, grid)
-    model_arrays = [ModelArrays.from_graph(g) for g in _load_models(models, input_size, batch)]
-    ids = the_grid.config_ids(np.arange(the_grid.size, dtype=np.int64))
-    expected = pd.concat([pd.DataFrame({"model": m.name, "config_id": ids}) for m in model_arrays], ignore_index=True)
-    expected["_order"] = np.arange(len(expected))
+    check_sweep_size(the_grid.shape, len(items))
+    model_arrays = [ModelArrays.from_graph(g) for g in _load_models(items, input_size, batch)]
     columns = [*KEY, *the_grid.paths, *SUMMARY_COLUMNS]
 
     sink = open_sink(output, summary_dtypes(the_grid.paths)) if output is not None else None
     layer_sink = open_sink(per_layer, LAYER_DTYPES) if per_layer is not None else None
-    done = pd.DataFrame(columns=KEY)
+    done = None
+    if sink is not None and resume and sink.exists():
+        done = resumable_rows(sink, columns)
+        if done is not None:
+            _check_resumable(done, model_arrays, the_grid, str(output))
     if sink is not None:
-        done = prepare_output(sink, layer_sink, resume, columns)
+        prepare_output(sink, layer_sink, done)
+    finished = {m.name: _finished_ids(done, m.name) for m in model_arrays}
+    kept = sum(len(ids) for ids in finished.values())
+    sizes = [_chunk_configs(m, chunk_size, per_layer is not None) for m in model_arrays]
+    todo = [the_grid.size - len(finished[m.name]) for m in model_arrays]
+    chunks = sum(-(-n // size) for n, size in zip(todo, sizes))
 
-    tasks = _plan(model_arrays, the_grid, ids, done, chunk_size, per_layer is not None)
+    tasks = _plan(model_arrays, the_grid, finished, sizes, per_layer is not None)
     if scheduler is not None:
         results = run_dask(tasks, scheduler, run_chunk, SCHEDULER_TIMEOUT_S)
-    elif workers > 1 and len(tasks) > 1:
+    elif workers > 1 and chunks > 1:
         results = run_processes(tasks, workers, run_chunk)
     else:
         results = run_serial(tasks, run_chunk)
 
     delay = float(os.environ.get(DELAY_ENV, "0") or 0)
-    bar = _Progress(sum(len(t.ordinals) for t in tasks), progress)
+    bar = _Progress(sum(todo), progress)
     frames: list[pd.DataFrame] = []
     try:
-        for task, result in zip(tasks, results):
+        for task, result in results:
             if sink is None:
                 frames.append(result.summary)
             else:
@@ -270,25 +311,116 @@ def sweep(
     finally:
         bar.close()
     if sink is None:
-        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-    frame = sink.read()
-    frame = frame.merge(expected, on=KEY, how="inner").sort_values("_order", kind="stable")
-    return frame.drop(columns="_order").reset_index(drop=True)[columns]
+        frame = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    else:
+        frame = sink.read()
+        if kept:  # rows of an earlier run come first in the file: put everything in grid order
+            frame = frame.drop_duplicates(KEY, keep="last")
+            order = _grid_order(frame, model_arrays, the_grid)
+            keep = order >= 0
+            frame = frame[keep].iloc[np.argsort(order[keep], kind="stable")]
+        frame = frame.reset_index(drop=True)[columns]
+    frame.attrs["kept"] = kept
+    frame.attrs["computed"] = sum(todo)
+    return frame
+
+
+#: Configurations whose ids are computed at once when planning, checking and ordering.
+ID_BLOCK = 1 << 20
+
+
+def _blocks(size: int) -> Iterator[NDArray[np.int64]]:
+    for start in range(0, size, ID_BLOCK):
+        yield np.arange(start, min(start + ID_BLOCK, size), dtype=np.int64)
+
+
+def _finished_ids(done: pd.DataFrame | None, model: str) -> pd.Index:
+    """The distinct config ids of ``model`` already in the output."""
+    if done is None or done.empty:
+        return pd.Index([], dtype=object)
+    return pd.Index(done.loc[done["model"] == model, "config_id"].unique())
+
+
+def _check_resumable(done: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid, output: str) -> None:
+    """Every row of an earlier run must be one of this sweep's (model, configuration) pairs."""
+    again = "drop --resume or use another -o"
+    names = [m.name for m in models]
+    other = sorted(set(done["model"]) - set(names))
+    if other:
+        raise ConfigError(f"--resume: {output} holds rows of model(s) {', '.join(other)}, not in this sweep "
+                          f"({', '.join(names)}); {again}")  # fmt: skip
+    bases = sorted(set(done["accelerator"].astype(str)) - {grid.base.name})
+    if bases:
+        raise ConfigError(f"--resume: {output} was computed on base accelerator {', '.join(bases)}, not {grid.base.name}; {again}")
+    for model in models:
+        macs = pd.to_numeric(done.loc[done["model"] == model.name, "macs"], errors="coerce")
+        other_macs = macs[macs != model.macs]
+        if len(other_macs):
+            shown = f"{other_macs.iloc[0]:,.0f}" if np.isfinite(other_macs.iloc[0]) else "unknown"
+            raise ConfigError(f"--resume: {output} holds rows of {model.name} with {shown} MACs, but this sweep's "
+                              f"{model.name} has {model.macs:,} (another input size, batch or version of the model); {again}")  # fmt: skip
+    wanted = pd.Index(done["config_id"].unique())
+    found = np.zeros(len(wanted), dtype=bool)
+    for ordinals in _blocks(grid.size):
+        hit = wanted.get_indexer(grid.config_ids(ordinals))
+        found[hit[hit >= 0]] = True
+    if not found.all():
+        missing = wanted[~found]
+        raise ConfigError(
+            f"--resume: {output} holds {len(missing):,} configuration(s) that are not in this sweep (e.g. config_id {missing[0]}): "
+            f"it was written with other --set values or a base accelerator with other fields; {again}"
+        )
+
+
+def _chunk_configs(model: ModelArrays, chunk_size: int | None, per_layer: bool) -> int:
+    """Configurations per chunk of ``model``."""
+    size = chunk_size or DEFAULT_CHUNK_CONFIGS
+    if per_layer and chunk_size is None:
+        size = max(1, min(size, PER_LAYER_CHUNK_ELEMENTS // len(model)))
+    return size
 
 
 def _plan(
-    models: Sequence[ModelArrays], grid: Grid, ids: NDArray[np.object_], done: pd.DataFrame, chunk_size: int | None, per_layer: bool
-) -> list[ChunkTask]:
-    """Chunks of the configurations not yet done (``ids``: of every ordinal), model by model, in grid order."""
-    tasks = []
-    ordinals = np.arange(grid.size, dtype=np.int64)
+    models: Sequence[ModelArrays], grid: Grid, finished: Mapping[str, pd.Index], sizes: Sequence[int], per_layer: bool
+) -> Iterator[ChunkTask]:
+    """Chunks of the configurations not yet done, model by model, in grid order.
+
+    Lazy: config ids are computed block by block, so memory does not grow with the grid.
+    """
+    for index, (model, size) in enumerate(zip(models, sizes)):
+        done = finished[model.name]
+        held_ordinals: list[NDArray[np.int64]] = []  # configurations waiting for a full chunk
+        held_ids: list[NDArray[np.object_]] = []
+        held = 0
+        for ordinals in _blocks(grid.size):
+            ids = grid.config_ids(ordinals)
+            if len(done):
+                todo = done.get_indexer(ids) < 0
+                ordinals, ids = ordinals[todo], ids[todo]
+            held_ordinals.append(ordinals)
+            held_ids.append(ids)
+            held += len(ordinals)
+            if held < size:
+                continue
+            all_ordinals, all_ids = np.concatenate(held_ordinals), np.concatenate(held_ids)
+            cut = held - held % size
+            for start in range(0, cut, size):
+                yield ChunkTask(model, index, grid, all_ordinals[start : start + size], all_ids[start : start + size], per_layer)
+            held_ordinals, held_ids, held = [all_ordinals[cut:]], [all_ids[cut:]], held - cut
+        if held:
+            yield ChunkTask(model, index, grid, np.concatenate(held_ordinals), np.concatenate(held_ids), per_layer)
+
+
+def _grid_order(frame: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid) -> NDArray[np.int64]:
+    """Sort key of each row (model position x grid size + ordinal); -1 for a row not in this sweep."""
+    key = np.full(len(frame), -1, dtype=np.int64)
+    model_column = frame["model"].to_numpy()
+    id_column = frame["config_id"].to_numpy()
     for index, model in enumerate(models):
-        size = chunk_size or DEFAULT_CHUNK_CONFIGS
-        if per_layer and chunk_size is None:
-            size = max(1, min(size, PER_LAYER_CHUNK_ELEMENTS // len(model)))
-        finished = done.loc[done["model"] == model.name, "config_id"]
-        todo = ordinals[~pd.Index(ids).isin(finished)]
-        for start in range(0, len(todo), size):
-            chunk = todo[start : start + size]
-            tasks.append(ChunkTask(model, index, grid, chunk, ids[chunk], per_layer))
-    return tasks
+        rows = np.flatnonzero(model_column == model.name)
+        ids = pd.Index(id_column[rows])
+        for ordinals in _blocks(grid.size):
+            hit = ids.get_indexer(grid.config_ids(ordinals))
+            found = hit >= 0
+            key[rows[hit[found]]] = index * grid.size + ordinals[found]
+    return key

@@ -1,28 +1,30 @@
 """Where a sweep's chunks run: in this process, in local processes, or on a Dask cluster.
 
-Each backend takes the chunk function ``run`` (:func:`hwsim.sweep.run_chunk`) and yields the
-results in task order, whatever order they finish in, so the output is the same either way.
+Each backend takes the chunks (any iterable: the sweep plans them lazily) and the chunk function
+``run`` (:func:`hwsim.sweep.run_chunk`) and yields ``(task, result)`` pairs in task order,
+whatever order they finish in, so the output is the same either way.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from hwsim.errors import ConfigError
 from hwsim.sweep_chunks import ChunkResult, ChunkTask
 
 RunChunk = Callable[[ChunkTask], ChunkResult]
+Done = tuple[ChunkTask, ChunkResult]
 
 
-def run_serial(tasks: Sequence[ChunkTask], run: RunChunk) -> Iterator[ChunkResult]:
+def run_serial(tasks: Iterable[ChunkTask], run: RunChunk) -> Iterator[Done]:
     """Run the chunks one after another in this process."""
     for task in tasks:
-        yield run(task)
+        yield task, run(task)
 
 
-def run_processes(tasks: Sequence[ChunkTask], workers: int, run: RunChunk) -> Iterator[ChunkResult]:
+def run_processes(tasks: Iterable[ChunkTask], workers: int, run: RunChunk) -> Iterator[Done]:
     """Run the chunks in ``workers`` spawned local processes (``run`` must be picklable by name)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -32,7 +34,7 @@ def run_processes(tasks: Sequence[ChunkTask], workers: int, run: RunChunk) -> It
         yield from _windowed(tasks, lambda t: pool.submit(run, t), 2 * workers)
 
 
-def run_dask(tasks: Sequence[ChunkTask], scheduler: Any, run: RunChunk, timeout_s: float) -> Iterator[ChunkResult]:
+def run_dask(tasks: Iterable[ChunkTask], scheduler: Any, run: RunChunk, timeout_s: float) -> Iterator[Done]:
     """Run on the Dask scheduler at address ``scheduler`` (or a ``Client``); ``timeout_s``: seconds to connect."""
     try:
         from dask.distributed import Client
@@ -54,12 +56,14 @@ def run_dask(tasks: Sequence[ChunkTask], scheduler: Any, run: RunChunk, timeout_
             client.close()
 
 
-def _windowed(tasks: Sequence[ChunkTask], submit: Callable[[ChunkTask], Any], window: int) -> Iterator[ChunkResult]:
-    """Keep up to ``window`` tasks in flight; yield results in task order."""
-    pending: deque[Any] = deque()
+def _windowed(tasks: Iterable[ChunkTask], submit: Callable[[ChunkTask], Any], window: int) -> Iterator[Done]:
+    """Keep up to ``window`` tasks in flight; yield ``(task, result)`` in task order."""
+    pending: deque[tuple[ChunkTask, Any]] = deque()
     for task in tasks:
-        pending.append(submit(task))
+        pending.append((task, submit(task)))
         if len(pending) >= window:
-            yield pending.popleft().result()
+            done, future = pending.popleft()
+            yield done, future.result()
     while pending:
-        yield pending.popleft().result()
+        done, future = pending.popleft()
+        yield done, future.result()

@@ -2,6 +2,7 @@
 
 - :func:`sweepable_paths`, :func:`field_kind`: the dotted fields a sweep can vary and their value types;
 - :func:`parse_set`, :func:`parse_sets`: ``--set FIELD=V1,V2`` / ``FIELD=range(...)`` -> typed values;
+- :data:`MAX_SWEEP_ROWS`, :func:`check_sweep_size`: the largest sweep (configurations x models) run at once;
 - configuration ids: a sum (mod 2**64) of per-field hashes, so one field's value swaps in cheaply;
 - :class:`Axis`, :class:`Grid`: the validated cartesian product over a base accelerator, and
   :meth:`Grid.hardware`, the :class:`hwsim.sim.HardwareArrays` of any configurations built
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import typing
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,6 +38,25 @@ IntArray = NDArray[np.int64]
 _DESCRIPTIVE = ("name", "description", "energy_pj.source")
 #: ``dataflow_choices`` is not swept: sweep ``dataflow`` (``best`` uses the base's choices).
 _NOT_SWEPT = (*_DESCRIPTIVE, "dataflow_choices")
+#: The most rows (configurations x models) one sweep may have. A sweep keeps its summary rows
+#: in memory at the end (about 0.3 KB per row, so about 3 GB at the limit) and runs at roughly
+#: 10^4 to 10^5 configurations per second on one core; split larger design spaces into several
+#: sweeps (e.g. one per value of the slowest field), each with its own output.
+MAX_SWEEP_ROWS = 10_000_000
+
+
+def check_sweep_size(counts: Sequence[int], models: int = 1) -> int:
+    """Rows of a sweep with ``counts`` values per field and ``models`` models (their product);
+    ConfigError naming the count and :data:`MAX_SWEEP_ROWS` when over it. Allocates nothing."""
+    configs = math.prod(int(c) for c in counts)
+    rows = configs * models
+    if rows > MAX_SWEEP_ROWS:
+        shape = " x ".join(f"{int(c):,}" for c in counts) or "1"
+        raise ConfigError(
+            f"the sweep has {rows:,} rows ({configs:,} configurations: {shape} values, x {models} model(s)), over the limit "
+            f"of {MAX_SWEEP_ROWS:,} rows per sweep; sweep fewer values, or split it into several sweeps with separate outputs"
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------------------------
@@ -131,11 +152,14 @@ def parse_set(text: str) -> tuple[str, tuple[Any, ...]]:
             bounds = [int(b) for b in match.group(1).split(",")]
             if not 1 <= len(bounds) <= 3:
                 raise ValueError
-            values: tuple[Any, ...] = tuple(range(*bounds))
+            span = range(*bounds)
         except ValueError:
             raise ConfigError(f"--set {path}: {rhs!r}: expected range(START,STOP[,STEP]) with integers, step != 0") from None
-        if not values:
+        if not span:
             raise ConfigError(f"--set {path}: {rhs} is empty")
+        if len(span) > MAX_SWEEP_ROWS:  # checked before the values are built
+            raise ConfigError(f"--set {path}: {rhs} has {len(span):,} values, over the limit of {MAX_SWEEP_ROWS:,} rows per sweep")
+        values: tuple[Any, ...] = tuple(span)
         if kind in ("float", "optional_float"):
             values = tuple(float(v) for v in values)
         return path, values

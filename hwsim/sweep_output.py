@@ -2,13 +2,15 @@
 
 The sinks (:class:`_CsvSink`, :class:`_ParquetSink`, opened by :func:`open_sink` from the file
 name), the column dtypes used to read them back (:func:`summary_dtypes`, :data:`LAYER_DTYPES`),
-:func:`read_sweep`, and the resume logic (:func:`prepare_output`: start afresh, or repair a cut
-output and return the (model, config_id) rows already done).
+:func:`read_sweep`, and the resume logic (:func:`resumable_rows`: check an earlier output and
+return the rows it holds; :func:`prepare_output`: start afresh, or trim the per-layer output to
+the summary rows kept). Unreadable files (binary, corrupt Parquet) are one-line ConfigErrors.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hwsim.errors import ConfigError, HwsimError
-from hwsim.sweep_chunks import ChunkTask
+from hwsim.sweep_chunks import LAYER_COLUMNS, ChunkTask
 from hwsim.sweep_grid import field_kind, sweepable_paths
 
 
@@ -36,6 +38,21 @@ def _kind_of_output(path: Path) -> str:
 def part_name(task: ChunkTask, first_id: str) -> str:
     """``part-<model index>-<first ordinal>-<first config id>.parquet``: sorts in sweep order, never collides."""
     return f"part-{task.model_index:04d}-{int(task.ordinals[0]):010d}-{first_id}.parquet"
+
+
+def _one_line(exc: BaseException) -> str:
+    """An exception's message on one line (pyarrow's may span several), without pyarrow's
+    repetition of the file name."""
+    text = re.sub(r"^Could not open Parquet input source '[^']*': ", "", " ".join(str(exc).split()))
+    return text or type(exc).__name__
+
+
+def _unreadable(path: Path, exc: BaseException) -> ConfigError:
+    if isinstance(exc, UnicodeDecodeError):
+        return ConfigError(f"{path}: not a sweep output: not UTF-8 text (byte {exc.start})")
+    if isinstance(exc, OSError):
+        return ConfigError(f"{path}: cannot read: {exc.strerror or _one_line(exc)}")
+    return ConfigError(f"{path}: not a readable sweep output: {_one_line(exc)}")
 
 
 class _CsvSink:
@@ -59,16 +76,31 @@ class _CsvSink:
             with self.path.open("r+b") as f:
                 f.truncate(end)
 
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes of the file."""
+        try:
+            with self.path.open("rb") as f:
+                return f.read(size)
+        except OSError as exc:
+            raise _unreadable(self.path, exc) from None
+
     def columns(self) -> list[str] | None:
-        with self.path.open(encoding="utf-8") as f:
-            header = f.readline()
+        """The header's column names; None when the file has no complete first line."""
+        try:
+            with self.path.open(encoding="utf-8") as f:
+                header = f.readline()
+        except (OSError, ValueError) as exc:
+            raise _unreadable(self.path, exc) from None
         return header.rstrip("\n").split(",") if header.endswith("\n") else None
 
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         if not self.exists():
             return pd.DataFrame(columns=list(columns or KEY))
         dtypes = {k: v for k, v in self.dtypes.items() if columns is None or k in columns}
-        return pd.read_csv(self.path, usecols=columns, dtype=dtypes, keep_default_na=False, na_values=[""])
+        try:
+            return pd.read_csv(self.path, usecols=columns, dtype=dtypes, keep_default_na=False, na_values=[""])
+        except (OSError, ValueError) as exc:  # ValueError: parser, dtype and UTF-8 errors
+            raise _unreadable(self.path, exc) from None
 
     def write(self, frame: pd.DataFrame, part: str) -> None:
         header = not self.exists()
@@ -93,6 +125,16 @@ class _CsvSink:
                 os.fsync(f.fileno())
         except OSError as exc:
             raise HwsimError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+
+def _read_part(part: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """One Parquet part; a corrupt or foreign file is a one-line ConfigError naming it."""
+    import pyarrow as pa
+
+    try:
+        return pd.read_parquet(part, columns=None if columns is None else list(columns))
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        raise ConfigError(f"{part}: not a readable Parquet file: {_one_line(exc)}") from None
 
 
 class _ParquetSink:
@@ -126,15 +168,22 @@ class _ParquetSink:
             tmp.unlink()
 
     def columns(self) -> list[str] | None:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return list(pq.read_schema(self.parts()[0]).names) if self.exists() else None
+        if not self.exists():
+            return None
+        first = self.parts()[0]
+        try:
+            return list(pq.read_schema(first).names)
+        except (OSError, ValueError, pa.ArrowException) as exc:
+            raise ConfigError(f"{first}: not a readable Parquet file: {_one_line(exc)}") from None
 
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         parts = self.parts()
         if not parts:
             return pd.DataFrame(columns=list(columns or KEY))
-        return pd.concat([pd.read_parquet(p, columns=columns) for p in parts], ignore_index=True)
+        return pd.concat([_read_part(p, columns) for p in parts], ignore_index=True)
 
     def write(self, frame: pd.DataFrame, part: str) -> None:
         tmp = self.path / f".{part}.tmp"
@@ -173,64 +222,106 @@ LAYER_DTYPES = {"model": str, "config_id": str, "layer": str, "op": str, "datafl
 
 
 def read_sweep(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """Read a sweep's output (a ``.csv`` file or a Parquet dataset directory) back into a DataFrame."""
+    """Read a sweep's output (a ``.csv`` file or a Parquet dataset directory) back into a DataFrame.
+
+    A missing, empty, header-only, binary or corrupt output is a one-line ConfigError naming it.
+    """
     p = Path(path)
     if not p.exists():
         raise ConfigError(f"{p}: no such sweep output")
     sink = open_sink(p, {})
+    if isinstance(sink, _ParquetSink) and p.is_file():  # a single Parquet file (not a dataset directory)
+        frame = _read_part(p)
+        if frame.empty:
+            raise ConfigError(f"{p}: holds no rows: expected the output of `hwsim sweep`")
+        return frame
     if isinstance(sink, _CsvSink):
         cols = sink.columns() or []
         paths = [c for c in cols if c in sweepable_paths()]
         sink = _CsvSink(p, {**summary_dtypes(paths), **{k: v for k, v in LAYER_DTYPES.items() if k in cols}})
     if not sink.exists():
-        raise ConfigError(f"{p}: holds no sweep rows")
-    return sink.read()
+        raise ConfigError(f"{p}: holds no rows: expected the output of `hwsim sweep`")
+    frame = sink.read()
+    if frame.empty:
+        raise ConfigError(f"{p}: holds no rows (only a header): expected the output of `hwsim sweep`")
+    return frame
 
 
 # --------------------------------------------------------------------------------------------
 # Resume: start afresh, or keep what a cut sweep wrote
 
+#: Columns read back from an output to resume it.
+DONE_COLUMNS = [*KEY, "accelerator", "macs"]
+_AFRESH = "drop --resume or use another -o"
 
-def prepare_output(sink: Any, layer_sink: Any, resume: bool, columns: Sequence[str]) -> pd.DataFrame:
-    """Start the output afresh, or (resume) check it and return the (model, config_id) already done."""
-    if not resume or not sink.exists():
+
+def resumable_rows(sink: Any, columns: Sequence[str]) -> pd.DataFrame | None:
+    """The :data:`DONE_COLUMNS` of the rows an earlier run left in ``sink`` (which exists).
+
+    The header is checked before anything is changed, so an output of another kind is refused
+    untouched; then a row cut by a kill is dropped. None: the output holds only a header cut by
+    a kill, so the sweep starts afresh.
+    """
+    try:
+        found = sink.columns()
+    except ConfigError as exc:
+        raise ConfigError(f"--resume: {str(exc).rstrip('.')}; {_AFRESH}") from None
+    if found is None:  # a CSV without a complete first line
+        expected = (",".join(columns) + "\n").encode()
+        if expected.startswith(sink.head(len(expected) + 1)):
+            return None
+        raise ConfigError(f"--resume: {sink.path} is not a sweep output (its first line is not a sweep header); {_AFRESH}")
+    if list(found) != list(columns):
+        if not set(KEY) <= set(found):
+            raise ConfigError(f"--resume: {sink.path} is not a sweep output (no model and config_id columns); {_AFRESH}")
+        differ = [c for c in found if c not in columns] + [c for c in columns if c not in found]
+        shown = ", ".join(differ[:6]) + (f" and {len(differ) - 6} more" if len(differ) > 6 else "")
+        raise ConfigError(
+            f"--resume: {sink.path} was written by a different sweep (columns differ: {shown or 'order'}); "
+            f"use the same --set fields, or {_AFRESH}"
+        )
+    sink.repair()
+    try:
+        return sink.read(columns=DONE_COLUMNS)
+    except ConfigError as exc:
+        raise ConfigError(f"--resume: {str(exc).rstrip('.')}; {_AFRESH}") from None
+
+
+def prepare_output(sink: Any, layer_sink: Any, done: pd.DataFrame | None) -> None:
+    """Start the outputs afresh (``done`` None), or trim the per-layer output to the summary rows ``done``."""
+    if done is None:
         sink.reset()
         if layer_sink is not None:
             layer_sink.reset()
-        return pd.DataFrame(columns=KEY)
-    sink.repair()
-    found = sink.columns()
-    if found is not None and list(found) != list(columns):
-        extra = [c for c in found if c not in columns] + [c for c in columns if c not in found]
-        raise ConfigError(
-            f"--resume: {sink.path} was written by a different sweep (columns differ: {', '.join(extra) or 'order'}); "
-            "use the same --set fields or a new output"
-        )
-    done = sink.read(columns=KEY) if found is not None else pd.DataFrame(columns=KEY)
-    if layer_sink is not None:
-        if not layer_sink.exists() and len(done):
-            raise ConfigError(f"--resume: {layer_sink.path} is missing but {sink.path} has rows; resume without --per-layer or start afresh")
-        if isinstance(layer_sink, _CsvSink):
-            if layer_sink.exists():
-                layer_sink.repair()
-                layer_sink.keep_only(done.drop_duplicates())
-            else:
-                layer_sink.reset()
+        return
+    if layer_sink is None:
+        return
+    keys = done[KEY].drop_duplicates()
+    if not layer_sink.exists() and len(keys):
+        raise ConfigError(f"--resume: {layer_sink.path} is missing but {sink.path} has rows; resume without --per-layer or start afresh")
+    found = layer_sink.columns() if layer_sink.exists() else None
+    if found is not None and list(found) != list(LAYER_COLUMNS):
+        raise ConfigError(f"--resume: {layer_sink.path} is not a per-layer sweep output (its columns differ); {_AFRESH}")
+    if isinstance(layer_sink, _CsvSink):
+        if layer_sink.exists():
+            layer_sink.repair()
+            layer_sink.keep_only(keys)
         else:
-            if layer_sink.path.is_dir():
-                layer_sink.repair()
-            else:
-                layer_sink.reset()
-            if isinstance(sink, _ParquetSink):
-                layer_sink.drop_parts_except({p.name for p in sink.parts()})
-            else:
-                _drop_layer_parts_not_done(layer_sink, done)
-    return done
+            layer_sink.reset()
+    else:
+        if layer_sink.path.is_dir():
+            layer_sink.repair()
+        else:
+            layer_sink.reset()
+        if isinstance(sink, _ParquetSink):
+            layer_sink.drop_parts_except({p.name for p in sink.parts()})
+        else:
+            _drop_layer_parts_not_done(layer_sink, keys)
 
 
 def _drop_layer_parts_not_done(layer_sink: _ParquetSink, done: pd.DataFrame) -> None:
     keys = set(zip(done["model"], done["config_id"]))
     for part in layer_sink.parts():
-        frame = pd.read_parquet(part, columns=KEY)
+        frame = _read_part(part, KEY)
         if not all(k in keys for k in zip(frame["model"], frame["config_id"])):
             part.unlink()

@@ -145,3 +145,12 @@ def test_plot_front_writes_a_png(tmp_path, z):
     path = tmp_path / "front.png"
     plot_front(frame, front, "latency_ms", "energy_uj", path, z=z, by="model")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+
+
+def test_a_frame_without_rows_has_an_empty_front():
+    """A header-only CSV reads back as text columns: no rows is an empty front, not a dtype error."""
+    empty = pd.DataFrame({"model": [], "latency_ms": [], "energy_uj": []}, dtype=object)
+    front = pareto_front(empty, ["latency_ms", "energy_uj"], by="model")
+    assert front.empty and list(front.columns) == ["model", "latency_ms", "energy_uj"]
+    with pytest.raises(ConfigError, match="no column 'area'"):
+        pareto_front(empty, ["latency_ms", "area"])

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import hwsim.sweep as sweep_module
+import hwsim.sweep_grid as grid_module
 from hwsim.accelerator import accelerator_from_dict, load_accelerator
 from hwsim.errors import ConfigError
 from hwsim.graph import Layer, LayerGraph
@@ -408,3 +409,146 @@ def test_resume_after_a_kill_between_the_per_layer_and_the_summary_write(tmp_pat
     keys = ["model", "config_id", "layer_index"]
     pd.testing.assert_frame_equal(read_sweep(layers).sort_values(keys).reset_index(drop=True),
                                   read_sweep(fresh).sort_values(keys).reset_index(drop=True))  # fmt: skip
+
+
+# ------------------------------------------------------------------------------------ grid size limit
+
+
+def test_a_grid_over_the_limit_is_refused_before_anything_is_built(monkeypatch):
+    def never(*args, **kwargs):
+        raise AssertionError("the grid was built")
+
+    monkeypatch.setattr(Grid, "build", never)
+    grid = {"array.rows": range(1, 1000), "array.cols": range(1, 1000), "clock_mhz": range(1, 1000)}
+    with pytest.raises(ConfigError) as info:
+        sweep(toy_graph(), base_accel(), grid)
+    rows = 999**3  # one row per configuration, one model
+    message = str(info.value)
+    assert f"{rows:,} rows" in message and f"{sweep_module.MAX_SWEEP_ROWS:,}" in message and "\n" not in message
+    with pytest.raises(ConfigError, match="has 99,999,999,999 values, over the limit"):
+        parse_set("clock_mhz=range(1,100000000000)")  # refused from its length: the values are never built
+
+
+def test_the_limit_counts_configurations_times_models(monkeypatch):
+    monkeypatch.setattr(grid_module, "MAX_SWEEP_ROWS", 12)
+    grid = {"array.rows": [2, 4, 8], "dataflow": ["ws", "os"]}  # 6 configurations
+    assert len(sweep([toy_graph("a"), toy_graph("b")], base_accel(), grid)) == 12  # 6 x 2 = the limit
+    with pytest.raises(ConfigError, match=r"18 rows \(6 configurations: 3 x 2 values, x 3 model\(s\)\), over the limit of 12"):
+        sweep([toy_graph("a"), toy_graph("b"), toy_graph("c")], base_accel(), grid)
+    assert sweep_module.check_sweep_size([3, 2], 2) == 12
+
+
+def test_lazy_planning_gives_full_chunks_across_id_blocks(monkeypatch, tmp_path):
+    """Ids are computed in blocks of 5 configurations; chunks of 7 still come out full and in grid order."""
+    graph = toy_graph()
+    full = sweep(graph, base_accel(), GRID)  # 48 configurations, default chunking
+    monkeypatch.setattr(sweep_module, "ID_BLOCK", 5)
+    sizes = []
+    original = sweep_module.run_chunk
+    monkeypatch.setattr(sweep_module, "run_chunk", lambda task: sizes.append(len(task.ordinals)) or original(task))
+    pd.testing.assert_frame_equal(sweep(graph, base_accel(), GRID, chunk_size=7), full)
+    assert sizes == [7] * 6 + [48 - 6 * 7]
+    out = tmp_path / "s.csv"
+    sweep(graph, base_accel(), GRID, output=out, chunk_size=7)
+    lines = out.read_bytes().splitlines(keepends=True)
+    del lines[3:20]  # drop 17 rows in the middle
+    out.write_bytes(b"".join(lines))
+    sizes.clear()
+    resumed = sweep(graph, base_accel(), GRID, output=out, chunk_size=7, resume=True)
+    assert sizes == [7, 7, 3]
+    pd.testing.assert_frame_equal(resumed, full)
+    assert (resumed.attrs["kept"], resumed.attrs["computed"]) == (48 - 17, 17)
+
+
+# ------------------------------------------------------------------------------------ resume: another sweep's output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_resume_refuses_rows_of_another_base_model_or_grid_and_leaves_the_output_alone(tmp_path, suffix):
+    out = tmp_path / f"s{suffix}"
+    grid = {"array.rows": [2, 4, 8]}
+    sweep(toy_graph(), base_accel(), grid, output=out)
+
+    def snapshot():
+        return out.read_bytes() if out.is_file() else {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+
+    before = snapshot()
+    other = base_accel().with_overrides({"name": "other"})
+    same_name = base_accel().with_overrides({"clock_mhz": 300.0})  # same name, other fields
+    smaller = LayerGraph(name="toy", input_shape=(1, 3, 12, 12), layers=toy_graph().layers[:-1])  # same name, fewer MACs
+    cases = [
+        (toy_graph(), other, grid, ["was computed on base accelerator base4, not other"]),
+        (toy_graph("net"), base_accel(), grid, ["rows of model(s) toy, not in this sweep (net)"]),
+        (toy_graph(), same_name, grid, ["3 configuration(s) that are not in this sweep"]),
+        (toy_graph(), base_accel(), {"array.rows": [2, 4]}, ["1 configuration(s) that are not in this sweep"]),
+        (smaller, base_accel(), grid, ["rows of toy with", "MACs"]),
+    ]
+    for graph, base, g, fragments in cases:
+        with pytest.raises(ConfigError) as info:
+            sweep(graph, base, g, output=out, resume=True)
+        for fragment in [str(out), "drop --resume", *fragments]:
+            assert fragment in str(info.value)
+        assert snapshot() == before
+    # a subset of a bigger sweep is fine: more values, another model
+    frame = sweep([toy_graph(), toy_graph("net")], base_accel(), {"array.rows": [2, 4, 8, 16]}, output=out, resume=True)
+    assert (frame.attrs["kept"], frame.attrs["computed"]) == (3, 5)
+    pd.testing.assert_frame_equal(frame, sweep([toy_graph(), toy_graph("net")], base_accel(), {"array.rows": [2, 4, 8, 16]}))
+
+
+def test_resume_of_a_torn_header_starts_afresh_but_a_foreign_file_is_refused(tmp_path):
+    out = tmp_path / "s.csv"
+    sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]}, output=out)
+    header = out.read_bytes().split(b"\n")[0]
+    out.write_bytes(header[:20])  # a kill cut the very first write
+    frame = sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]}, output=out, resume=True)
+    assert frame.attrs == {"kept": 0, "computed": 2}
+    pd.testing.assert_frame_equal(read_sweep(out), frame)
+    out.write_bytes(b"some notes without a newline")
+    with pytest.raises(ConfigError, match="not a sweep output"):
+        sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]}, output=out, resume=True)
+    assert out.read_bytes() == b"some notes without a newline"
+    out.write_bytes(b"a,b\n1,2\n")
+    with pytest.raises(ConfigError, match="not a sweep output \\(no model and config_id columns\\)"):
+        sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]}, output=out, resume=True)
+
+
+# ------------------------------------------------------------------------------------ unreadable outputs, host models
+
+
+def test_unreadable_outputs_are_config_errors_naming_the_file(tmp_path):
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(bytes(range(128, 256)) * 4)
+    for resume_it in (False, True):
+        with pytest.raises(ConfigError, match=r"bin.csv: not a sweep output: not UTF-8 text"):
+            if resume_it:
+                sweep(toy_graph(), base_accel(), {}, output=binary, resume=True)
+            else:
+                read_sweep(binary)
+    assert binary.read_bytes() == bytes(range(128, 256)) * 4
+    out = tmp_path / "s.parquet"
+    sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]}, output=out, chunk_size=1)
+    part = sorted(out.glob("part-*.parquet"))[1]
+    part.write_bytes(b"PAR1 not really")
+    with pytest.raises(ConfigError, match=f"{part.name}: not a readable Parquet file"):
+        read_sweep(out)
+    with pytest.raises(ConfigError, match=f"--resume: .*{part.name}: not a readable Parquet file"):
+        sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]}, output=out, resume=True, chunk_size=1)
+    header_only = tmp_path / "h.csv"
+    sweep(toy_graph(), base_accel(), {}, output=header_only)
+    header_only.write_bytes(header_only.read_bytes().split(b"\n")[0] + b"\n")
+    with pytest.raises(ConfigError, match="h.csv: holds no rows"):
+        read_sweep(header_only)
+
+
+def test_a_single_parquet_file_reads_back(tmp_path):
+    frame = sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]})
+    single = tmp_path / "one.parquet"
+    frame.to_parquet(single, index=False)
+    pd.testing.assert_frame_equal(read_sweep(single), frame)
+
+
+def test_a_host_model_file_is_not_a_base_accelerator(tmp_path):
+    host = tmp_path / "host.yaml"
+    host.write_text("kind: host\nname: my_cpu\n")
+    with pytest.raises(ConfigError, match="host.yaml: is a host model .*a sweep needs an accelerator"):
+        sweep(toy_graph(), str(host), {})

@@ -5,9 +5,29 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from hwsim.cli.common import FORMATS, emit, format_records, parse_input_size, positive_int, split_list
+from hwsim.cli.common import (
+    FIGURE_SUFFIXES,
+    FORMATS,
+    check_output,
+    emit,
+    json_safe,
+    parse_input_size,
+    positive_int,
+    resolve_format,
+    split_list,
+)
 from hwsim.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Terminal tables are kept within this many columns (CSV and JSON keep every column).
+TABLE_WIDTH = 120
+#: Suffixes of a sweep output: a CSV file or a Parquet dataset directory.
+SWEEP_SUFFIXES = (".csv", ".parquet", ".pq")
 
 SWEEP_EPILOG = """\
 Each --set is FIELD=V1,V2,... or FIELD=range(START,STOP[,STEP]) (Python range, integers) over a dotted
@@ -17,13 +37,17 @@ dataflow takes ws, os, is and best (best picks per layer among the base's choice
 The sweep is the cartesian product of all --set values, for every model: one row per (model,
 configuration) with latency, cycles, energy, utilization, DRAM bytes, area proxies and the bottleneck.
 
+Quote a range(...) value in the shell: --set 'clock_mhz=range(100,1001,100)'. A sweep has at most
+10,000,000 rows (configurations x models); split larger design spaces into several sweeps.
+
 Output: -o FILE.csv (appended chunk by chunk) or -o DIR.parquet (one file per chunk). An interrupted
-sweep loses at most one chunk; run it again with --resume to compute only what is missing.
+sweep loses at most one chunk; run it again with --resume to compute only what is missing (the
+same models, base accelerator and --set fields; an output of another sweep is refused).
 
 Examples:
   hwsim sweep squeezenext_23v5 --accel ws_32x32 --set array.rows=8,16,32,64 --set array.cols=8,16,32,64 \\
       --set dram.bandwidth_bytes_per_cycle=4,8,16,32 --set dataflow=ws,os,is,best -o sweep.parquet
-  hwsim sweep squeezenext_23v5,mobilenet_v1 --accel best_32x32 --set buffers.ifmap_kib=range(16,256,16) \\
+  hwsim sweep squeezenext_23v5,mobilenet_v1 --accel best_32x32 --set 'buffers.ifmap_kib=range(16,256,16)' \\
       -o buffers.csv --workers 2
   hwsim sweep alexnet --accel ws_32x32 --set array.rows=16,32 -o s.parquet --scheduler tcp://scheduler-host:8786
 """
@@ -31,10 +55,13 @@ Examples:
 PARETO_EPILOG = """\
 All objectives are minimised; a configuration is on the front when no other is at least as good in
 every objective and better in one. With several models in the file, each model gets its own front.
+The table shows the swept fields and objectives (within 120 columns); CSV and JSON (chosen by
+--format or by the -o suffix) hold every column of the front's rows.
 
 Examples:
   hwsim pareto sweep.parquet --x latency_ms --y energy_uj --plot front.png
-  hwsim pareto sweep.parquet --x latency_ms --y energy_uj --z area_pes --format csv -o front.csv
+  hwsim pareto sweep.parquet --x latency_ms --y energy_uj --z area_pes -o front.csv
+  hwsim pareto sweep.parquet --x latency_ms --y energy_uj --model mobilenet_v1 -o front.json
 """
 
 
@@ -77,23 +104,68 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--y", required=True, metavar="COLUMN", help="second objective (e.g. energy_uj)")
     p.add_argument("--z", metavar="COLUMN", help="optional third objective (e.g. area_pes)")
     p.add_argument("--model", metavar="NAME", help="only this model's rows")
-    p.add_argument("--plot", metavar="FILE.png", help="write a scatter plot with the front marked")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the front to FILE instead of stdout")
+    p.add_argument("--plot", metavar="FILE.png", help="write a scatter plot with the front marked (.png, .pdf or .svg)")
+    p.add_argument("--format", choices=FORMATS, help="output format (default: from the -o suffix .csv/.json, else table)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the front to FILE instead of stdout (FILE.csv, FILE.json: that format)")
     p.set_defaults(run=run_pareto)
+
+
+def check_sweep_output(path: str | None, option: str) -> None:
+    """Fail fast when a sweep output cannot be written: like :func:`check_output`, except that an
+    existing Parquet dataset directory (the sweep writes into it) is fine."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir() and target.suffix.lower() != ".csv":
+        return
+    check_output(path, option, SWEEP_SUFFIXES)
+
+
+def fit_table(frame: pd.DataFrame, required: list[str], optional: list[str], width: int = TABLE_WIDTH) -> str:
+    """``frame`` as a text table within ``width`` columns: every ``required`` column, then each of
+    ``optional`` (in order) that still fits; required columns that do not fit wrap into blocks."""
+
+    def widest(columns: list[str]) -> int:
+        return max(len(line) for line in frame[columns].to_string(index=False).splitlines())
+
+    columns = list(dict.fromkeys(c for c in required if c in frame.columns))
+    for column in optional:
+        if column in frame.columns and column not in columns and widest([*columns, column]) <= width:
+            columns.append(column)
+    return frame[columns].to_string(index=False, line_width=width)
+
+
+def _json_value(value: Any) -> Any:
+    """A cell as a JSON value: NaN, infinities and missing values become null."""
+    import pandas as pd
+
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if hasattr(value, "item") and type(value).__module__ == "numpy":
+        value = value.item()
+    return json_safe(value) if isinstance(value, float) else value
 
 
 def run_sweep(args: argparse.Namespace) -> int:
     from hwsim.cli.common import load_accel, load_model
-    from hwsim.sweep import parse_sets, sweep
+    from hwsim.sweep import check_sweep_size, parse_sets, sweep
 
+    check_sweep_output(args.output, "-o")
+    check_sweep_output(args.per_layer, "--per-layer")
+    if args.per_layer is not None and Path(args.per_layer).resolve() == Path(args.output).resolve():
+        raise ConfigError(f"--per-layer {args.per_layer}: is the summary output (-o) too; give another file")
     grid = parse_sets(args.sets)
     models = split_list(args.models)
     if not models:
         raise ConfigError("sweep: expected at least one model")
+    check_sweep_size([len(v) for v in grid.values()], len(models))
     base = load_accel(args.accel)
     size = parse_input_size(args.input_size)
     graphs = [load_model(m, size, args.batch) for m in models]
+    for graph in graphs:
+        if graph.unsupported:
+            left = ", ".join(f"{op} x{n}" for op, n in graph.unsupported)
+            print(f"hwsim sweep: warning: {graph.name}: unsupported ops left out of the sweep: {left}", file=sys.stderr)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     start = time.perf_counter()
     frame = sweep(
@@ -110,19 +182,26 @@ def run_sweep(args: argparse.Namespace) -> int:
     )
     seconds = time.perf_counter() - start
     configs = len(frame) // max(len(graphs), 1)
-    print(f"wrote {args.output}: {len(frame)} rows ({len(graphs)} model(s) x {configs} configurations) in {seconds:.1f} s")
-    shown = [*grid, "latency_ms", "energy_uj", "utilization", "bound", "bottleneck_layer"]
+    how = f"{frame.attrs.get('kept', 0)} kept from the earlier run, {frame.attrs.get('computed', len(frame))} computed; " if args.resume else ""
+    print(f"wrote {args.output}: {len(frame)} rows ({how}{len(graphs)} model(s) x {configs} configurations) in {seconds:.1f} s")
+    required = [*grid, "latency_ms"]
+    optional = ["energy_uj", "utilization", "bound", "bottleneck_layer"]
     for model, rows in frame.groupby("model", sort=False):
-        best = rows.nsmallest(args.top, "latency_ms", keep="first")[shown]
+        best = rows.nsmallest(args.top, "latency_ms", keep="first")
         print(f"\nfastest {len(best)} of {len(rows)} configurations of {model} on {base.name}:")
-        print(best.to_string(index=False))
+        print(fit_table(best, required, optional))
     return 0
 
 
 def run_pareto(args: argparse.Namespace) -> int:
+    import json
+
     from hwsim.pareto import pareto_front, plot_front
     from hwsim.sweep import read_sweep, sweepable_paths
 
+    check_output(args.output, "-o")
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    fmt = resolve_format(args.format, args.output)
     frame = read_sweep(args.sweep_output)
     if args.model is not None:
         if "model" not in frame.columns or args.model not in set(frame["model"]):
@@ -133,11 +212,24 @@ def run_pareto(args: argparse.Namespace) -> int:
     by = "model" if "model" in frame.columns else None
     front = pareto_front(frame, objectives, by=by)
     swept = [c for c in frame.columns if c in sweepable_paths()]
-    extra = [c for c in ("latency_ms", "energy_uj", "area_pes", "utilization") if c in frame.columns]
-    columns = list(dict.fromkeys([c for c in ("model", "config_id") if c in frame.columns] + swept + objectives + extra))
-    records = front[columns].to_dict(orient="records")
-    title = f"Pareto front of {args.sweep_output} ({', '.join(objectives)}, all minimised): {len(front)} of {len(frame)} configurations"
-    emit(format_records(records, args.format, title=title), args.output)
+    keys = [c for c in ("model", "config_id") if c in frame.columns]
+    if fmt == "table":
+        models = front["model"].unique().tolist() if by else []
+        of = f"Pareto front of {models[0]}" if len(models) == 1 else "Pareto fronts (one per model)"
+        title = (f"{of} in {args.sweep_output}: {len(front)} of {len(frame)} configurations\n"
+                 f"({', '.join(objectives)}, all minimised)")  # fmt: skip
+        required = [*(["model"] if len(models) > 1 else []), *swept, *objectives]
+        optional = ["latency_ms", "energy_uj", "area_pes", "utilization", "config_id"]
+        text = f"{title}\n{fit_table(front, required, optional)}"
+    else:
+        ordered = list(dict.fromkeys([*keys, *swept, *objectives, *frame.columns]))
+        rows = front[ordered]
+        if fmt == "csv":
+            text = rows.to_csv(index=False)
+        else:
+            records = [{k: _json_value(v) for k, v in record.items()} for record in rows.to_dict(orient="records")]
+            text = json.dumps(records, indent=1, allow_nan=False)
+    emit(text, args.output)
     if args.plot:
         plot_front(frame, front, args.x, args.y, args.plot, z=args.z, by=by)
     return 0
