@@ -159,15 +159,18 @@ def measure_module(
     check_device(settings.device)
     from hwsim.export import export
 
+    from hwsim.export import source_of
+
     shape = (settings.batch, *(int(d) for d in input_shape))
     if graph is None:
         graph = export(module, shape, name=name)
+    label = source_of(module) or name
     try:
         gm = torch.fx.symbolic_trace(module)
     except Exception as exc:  # fx raises many kinds of errors on untraceable code
         first = (str(exc).strip().splitlines() or [""])[0]
         raise UnsupportedOpError(
-            f"{name}: per-layer timing needs a torch.fx-traceable model: {type(exc).__name__}: {first}"
+            f"{label}: per-layer timing needs a torch.fx-traceable model: {type(exc).__name__}: {first}"
         ) from None
     owners = attribute_nodes(gm, graph)
     slot_of_layer = {layer.name: i for i, layer in enumerate(graph.layers)}

@@ -21,23 +21,31 @@ __all__ = ["append_measurement", "read_measurements", "same_conditions"]
 
 
 def read_measurements(path: str | Path) -> list[ModelMeasurement]:
-    """Measurements stored one JSON object per line (a cache file); a torn last line is skipped."""
+    """Measurements stored one JSON object per line (a cache file); a torn last line is skipped.
+
+    A missing file gives ``[]``; an unreadable, binary or malformed one raises a one-line
+    :class:`~hwsim.errors.GraphFileError` naming the file (and the line).
+    """
     import json
 
     path = Path(path)
     try:
-        lines = path.read_text().splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return []
     except OSError as exc:
         raise GraphFileError(f"{path}: cannot read measurement cache ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise GraphFileError(
+            f"{path}: not a measurement cache (not UTF-8 text; expected one JSON object per line)"
+        ) from None
     found = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             found.append(ModelMeasurement.from_dict(json.loads(line)))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             if number == len(lines):  # interrupted while writing the last entry
                 break
             raise GraphFileError(f"{path}: line {number}: not a measurement ({exc})") from None

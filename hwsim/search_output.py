@@ -2,8 +2,9 @@
 
 :data:`COLUMNS`, :func:`_row` (one candidate as a CSV row), :func:`_read_rows` (the complete
 rows of an earlier run of the same search; a torn last line is dropped, rows from another
-accelerator or outside the space are refused) and :func:`_write_all` (atomic rewrite, ranked
-when the search ends).
+accelerator or outside the space are refused, a file that is not a search CSV, binary ones
+included, is a one-line :class:`~hwsim.errors.ConfigError`) and :func:`_write_all` (atomic
+rewrite, ranked when the search ends).
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from hwsim.search_space import Candidate, SearchSpace
 
 __all__ = ["COLUMNS"]
 
-#: Columns of the output CSV, in order (``edp`` in uJ x ms; ``rank`` is filled when the search ends).
+#: Columns of the output CSV, in order (``edp_uj_ms``: energy-delay product in uJ x ms; ``rank``
+#: is filled when the search ends).
 COLUMNS: tuple[str, ...] = (
-    "allocation", "conv1", "shortcut", "width", "latency_ms", "cycles", "energy_uj", "edp",
+    "allocation", "conv1", "shortcut", "width", "latency_ms", "cycles", "energy_uj", "edp_uj_ms",
     "utilization", "macs", "params", "rank", "accel",
 )
+#: The header files written before the EDP column carried its unit (read back by --resume).
+_LEGACY_COLUMNS: tuple[str, ...] = tuple("edp" if c == "edp_uj_ms" else c for c in COLUMNS)
 
 
 # --------------------------------------------------------------------------- the output file
@@ -36,17 +40,21 @@ def _row(result: CandidateResult, accel_name: str, rank: int | None) -> list[obj
 
 def _read_rows(path: Path, space: SearchSpace, accel_name: str) -> list[CandidateResult]:
     """Complete rows of an earlier run of this search (a torn last line is dropped)."""
+    not_ours = (f"{path}: not a search results file (expected columns {','.join(COLUMNS)}); "
+                "drop --resume or use another -o")
     try:
-        with path.open(newline="") as handle:
+        with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             rows = list(reader)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read for --resume ({exc.strerror or exc})") from None
+    except (UnicodeDecodeError, csv.Error):  # binary or not CSV at all
+        raise ConfigError(not_ours) from None
     if header is None:
         return []
-    if tuple(header) != COLUMNS:
-        raise ConfigError(f"{path}: not a search results file (expected columns {','.join(COLUMNS)}); drop --resume or use another -o")
+    if tuple(header) not in (COLUMNS, _LEGACY_COLUMNS):
+        raise ConfigError(not_ours)
     out: list[CandidateResult] = []
     for number, row in enumerate(rows, start=2):
         if len(row) != len(COLUMNS):

@@ -10,6 +10,7 @@ import pytest
 from hwsim.cli import main
 from hwsim.cli.search import parse_conv1, parse_count
 from hwsim.errors import ConfigError
+from tests.cli_helpers import assert_clean_error, hwsim
 
 
 @pytest.fixture(autouse=True)
@@ -43,6 +44,12 @@ def test_search_writes_csv_table_and_plot(tmp_path: Path, capsys: pytest.Capture
     assert "140 candidates (35 allocations x 2 conv1 x 2 shortcut)" in text
     assert "Top 3 of 140 by latency" in text and "Pareto front" in text
     assert "v1" in text and "outside the space" in text  # v1..v5 have 21 blocks
+    # ... so the best is not compared with them (an 8-block network beating a 21-block one says nothing)
+    assert "v1..v5 are outside this search space, so the best is not compared with them" in text
+    assert " vs v1" not in text and "faster" not in text
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("rank"))
+    assert "edp_uj_ms" in header.split()  # the table header names the unit
+    assert max(len(line) for line in text.splitlines()) <= 120
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 140 and rows[0]["rank"] == "1"
@@ -64,8 +71,10 @@ def test_constraints_and_objective(tmp_path: Path, capsys: pytest.CaptureFixture
         rows = list(csv.DictReader(handle))
     assert rows and all(int(r["params"]) <= 450_000 for r in rows)
     assert all((r["conv1"], r["shortcut"]) == ("5", "v5") for r in rows)
-    edp = [float(r["edp"]) for r in rows]
+    edp = [float(r["edp_uj_ms"]) for r in rows]
     assert edp == sorted(edp)
+    for r in rows:  # energy-delay product in uJ x ms
+        assert float(r["edp_uj_ms"]) == pytest.approx(float(r["energy_uj"]) * float(r["latency_ms"]), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -88,3 +97,23 @@ def test_errors_are_one_line_with_exit_code_2(args: list[str], message: str, tmp
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and err.startswith("hwsim search: error:")
+
+
+def test_bad_outputs_and_inputs_fail_before_any_work(tmp_path: Path) -> None:
+    """One line, exit 2, nothing on stdout (the search did not run): binary --resume file, figure
+    suffix and folder of --plot, a host model given as the accelerator."""
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x81" * 8)
+    base = ("search", "squeezenext", "--accel", "ws_32x32", "--blocks-total", "5")
+    proc = hwsim(*base, "-o", str(binary), "--resume")
+    assert_clean_error(proc, "bin.csv: not a search results file", "drop --resume")
+    out = str(tmp_path / "x.csv")
+    for plot, message in ((tmp_path / "s.txt", ".png"), (tmp_path / "nodir" / "s.png", "does not exist")):
+        proc = hwsim(*base, "-o", out, "--plot", str(plot))
+        assert_clean_error(proc, f"--plot {plot}", message)
+        assert proc.stdout == ""
+    host = tmp_path / "host_cpu.yaml"
+    host.write_text("kind: host\nname: host_cpu\n")
+    proc = hwsim("search", "squeezenext", "--accel", str(host), "-o", out)
+    assert_clean_error(proc, "host_cpu.yaml", "is a host model")
+    assert not Path(out).exists()

@@ -7,9 +7,11 @@ The last test cross-checks every zoo model against fvcore (1 multiply-add = 1 MA
 
 from __future__ import annotations
 
+import logging
 import math
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import torch
@@ -19,6 +21,7 @@ from torch import nn
 from hwsim.errors import ConfigError, GraphFileError, HwsimError, UnsupportedOpError
 from hwsim.export import UNACCOUNTED_PARAMS, export, load_factory
 from hwsim.graph import LayerGraph
+from tests.cli_helpers import assert_clean_error, hwsim
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -602,6 +605,111 @@ def test_load_factory_file_errors(tmp_path):
     with pytest.raises(GraphFileError, match=r"bad.py: import failed: ModuleNotFoundError"):
         load_factory(f"{bad}:make")
     assert issubclass(GraphFileError, HwsimError)
+
+
+# ----------------------------------------------------------------------------------- what users see on errors
+class DataDependent(nn.Module):
+    """A branch on a tensor's value: neither torch.fx nor torch.export can trace it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+
+    def forward(self, x):
+        if x.sum() > 0:
+            return self.conv(x)
+        return self.conv(x) * 2
+
+
+def test_a_forward_that_fails_names_the_cause_and_prints_nothing(capfd):
+    with pytest.raises(ConfigError, match=r"^Sequential: model does not run on input 1x3x8x8 \(at 0\): RuntimeError: "
+                       r".*expected input\[1, 3, 8, 8\] to have 1 channels, but got 3 channels") as info:
+        export(nn.Sequential(nn.Conv2d(1, 4, 3)), (1, 3, 8, 8))
+    assert "\n" not in str(info.value) and "ShapeProp" not in str(info.value)
+    assert capfd.readouterr().err == ""  # torch's ShapeProp printed a traceback here
+
+
+def test_an_untraceable_model_fails_in_one_line_and_quietly(capfd):
+    filters, disabled = list(warnings.filters), logging.root.manager.disable
+    with pytest.raises(UnsupportedOpError, match=r"^DataDependent: cannot trace the model with torch.fx \(TraceError: "
+                       r".*\) nor torch.export: \w+: ") as info:
+        export(DataDependent(), (1, 3, 8, 8))
+    assert "\n" not in str(info.value)
+    assert capfd.readouterr().err == ""  # torch.export logs warnings and prints a graph dump on stderr
+    assert warnings.filters == filters and logging.root.manager.disable == disabled  # restored
+
+
+def test_a_module_on_the_meta_device_traces_without_memory():
+    with torch.device("meta"):
+        model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
+                              nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+        branch = ShapeBranch()
+    n, size = 10**6, 1024  # a float input of n*3*size*size*4 bytes = 12.6 TB: only meta tensors can hold it
+    graph = export(model, (n, 3, size, size))
+    conv, pool, flat, fc = graph.layers
+    assert (conv.op, conv.fused, pool.op, flat.op, fc.op) == ("conv", ("batchnorm", "relu"), "global_pool", "reshape", "linear")
+    assert conv.macs == n * 16 * size * size * 3 * 3 * 3 and fc.macs == n * 16 * 10
+    assert graph.params == n_params(model)
+    graph = export(branch, (n, 3, size, size))  # torch.export on meta too
+    assert dict(graph.metadata)["tracer"] == "torch.export"
+    conv = graph.layers[-1]
+    assert (conv.name, conv.p) == ("conv", out_size(size // 2, 3)) and conv.macs == n * 4 * conv.p * conv.q * 3 * 3 * 3
+
+
+def test_failed_allocations_suggest_a_smaller_input(monkeypatch):
+    def no_memory(*args, **kwargs):
+        raise RuntimeError("[enforce fail at alloc_cpu.cpp:127] err == 0. DefaultCPUAllocator: can't allocate memory: "
+                           "you tried to allocate 120000000000 bytes.")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(torch, "zeros", no_memory)  # the example input
+        with pytest.raises(ConfigError, match=r"^Sequential: tracing on input 1x3x100000x100000 ran out of memory "
+                           r"\(RuntimeError: .*can't allocate memory.*\); try a smaller --input-size or --batch$"):
+            export(nn.Sequential(nn.Conv2d(3, 4, 3)), (1, 3, 100000, 100000))
+    relu = nn.ReLU()
+
+    def boom(x):
+        raise MemoryError
+
+    relu.forward = boom  # a layer's output that does not fit
+    with pytest.raises(ConfigError, match=r"^Sequential: tracing on input 1x3x8x8 ran out of memory \(MemoryError\)"):
+        export(nn.Sequential(nn.Conv2d(3, 4, 3), relu), (1, 3, 8, 8))
+
+
+USER_NETS = """
+from torch import nn
+
+from {module} import DataDependent
+
+
+def wrong_channels():
+    return nn.Sequential(nn.Conv2d(1, 4, 3))
+
+
+def branchy():
+    return DataDependent()
+
+
+def small():
+    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
+"""
+
+
+def test_cli_errors_for_user_models_name_the_file(tmp_path):
+    path = tmp_path / "user_nets.py"
+    path.write_text(USER_NETS.format(module=__name__))
+    out = str(tmp_path / "g.json")
+    root = str(Path(__file__).resolve().parents[1])  # so the user file can import this test module
+    proc = hwsim("export", f"{path}:wrong_channels", "--input-size", "32x32", "-o", out, cwd=root)
+    assert_clean_error(proc, f"{path}:wrong_channels: model does not run on input 1x3x32x32",
+                       "expected input[1, 3, 32, 32] to have 1 channels, but got 3 channels")
+    proc = hwsim("export", f"{path}:branchy", "--input-size", "32x32", "-o", out, cwd=root)
+    assert_clean_error(proc, f"{path}:branchy: cannot trace the model with torch.fx", "nor torch.export")
+    if Path("/proc/sys/vm/overcommit_memory").read_text().strip() in ("0", "2"):  # a 12 TB malloc fails at once
+        proc = hwsim("export", f"{path}:small", "--input-size", "1000000x1000000", "-o", out, cwd=root)
+        assert_clean_error(proc, f"{path}:small: tracing on input 1x3x1000000x1000000 ran out of memory",
+                           "try a smaller --input-size or --batch")
+    assert not Path(out).exists()
 
 
 # ----------------------------------------------------------------------------------- fvcore

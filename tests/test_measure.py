@@ -143,6 +143,17 @@ def test_json_round_trip_and_cache(tmp_path, tiny_measurement):
     bad.write_text("not json\n" + json.dumps(m.to_dict()) + "\n")
     with pytest.raises(HwsimError, match="line 1"):
         read_measurements(bad)
+    bad.write_text("42\n" + json.dumps(m.to_dict()) + "\n")  # JSON, but not an object
+    with pytest.raises(HwsimError, match="line 1: not a measurement"):
+        read_measurements(bad)
+
+
+def test_binary_cache_is_a_one_line_error(tmp_path):
+    cache = tmp_path / "bin.measurements.jsonl"
+    cache.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x81binary")
+    with pytest.raises(HwsimError, match=r"bin.measurements.jsonl: not a measurement cache \(not UTF-8 text") as info:
+        read_measurements(cache)
+    assert "\n" not in str(info.value)
 
 
 def test_settings_validation():

@@ -181,9 +181,38 @@ def test_versions_are_marked_in_the_full_space(ws, cache_dir: Path) -> None:
         assert not any(o.latency_ms < r.latency_ms and o.macs >= r.macs and o.params >= r.params for o in result.ranked)
     text = format_report(result, top=5)
     assert "Top 5 of 4,560 by latency" in text and "v5" in text and "Pareto front" in text
+    assert max(len(line) for line in text.splitlines()) <= 120
+    best = result.ranked[0]
+    for v in (result.versions[0], result.versions[4]):  # v1 and v5, both inside: compared with the best
+        speed = v.result.latency_ms / best.latency_ms  # >= 1: the best is the fastest
+        assert f"vs v{v.version}: {speed:.3f}x faster, energy x{best.energy_uj / v.result.energy_uj:.3f}" in text
+    assert "outside this search space" not in text and "~" not in text
     outside = search(SearchSpace(blocks_total=8), ws, cache_dir=cache_dir)
     assert not any(v.in_space for v in outside.versions)
     assert all(1 <= v.rank <= len(outside.ranked) + 1 for v in outside.versions)
+    text = format_report(outside, top=5)
+    assert "v1..v5 are outside this search space, so the best is not compared with them" in text
+    assert " vs v" not in text and "faster" not in text
+    assert f"~{outside.versions[0].rank}/{len(outside.ranked)}" in text
+    assert max(len(line) for line in text.splitlines()) <= 120
+
+
+def test_report_compares_only_versions_inside_the_space(ws, cache_dir: Path) -> None:
+    # conv1 5 with shortcut v1 holds v2..v4 (21 blocks); v1 (conv1 7) and v5 (shortcut v5) are outside
+    space = SearchSpace(conv1_kernels=(5,), shortcuts=("v1",))
+    result = search(space, ws, objective="energy", constraints=Constraints(max_params=700_000), cache_dir=cache_dir)
+    inside = {v.version: v for v in result.versions if v.in_space}
+    assert sorted(inside) == [2, 3, 4] and not any(v.feasible for v in inside.values())  # all over 700k params
+    text = format_report(result)
+    best = result.ranked[0]
+    for v in inside.values():
+        ratio = v.result.latency_ms / best.latency_ms
+        speed = f"{ratio:.3f}x faster" if ratio >= 1 else f"{1 / ratio:.3f}x slower"
+        assert f"vs v{v.version} (fails the constraints): {speed}, energy x{best.energy_uj / v.result.energy_uj:.3f}" in text
+    assert "v1, v5 are outside this search space, so the best is not compared with them" in text
+    assert "~ marks the rank a version would take: v1, v5 outside the space" in text
+    assert "v2..v4 fail the constraints" in text
+    assert max(len(line) for line in text.splitlines()) <= 120
 
 
 # --------------------------------------------------------------------------- the CSV, resume
@@ -201,7 +230,7 @@ def test_csv_has_every_candidate_ranked(ws, cache_dir: Path, tmp_path: Path) -> 
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     for row, r in zip(rows, result.ranked):
         assert row["allocation"] == r.candidate.allocation and int(row["cycles"]) == r.cycles
-        assert float(row["energy_uj"]) == r.energy_uj and float(row["edp"]) == r.edp
+        assert float(row["energy_uj"]) == r.energy_uj and float(row["edp_uj_ms"]) == r.edp == r.energy_uj * r.latency_ms
         assert int(row["macs"]) == r.macs and int(row["params"]) == r.params and row["accel"] == "ws_32x32"
 
 
@@ -240,6 +269,22 @@ def test_rows_are_flushed_as_they_come_and_resume_skips_them(ws, cache_dir: Path
         search(space, load_accelerator("os_32x32"), output=out, resume=True, cache_dir=cache_dir)
     with pytest.raises(ConfigError, match="not in this search"):
         search(SearchSpace(blocks_total=8), ws, output=out, resume=True, cache_dir=cache_dir)
+    # a file written before the EDP column was named edp_uj_ms is still resumed
+    legacy = tmp_path / "legacy.csv"
+    legacy.write_text(out.read_text().replace("energy_uj,edp_uj_ms,", "energy_uj,edp,", 1))
+    old = search(space, ws, output=legacy, resume=True, cache_dir=cache_dir)
+    assert (old.resumed, old.simulated) == (space.count, 0) and tuple(_rows(legacy)[0]) == COLUMNS
+
+
+def test_resume_refuses_files_that_are_not_search_results(ws, cache_dir: Path, tmp_path: Path) -> None:
+    binary = tmp_path / "bin.csv"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x81" * 8)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    for path in (binary, other):
+        with pytest.raises(ConfigError, match=f"{path.name}: not a search results file .*drop --resume") as info:
+            search(SearchSpace(blocks_total=5), ws, output=path, resume=True, cache_dir=cache_dir)
+        assert "\n" not in str(info.value)
 
 
 def test_counts_are_integer_exact_for_large_spaces(ws, cache_dir: Path) -> None:

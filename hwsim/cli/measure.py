@@ -9,15 +9,29 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import math
+import os
 import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from hwsim.cli.common import FORMATS, emit, parse_input_size, positive_int, simulate_on, split_list
-from hwsim.errors import ConfigError
+from hwsim.cli.common import (
+    FIGURE_SUFFIXES,
+    FORMATS,
+    check_output,
+    emit,
+    json_safe,
+    parse_input_size,
+    positive_int,
+    resolve_format,
+    simulate_on,
+    split_list,
+)
+from hwsim.errors import ConfigError, GraphFileError
 from hwsim.graph import GEMM_OPS
 from hwsim.report import write_figure
 
@@ -38,6 +52,9 @@ DEFAULT_CALIBRATION_MODELS = (
     "shufflenet_v1_g3",
     "shufflenet_v2_1.0",
 )
+#: Prose lines are wrapped to this many columns (tables are not).
+WIDTH = 120
+FORMAT_HELP = "output format (default: from the -o suffix, .csv or .json, else table)"
 
 
 def _add_measure_options(p: argparse.ArgumentParser, repeats: int) -> None:
@@ -60,14 +77,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "output compares their sum with the end-to-end time. Threads, torch version and CPU/GPU model are "
         "printed with every result. On CUDA the end-to-end time is also measured replayed from a CUDA graph.",
         epilog="Examples:\n  hwsim measure squeezenet1_1 --threads 2\n"
-        "  hwsim measure mobilenet_v2 --repeats 50 --format csv -o mobilenet_v2_cpu.csv\n"
+        "  hwsim measure mobilenet_v2 --repeats 50 -o mobilenet_v2_cpu.csv\n"
         "  hwsim measure my_net.py:build --input-size 224x224 --device cuda",
         formatter_class=raw,
     )
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
     _add_measure_options(p, repeats=20)
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument("--format", choices=FORMATS, help=FORMAT_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
     p.set_defaults(run=run_measure)
 
@@ -108,7 +125,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
     _add_measure_options(p, repeats=10)
     p.add_argument("--plot", metavar="FILE.png", help="write a log-log scatter of simulated vs measured latency")
-    p.add_argument("--format", choices=FORMATS, default="table", help="output format (default table)")
+    p.add_argument("--format", choices=FORMATS, help=FORMAT_HELP)
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
     p.set_defaults(run=run_correlate)
 
@@ -122,6 +139,10 @@ def _settings(args: argparse.Namespace):
 
     if args.warmup < 0:
         raise ConfigError(f"--warmup {args.warmup}: expected an integer >= 0")
+    cpus = os.cpu_count()
+    if args.threads is not None and cpus is not None and args.threads > cpus:
+        print(f"hwsim {getattr(args, 'command', 'measure')}: warning: --threads {args.threads} is more than the "
+              f"{cpus} CPUs of this machine; threads will share cores and slow each other down", file=sys.stderr)
     return MeasureSettings(
         device=args.device, batch=args.batch, threads=args.threads, warmup=args.warmup, repeats=args.repeats
     )
@@ -152,8 +173,41 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms"
 
 
+def wrap(line: str, width: int = WIDTH) -> list[str]:
+    """A prose line as lines of at most ``width`` columns; continuation lines are indented two
+    more spaces than the first."""
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    return textwrap.wrap(line, width=width, initial_indent="", subsequent_indent=indent + "  ",
+                         break_on_hyphens=False, break_long_words=False, drop_whitespace=True) or [line]
+
+
+def _wrapped(lines: list[str]) -> list[str]:
+    return [part for line in lines for part in (wrap(line) if line else [line])]
+
+
+def _finite(value: Any) -> Any:
+    """``value`` (dicts, lists, numbers) with NaN and infinities as None, ready for strict JSON."""
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if isinstance(value, float):
+        return json_safe(value)
+    return value
+
+
+def _json(payload: Any) -> str:
+    return json.dumps(_finite(payload), indent=1, allow_nan=False)
+
+
 def measurement_header(m) -> list[str]:
-    """Lines describing where and how a measurement was taken, and its end-to-end figures."""
+    """Lines describing where and how a measurement was taken, and its end-to-end figures
+    (prose wrapped to :data:`WIDTH` columns)."""
+    return _wrapped(_header_lines(m))
+
+
+def _header_lines(m) -> list[str]:
+    """:func:`measurement_header` before wrapping: where, how, end to end, per-layer sum."""
     e2e = m.end_to_end
     lines = [
         f"{m.model}: measured on {m.info.describe()} (batch {m.batch}, {m.warmup} warm-up + {m.repeats} timed passes)",
@@ -164,9 +218,9 @@ def measurement_header(m) -> list[str]:
         lines.append(f"  end to end (CUDA graph replay) median {_ms(g.median_s)}, p10 {_ms(g.p10_s)}, p90 {_ms(g.p90_s)}")
     lines += [
         f"  per layer: {m.method}",
-        f"  sum of per-layer medians {_ms(m.layer_sum_s)} = {m.layer_sum_ratio:.2f} x end to end; "
-        f"instrumented pass median {_ms(m.instrumented.median_s)} = {m.instrumentation_ratio:.2f} x end to end "
-        f"(timing overhead {100 * (m.instrumentation_ratio - 1):+.0f}%)",
+        f"  sum of per-layer medians {_ms(m.layer_sum_s)} = {100 * m.layer_sum_ratio:.0f}% of end to end",
+        f"  instrumented pass (per-node timing) median {_ms(m.instrumented.median_s)} = "
+        f"{100 * m.instrumentation_ratio:.0f}% of end to end",
     ]
     if m.unattributed_s > 0:
         lines.append(f"  time attributed to no layer: {_ms(m.unattributed_s)}")
@@ -245,14 +299,16 @@ def _table(records: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -
 def run_measure(args: argparse.Namespace) -> int:
     from hwsim.measure import check_device, measure_model
 
+    check_output(args.output, "-o")  # before the (long) measurement
+    fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything
     with _progress(f"measuring {args.model}", settings.total_passes) as callback:
         m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
     records = _layer_records(m)
-    if args.format == "json":
-        text = json.dumps(_measurement_json(m, records), indent=1)
-    elif args.format == "csv":
+    if fmt == "json":
+        text = _json(_measurement_json(m, records))
+    elif fmt == "csv":
         import pandas as pd
 
         host = _host_columns(m)
@@ -266,7 +322,7 @@ def run_measure(args: argparse.Namespace) -> int:
         text = "\n".join(measurement_header(m)) + "\n\n" + table
     emit(text, args.output)
     if args.output is not None:
-        print("\n".join(measurement_header(m)[:2]), file=sys.stderr)
+        print("\n".join(_wrapped(_header_lines(m)[:2])), file=sys.stderr)
     return 0
 
 
@@ -287,8 +343,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     output = Path(args.output)
     if output.suffix.lower() not in (".yaml", ".yml"):
         raise ConfigError(f"-o {output}: expected a .yaml file name for the host model")
-    if not output.parent.is_dir():
-        raise ConfigError(f"-o {output}: folder {output.parent} does not exist")
+    check_output(args.output, "-o")
     settings = _settings(args)
     check_device(settings.device)  # before building anything
     models = [resolve_model(name).name for name in split_list(args.models)]  # unknown names fail here
@@ -298,7 +353,11 @@ def run_calibrate(args: argparse.Namespace) -> int:
     if args.fresh and cache.exists():
         cache.unlink()
     info = host_info_for(settings)
-    cached = {m.model: m for m in read_measurements(cache) if same_conditions(m, settings, info)}
+    try:
+        stored = read_measurements(cache)
+    except GraphFileError as exc:
+        raise GraphFileError(f"{exc}; rerun with --fresh to replace it") from None
+    cached = {m.model: m for m in stored if same_conditions(m, settings, info)}
     measurements = []
     print(f"calibrating {info.describe()}; measurements go to {cache}", file=sys.stderr)
     for index, name in enumerate(models, start=1):
@@ -351,18 +410,39 @@ def correlation_records(m, result) -> list[dict[str, Any]]:
     ]
 
 
+#: Fewest layers a Spearman rank correlation is given for (with two it is always +1 or -1).
+MIN_SPEARMAN_LAYERS = 3
+
+
+def _spearman_rows(records: list[dict[str, Any]], gemm_only: bool) -> list[dict[str, Any]]:
+    return [r for r in records if not gemm_only or r["op"] in GEMM_OPS]
+
+
 def spearman(records: list[dict[str, Any]], gemm_only: bool = False) -> float:
-    """Spearman rank correlation of measured vs simulated per-layer latency (nan if undefined)."""
+    """Spearman rank correlation of measured vs simulated per-layer latency (nan if undefined:
+    fewer than :data:`MIN_SPEARMAN_LAYERS` layers, or every time equal on one side)."""
     from scipy.stats import spearmanr
 
-    rows = [r for r in records if not gemm_only or r["op"] in GEMM_OPS]
-    if len(rows) < 3:
+    rows = _spearman_rows(records, gemm_only)
+    if len(rows) < MIN_SPEARMAN_LAYERS:
         return float("nan")
     a = [r["measured_us"] for r in rows]
     b = [r["simulated_us"] for r in rows]
     if len(set(a)) < 2 or len(set(b)) < 2:
         return float("nan")
     return float(spearmanr(a, b).statistic)
+
+
+def spearman_text(records: list[dict[str, Any]], gemm_only: bool = False) -> str:
+    """:func:`spearman` for people: ``"0.912 over 25 layers"``, or ``"n/a (...)"`` saying why."""
+    rows = _spearman_rows(records, gemm_only)
+    kind = "conv/linear layer" if gemm_only else "layer"
+    rho = spearman(records, gemm_only)
+    if not math.isnan(rho):
+        return f"{rho:.3f} over {len(rows)} {kind}s"
+    if len(rows) < MIN_SPEARMAN_LAYERS:
+        return f"n/a (fewer than {MIN_SPEARMAN_LAYERS} {kind}s)"
+    return f"n/a (equal times on one side over {len(rows)} {kind}s)"
 
 
 def plot_correlation(records: list[dict[str, Any]], path: str | Path, title: str, xlabel: str) -> None:
@@ -395,6 +475,9 @@ def plot_correlation(records: list[dict[str, Any]], path: str | Path, title: str
 def run_correlate(args: argparse.Namespace) -> int:
     from hwsim.measure import check_device, measure_model
 
+    check_output(args.output, "-o")  # before the (long) measurement
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything
     simulate_on(None, args.accel)  # a bad ACCEL fails before the (long) measurement
@@ -404,12 +487,12 @@ def run_correlate(args: argparse.Namespace) -> int:
     records = correlation_records(m, result)
     rho_all, rho_gemm = spearman(records), spearman(records, gemm_only=True)
     summary = (
-        f"Spearman rank correlation, measured vs simulated per-layer latency: {rho_all:.3f} over {len(records)} layers, "
-        f"{rho_gemm:.3f} over conv/linear layers"
+        f"Spearman rank correlation of per-layer latency, measured vs simulated: {spearman_text(records)}, "
+        f"{spearman_text(records, gemm_only=True)}"
     )
     sim_line = f"simulated on {result.accelerator_name}: {result.latency_ms:.3f} ms at {result.clock_mhz:g} MHz"
-    if args.format == "json":
-        text = json.dumps(
+    if fmt == "json":
+        text = _json(
             {
                 "model": m.model,
                 "accelerator": result.accelerator_name,
@@ -419,10 +502,9 @@ def run_correlate(args: argparse.Namespace) -> int:
                 "spearman": rho_all,
                 "spearman_conv_linear": rho_gemm,
                 "layers": records,
-            },
-            indent=1,
+            }
         )
-    elif args.format == "csv":
+    elif fmt == "csv":
         import pandas as pd
 
         host = _host_columns(m)
@@ -434,15 +516,16 @@ def run_correlate(args: argparse.Namespace) -> int:
              ("measured_share", "meas. share", ".1%"), ("simulated_us", "simulated us", ".2f"),
              ("simulated_share", "sim. share", ".1%")],
         )
-        text = "\n".join([*measurement_header(m), f"  {sim_line}", f"  {summary}", "", table])
+        text = "\n".join([*measurement_header(m), *_wrapped([f"  {sim_line}", f"  {summary}"]), "", table])
     emit(text, args.output)
-    if args.output is not None or args.format != "table":
-        print(summary, file=sys.stderr)
+    if args.output is not None or fmt != "table":
+        print("\n".join(wrap(summary)), file=sys.stderr)
     if args.plot:
+        rho_text = "n/a" if math.isnan(rho_all) else f"{rho_all:.3f}"
         plot_correlation(
             records,
             args.plot,
-            title=f"{m.model}: measured vs {result.accelerator_name}, Spearman {rho_all:.3f}\nmeasured on {m.info.describe()}",
+            title=f"{m.model}: measured vs {result.accelerator_name}, Spearman {rho_text}\nmeasured on {m.info.describe()}",
             xlabel=f"simulated latency on {result.accelerator_name} (us)",
         )
     return 0

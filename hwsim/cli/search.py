@@ -6,7 +6,7 @@ import argparse
 import re
 import sys
 
-from hwsim.cli.common import load_accel, positive_int, split_list
+from hwsim.cli.common import FIGURE_SUFFIXES, check_output, load_accel, positive_int, split_list
 from hwsim.errors import ConfigError
 
 _COUNT = re.compile(r"(?P<number>\d+(?:\.\d*)?(?:e\d+)?)(?P<suffix>[kmg]?)")
@@ -72,9 +72,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--max-macs", metavar="X", help="keep candidates with at most X MACs (e.g. 250M)")
     p.add_argument("--max-params", metavar="Y", help="keep candidates with at most Y parameters (e.g. 1M)")
     p.add_argument("--top", type=positive_int, default=20, help="rows of the ranked table (default 20)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.csv", help="CSV file, one row per candidate")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.csv",
+                   help="CSV file, one row per candidate (latency_ms, energy_uj, edp_uj_ms = uJ x ms, ...)")
     p.add_argument("--resume", action="store_true", help="keep the rows already in FILE.csv and simulate the rest")
-    p.add_argument("--plot", metavar="FILE.png", help="also plot latency vs MACs, Pareto front and v1..v5")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="also plot latency vs MACs, Pareto front and v1..v5 (.png, .pdf or .svg)")
     p.set_defaults(run=run_search)
 
 
@@ -83,6 +85,10 @@ def run_search(args: argparse.Namespace) -> int:
 
     if args.family not in FAMILIES:
         raise ConfigError(f"unknown family {args.family!r}; expected one of {', '.join(FAMILIES)}")
+    # before any work: the outputs can be written, ACCEL is an accelerator (not a host model)
+    check_output(args.output, "-o")
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    accel = load_accel(args.accel)
     fields = dict(stages=args.stages, min_blocks=args.min_blocks, width=args.width,
                   conv1_kernels=parse_conv1(args.conv1), shortcuts=parse_shortcuts(args.shortcut))
     if args.blocks_total is not None:
@@ -90,7 +96,6 @@ def run_search(args: argparse.Namespace) -> int:
     else:
         space = SearchSpace.from_depth(args.depth if args.depth is not None else 23, family=args.family, **fields)
     constraints = Constraints(parse_count("--max-macs", args.max_macs), parse_count("--max-params", args.max_params))
-    accel = load_accel(args.accel)
     progress = sys.stderr if sys.stderr.isatty() else None
     result = search(space, accel, objective=args.objective, constraints=constraints, output=args.output,
                     resume=args.resume, progress=progress)

@@ -5,11 +5,14 @@ This is the one place (with :mod:`hwsim.models` and :mod:`hwsim.measure`) that i
 How it works
 ------------
 1. **Trace.** ``torch.fx.symbolic_trace`` (torch.nn's own modules are leaves), then one run of
-   the traced graph on a zero input of ``input_shape`` through a subclass of
-   ``torch.fx.passes.shape_prop.ShapeProp`` that also keeps the value of shape arithmetic
-   (``x.size()[2:]``). Where fx cannot trace the model (Python control flow on shapes, ...),
-   ``torch.export.export`` is the fallback: the ATen nodes of one call of a torch.nn module are
-   grouped back into that call through ``nn_module_stack``, so both tracers meet the same rules.
+   the traced graph on a zero input of ``input_shape`` (created on the module's device: a
+   module built on ``meta`` traces without allocating) through an fx interpreter that keeps
+   every node's shape and the value of shape arithmetic (``x.size()[2:]``). Where fx cannot
+   trace the model (Python control flow on shapes, ...), ``torch.export.export`` is the
+   fallback (run with torch's logging, warnings and stderr silenced): the ATen nodes of one
+   call of a torch.nn module are grouped back into that call through ``nn_module_stack``, so
+   both tracers meet the same rules. Errors are one line naming the model (its
+   ``file.py:factory`` for a :func:`load_factory` model) and the root cause.
 2. **Recognise.** Every module call or functional node becomes an :class:`_Op` of a canonical
    kind (conv, linear, batchnorm, activation, pool, ...) by small per-operator rules.
 3. **Build.** :class:`_Builder` walks the ops in order and writes hwsim layers with Timeloop
@@ -69,11 +72,11 @@ from torch import nn
 import hwsim
 from hwsim.errors import ConfigError, UnsupportedOpError
 from hwsim.export.builder import UNACCOUNTED_PARAMS, _Builder
-from hwsim.export.factory import load_factory
+from hwsim.export.factory import load_factory, source_of
 from hwsim.export.tracing import _trace
 from hwsim.graph import LayerGraph
 
-__all__ = ["export", "load_factory", "UNACCOUNTED_PARAMS"]
+__all__ = ["export", "load_factory", "source_of", "UNACCOUNTED_PARAMS"]
 
 
 def export(
@@ -91,17 +94,19 @@ def export(
     ``"export"``. ``strict=True`` raises :class:`UnsupportedOpError` listing the ops that could
     not be converted instead of returning them in ``unsupported``. ``model_kwargs`` are recorded
     in the metadata (JSON). The module is traced in eval mode; its train/eval flags are restored.
+    Errors name the model's ``file.py:factory`` when :func:`load_factory` built it, else ``name``.
     """
     input_shape = tuple(int(d) for d in input_shape)
     graph_name = name or type(module).__name__
+    label = source_of(module) or graph_name
     if len(input_shape) < 1 or any(d < 1 for d in input_shape):
-        raise ConfigError(f"{graph_name}: input shape {input_shape} must be positive sizes (N, C, H, W)")
+        raise ConfigError(f"{label}: input shape {input_shape} must be positive sizes (N, C, H, W)")
     if tracer not in ("auto", "fx", "export"):
-        raise ConfigError(f"{graph_name}: tracer {tracer!r}; expected 'auto', 'fx' or 'export'")
+        raise ConfigError(f"{label}: tracer {tracer!r}; expected 'auto', 'fx' or 'export'")
     flags = [(m, m.training) for m in module.modules()]
     module.eval()
     try:
-        traced = _trace(module, input_shape, graph_name, tracer)
+        traced = _trace(module, input_shape, label, tracer)
     finally:
         for m, training in flags:
             m.training = training
@@ -120,5 +125,5 @@ def export(
     )
     if strict and unsupported:
         left = ", ".join(f"{op} x{count}" for op, count in unsupported)
-        raise UnsupportedOpError(f"{graph_name}: cannot convert {left}")
+        raise UnsupportedOpError(f"{label}: cannot convert {left}")
     return graph

@@ -1,15 +1,31 @@
-"""User model files: :func:`load_factory` builds an ``nn.Module`` from ``path/to/file.py:factory``."""
+"""User model files: :func:`load_factory` builds an ``nn.Module`` from ``path/to/file.py:factory``.
+
+:func:`source_of` gives back the ``file.py:factory`` a module was built from, so later errors
+(tracing, measuring) can name the user's file rather than the factory's name alone.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+import weakref
 from pathlib import Path
 
 from torch import nn
 
 from hwsim.errors import GraphFileError
 from hwsim.export.tracing import _one_line
+
+#: ``file.py:factory`` of each module :func:`load_factory` returned (weak: never keeps one alive).
+_SOURCES: weakref.WeakKeyDictionary[nn.Module, str] = weakref.WeakKeyDictionary()
+
+
+def source_of(module: nn.Module) -> str | None:
+    """The ``path/to/file.py:factory`` ``module`` was built from by :func:`load_factory`, else None."""
+    try:
+        return _SOURCES.get(module)
+    except TypeError:  # an object that cannot be weakly referenced
+        return None
 
 
 def load_factory(spec: str) -> nn.Module:
@@ -41,6 +57,7 @@ def load_factory(spec: str) -> nn.Module:
         raise GraphFileError(f"{path}: no attribute {attr!r} (callables defined: {', '.join(defined) or 'none'})")
     factory = getattr(user_module, attr)
     if isinstance(factory, nn.Module):
+        _SOURCES[factory] = spec
         return factory
     if not callable(factory):
         raise GraphFileError(f"{spec}: {attr!r} is a {type(factory).__name__}, expected a function or class")
@@ -50,4 +67,5 @@ def load_factory(spec: str) -> nn.Module:
         raise GraphFileError(f"{spec}: factory raised {_one_line(exc)}") from None
     if not isinstance(model, nn.Module):
         raise GraphFileError(f"{spec}: factory returned {type(model).__name__}, expected a torch.nn.Module")
+    _SOURCES[model] = spec
     return model

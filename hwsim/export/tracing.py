@@ -1,23 +1,38 @@
 """Step 1 of the export: trace a module into recognised ops with every node's output shape.
 
-``torch.fx.symbolic_trace`` with shape propagation (:class:`_ShapeRecorder` also keeps the value
-of shape arithmetic), or, where fx cannot trace the model, ``torch.export.export`` with the ATen
-nodes of each torch.nn leaf-module call grouped back into that call. Both give a
-:class:`~hwsim.export.ops._Traced` whose ops come from the same rules (:mod:`hwsim.export.rules`).
+``torch.fx.symbolic_trace`` with shape propagation (:class:`_ShapeRecorder`, an fx interpreter
+that keeps every node's shape and the value of shape arithmetic), or, where fx cannot trace the
+model, ``torch.export.export`` with the ATen nodes of each torch.nn leaf-module call grouped back
+into that call. Both give a :class:`~hwsim.export.ops._Traced` whose ops come from the same rules
+(:mod:`hwsim.export.rules`).
+
+The example input is a zero tensor created on the module's own device (its first parameter's or
+buffer's, else the CPU), so a module built on the ``meta`` device traces without allocating
+memory. Failures are one-line :class:`~hwsim.errors.HwsimError` errors naming the model (its
+``file.py:factory`` when it came from :func:`hwsim.export.load_factory`) and the root cause; a
+failed allocation suggests a smaller input. The ``torch.export`` attempt runs with torch's
+logging, warnings and stderr silenced (torch prints a graph dump on stderr when it fails).
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
+import logging
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 import torch.fx
 from torch import nn
-from torch.fx.passes.shape_prop import ShapeProp
 
 from hwsim.errors import ConfigError, UnsupportedOpError
 from hwsim.export.ops import Shape, _Op, _Traced, _flat_nodes, _tensor_operands
 from hwsim.export.rules import _function_op, _module_op
+
+#: Phrases of the messages torch's allocators raise when memory runs out.
+_ALLOCATION_PHRASES = ("can't allocate memory", "cannot allocate memory", "out of memory", "defaultcpuallocator")
 
 
 def _one_line(exc: BaseException) -> str:
@@ -25,8 +40,70 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
+def _root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of the ``__cause__`` / ``__context__`` chain (wrappers skipped)."""
+    seen = {id(exc)}
+    while True:
+        inner = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+        if inner is None or id(inner) in seen:
+            return exc
+        seen.add(id(inner))
+        exc = inner
+
+
+def _is_allocation_failure(exc: BaseException) -> bool:
+    """True when ``exc`` (or an exception it was raised from) is a failed memory allocation."""
+    for item in (exc, _root_cause(exc)):
+        if isinstance(item, MemoryError) or type(item).__name__ == "OutOfMemoryError":
+            return True
+        if isinstance(item, RuntimeError) and any(p in str(item).lower() for p in _ALLOCATION_PHRASES):
+            return True
+    return False
+
+
+def _shape_text(shape: Shape) -> str:
+    return "x".join(str(int(d)) for d in shape)
+
+
+def _memory_error(name: str, shape: Shape, exc: BaseException) -> ConfigError:
+    return ConfigError(f"{name}: tracing on input {_shape_text(shape)} ran out of memory "
+                       f"({_one_line(_root_cause(exc))}); try a smaller --input-size or --batch")
+
+
+def _module_device(module: nn.Module) -> torch.device:
+    """The device of the module's first parameter or buffer (the CPU when it has none)."""
+    for tensor in (*module.parameters(), *module.buffers()):
+        return tensor.device
+    return torch.device("cpu")
+
+
+def _example(module: nn.Module, input_shape: Shape, name: str) -> torch.Tensor:
+    """A zero input of ``input_shape`` on the module's device (no memory on ``meta``)."""
+    try:
+        return torch.zeros(input_shape, device=_module_device(module))
+    except (RuntimeError, MemoryError) as exc:
+        raise _memory_error(name, input_shape, exc) from None
+
+
+@contextlib.contextmanager
+def _quiet_torch() -> Iterator[None]:
+    """Silence torch's logging, Python warnings and direct prints on stderr for the duration.
+
+    ``torch.export`` logs warnings, and prints a partial graph to ``sys.stderr`` itself when it
+    fails; hwsim reports the failure in one line instead.
+    """
+    previous = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous)
+
+
 def _trace(module: nn.Module, input_shape: Shape, name: str, tracer: str) -> _Traced:
-    example = torch.zeros(input_shape)
+    example = _example(module, input_shape, name)
     fx_error: Exception | None = None
     if tracer in ("auto", "fx"):
         try:
@@ -38,10 +115,13 @@ def _trace(module: nn.Module, input_shape: Shape, name: str, tracer: str) -> _Tr
         else:
             return _fx_traced(gm, example, name)
     try:
-        program = torch.export.export(module, (example,))
+        with _quiet_torch():
+            program = torch.export.export(module, (example,))
     except Exception as exc:  # torch.export raises many kinds of errors
+        if _is_allocation_failure(exc):
+            raise _memory_error(name, input_shape, exc) from None
         why = f"torch.fx ({_one_line(fx_error)}) nor torch.export" if fx_error else "torch.export"
-        raise UnsupportedOpError(f"{name}: cannot trace the model with {why}: {_one_line(exc)}") from None
+        raise UnsupportedOpError(f"{name}: cannot trace the model with {why}: {_one_line(_root_cause(exc))}") from None
     return _export_traced(program, module)
 
 
@@ -55,16 +135,30 @@ def _describe(value: Any) -> Any:
     return None
 
 
-class _ShapeRecorder(ShapeProp):
-    """ShapeProp that also records shapes and the values of non-tensor (shape arithmetic) nodes."""
+class _ShapeRecorder(torch.fx.Interpreter):
+    """Runs the traced graph once, keeping every node's shape and the values of non-tensor
+    (shape arithmetic) nodes; ``failed_at`` is the node that raised, if one did, and ``failure``
+    the root cause in one line, taken before the interpreter appends its own text to the error.
+
+    A plain interpreter rather than ``torch.fx.passes.shape_prop.ShapeProp``, which prints a
+    traceback on stderr and hides the cause behind its own message when a node fails.
+    """
 
     def __init__(self, gm: torch.fx.GraphModule) -> None:
         super().__init__(gm)
         self.shapes: dict[torch.fx.Node, Any] = {}
         self.consts: dict[torch.fx.Node, Any] = {}
+        self.failed_at: torch.fx.Node | None = None
+        self.failure = ""
+        self.extra_traceback = False  # keep the message of a failing node as it was raised
 
     def run_node(self, n: torch.fx.Node) -> Any:
-        result = super().run_node(n)
+        try:
+            result = super().run_node(n)
+        except Exception as exc:
+            if self.failed_at is None:
+                self.failed_at, self.failure = n, _one_line(_root_cause(exc))
+            raise
         self.shapes[n] = _describe(result)
         if self.shapes[n] is None:
             self.consts[n] = result
@@ -75,10 +169,16 @@ def _fx_traced(gm: torch.fx.GraphModule, example: torch.Tensor, name: str) -> _T
     recorder = _ShapeRecorder(gm)
     try:
         with torch.no_grad():
-            recorder.propagate(example)
+            recorder.run(example)
     except Exception as exc:  # wrong input size for the model and the like
-        shape = "x".join(str(d) for d in example.shape)
-        raise ConfigError(f"{name}: model does not run on input {shape}: {_one_line(exc)}") from None
+        cause = recorder.failure or _one_line(_root_cause(exc))
+        shape = _shape_text(tuple(example.shape))
+        if _is_allocation_failure(exc):
+            raise ConfigError(f"{name}: tracing on input {shape} ran out of memory ({cause}); "
+                              "try a smaller --input-size or --batch") from None
+        node = recorder.failed_at
+        where = f" (at {node.target if node.op == 'call_module' else node.name})" if node is not None else ""
+        raise ConfigError(f"{name}: model does not run on input {shape}{where}: {cause}") from None
     shapes, consts = recorder.shapes, recorder.consts
     ops: list[_Op] = []
     for node in gm.graph.nodes:
