@@ -21,17 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-DEFAULT_MODELS = (
-    "alexnet",
-    "squeezenet1_0",
-    "squeezenet1_1",
-    "squeezenext_23",
-    "squeezenext_23v5",
-    "mobilenet_v1",
-    "mobilenet_v2",
-    "shufflenet_v1_g3",
-    "shufflenet_v2_1.0",
-)
+from hwsim.cli.measure import DEFAULT_CALIBRATION_MODELS
 
 
 def measure_all(models: list[str], settings, cache: Path) -> list:
@@ -60,7 +50,7 @@ def measure_all(models: list[str], settings, cache: Path) -> list:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--models", default=",".join(DEFAULT_MODELS), help="comma-separated zoo names")
+    parser.add_argument("--models", default=",".join(DEFAULT_CALIBRATION_MODELS), help="comma-separated zoo names")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=20)
