@@ -108,10 +108,17 @@ def _validate(data: Mapping[str, Any], source: str) -> Accelerator:
     try:
         return Accelerator.model_validate(data)
     except ValidationError as exc:
-        # Unknown keys first: a misspelt key usually also shows up as a missing field.
-        errors = sorted(exc.errors(), key=lambda e: e["type"] not in ("extra_forbidden", "invalid_key"))
+        # Unknown keys first (a misspelt key also shows up as a missing field), then wrong
+        # values, then missing fields; the others are named briefly on the same line.
+        def rank(error: Mapping[str, Any]) -> int:
+            return 0 if error["type"] in ("extra_forbidden", "invalid_key") else 2 if error["type"] == "missing" else 1
+
+        errors = sorted(exc.errors(), key=rank)
         line = _error_line(source, errors[0])
         if len(errors) > 1:
-            line += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+            others = [f"{_format_loc(e['loc']) or 'top level'} {'missing' if e['type'] == 'missing' else 'invalid'}"
+                      for e in errors[1:4]]
+            more = ", ..." if len(errors) > 4 else ""
+            line += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''}: {'; '.join(others)}{more})"
         raise ConfigError(line) from None
 

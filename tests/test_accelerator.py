@@ -295,7 +295,7 @@ def test_missing_required_field(tmp_path):
     message = config_error(write(tmp_path, GOOD_YAML.replace("ofmap_kib: 0.5", "ofmap: 1"), "x.yaml"))
     # the unknown key is reported first (it explains the missing one), with a suggestion
     assert "x.yaml: buffers.ofmap = 1: unknown key; did you mean ofmap_kib?" in message
-    assert "(and 1 more problem)" in message
+    assert "(and 1 more problem: buffers.ofmap_kib missing)" in message
 
 
 @pytest.mark.parametrize(
