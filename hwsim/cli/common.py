@@ -125,6 +125,39 @@ def emit(text: str, output: str | None) -> None:
         raise HwsimError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
+def _text_table(records: list[dict]) -> str:
+    """Rows as an aligned text table: text left; numbers right, with thousands separators and
+    one number of decimals per column (3 below 100, 1 below 10,000, else 0); None as '-'."""
+    columns = list(records[0]) if records else []
+
+    def is_number(value: object) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    def decimals(column: str) -> int:
+        floats = [abs(r[column]) for r in records if isinstance(r.get(column), float) and r[column] == r[column]]
+        if not floats:
+            return 0
+        return 3 if max(floats) < 100 else 1 if max(floats) < 10_000 else 0
+
+    places = {c: decimals(c) for c in columns}
+
+    def cell(column: str, value: object) -> str:
+        if value is None or (isinstance(value, float) and value != value):
+            return "-"
+        if not is_number(value):
+            return str(value)
+        return f"{value:,}" if isinstance(value, int) else f"{value:,.{places[column]}f}"
+
+    cells = [[cell(c, row.get(c)) for c in columns] for row in records]
+    numeric = [all(is_number(row.get(c)) or row.get(c) is None for row in records) for c in columns]
+    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(values: list[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+
+    return "\n".join([line(columns)] + [line(r) for r in cells])
+
+
 def format_records(records: list[dict], fmt: str, title: str = "") -> str:
     """Rows of plain values as a table, CSV or JSON."""
     import json
@@ -137,5 +170,5 @@ def format_records(records: list[dict], fmt: str, title: str = "") -> str:
     if fmt == "json":
         safe = [{key: json_safe(value) if isinstance(value, float) else value for key, value in row.items()} for row in records]
         return json.dumps(safe, indent=1, default=float)
-    text = frame.to_string(index=False, na_rep="-")
+    text = _text_table(records)
     return f"{title}\n{text}" if title else text
