@@ -14,10 +14,10 @@ three blocks in every stage holds every piece any allocation needs:
 
 :func:`assemble` splices them for an allocation ``(n_1, .., n_S)``: block ``j > 0`` of stage
 ``i`` is a copy of ``odd`` or ``even`` with the qualified prefix ``stages.i.blocks.<ref>.``
-renamed to ``stages.i.blocks.j.``, its external input rewired to the previous unit's output,
-and the fx node names of functional ops (``add``, ``add_1``, ...; torch.fx numbers them in
-execution order per base name) renumbered by their position in the assembled graph. The result
-equals ``export(build_squeezenext(spec), ...)`` field for field (tests check this); each set
+renamed to ``stages.i.blocks.j.`` (every layer of a block has it: the exporter names the
+block's residual add after its module, ``stages.i.blocks.<ref>.add``) and its external input
+rewired to the previous unit's output; the stem, the first units and the head keep their names.
+The result equals ``export(build_squeezenext(spec), ...)`` field for field (tests check this); each set
 of templates is checked on load by reassembling its own reference graph.
 
 Templates are traced once per (width, conv1 kernel, shortcut style, grouped, classes, stages,
@@ -33,8 +33,6 @@ import functools
 import hashlib
 import json
 import os
-import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -64,7 +62,6 @@ REFERENCE_BLOCKS_PER_STAGE = 3
 #: Unit kinds of a stage, in the order :func:`unit_counts` counts them.
 STAGE_UNIT_KINDS = ("first", "odd", "even")
 
-_SUFFIX = re.compile(r"^(?P<base>.*?)_(?P<num>\d+)$")
 #: Sources the traced templates depend on; a folder stands for every .py file in it.
 _SOURCES = ("export", "graph.py", "models/squeezenext.py", "models/squeezenext_spec.py")
 
@@ -175,17 +172,6 @@ def trace_squeezenext(spec: SqueezeNextSpec, input_size: int = 227, batch: int =
 
 
 # --------------------------------------------------------------------------- cutting templates
-def _is_functional(name: str) -> bool:
-    """fx node names of functional ops (``add_3``, ``flatten``) carry no dot; module names do,
-    except top-level modules (``pool``, ``fc``), which occur once and renumber to themselves."""
-    return "." not in name
-
-
-def _base(name: str) -> str:
-    match = _SUFFIX.match(name)
-    return match["base"] if match else name
-
-
 def _start_of(layers: Sequence[Layer], prefix: str, after: int) -> int:
     for index in range(after, len(layers)):
         if layers[index].name.startswith(prefix):
@@ -226,6 +212,8 @@ def templates_from_graph(reference: LayerGraph, key: TemplateKey) -> SqueezeNext
     for unit in templates.units:
         inside = {layer.name for layer in unit.layers}
         for layer in unit.layers:
+            if unit.prefix and not layer.name.startswith(unit.prefix):
+                raise ValueError(f"{reference.name}: layer {layer.name} of a block is not named {unit.prefix}*")
             for source in layer.inputs:
                 if source not in inside and source not in ("input", unit.external_input):
                     raise ValueError(f"{reference.name}: layer {layer.name} reads {source}, outside its unit")
@@ -249,22 +237,14 @@ def assemble(templates: SqueezeNextTemplates, blocks: Sequence[int], name: str |
     if len(blocks) != key.stages:
         raise ConfigError(f"squeezenext: {len(blocks)} block counts {blocks} for templates of {key.stages} stages")
     spec = key.spec(blocks)  # validates the allocation
-    seen: Counter[str] = Counter()
     out: list[Layer] = []
     previous = ""  # assembled name of the previous unit's output
 
     def place(unit: UnitTemplate, new_prefix: str) -> None:
         nonlocal previous
         renames = {unit.external_input: previous} if unit.external_input else {}
-        for layer in unit.layers:
-            new = layer.name
-            if unit.prefix and new.startswith(unit.prefix):
-                new = new_prefix + new[len(unit.prefix):]
-            elif _is_functional(new):
-                base = _base(new)
-                new = base if seen[base] == 0 else f"{base}_{seen[base]}"
-                seen[base] += 1
-            renames[layer.name] = new
+        for layer in unit.layers:  # every layer of a renamed unit starts with its prefix
+            renames[layer.name] = new_prefix + layer.name[len(unit.prefix):] if unit.prefix else layer.name
         for layer in unit.layers:
             inputs = tuple(renames.get(source, source) for source in layer.inputs)
             new = renames[layer.name]

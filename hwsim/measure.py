@@ -15,10 +15,11 @@ What is measured, and how
   *synchronised per-node timings*, the node-level equivalent of forward hooks, chosen over hooks
   because they also time functional ops (``torch.cat``, ``x + y``, channel shuffles). Argument
   look-up happens outside the timed region.
-- **Attribution to hwsim layers** (:func:`attribute_nodes`): a node whose module qualified name
-  (``call_module``) or fx node name (functional ops) is a layer name of the exported graph is
-  that layer; batch-norm and activation nodes (modules or functions) go to the layer they read
-  from, i.e. the conv/linear they were fused into by the exporter; every other unmatched node
+- **Attribution to hwsim layers** (:func:`attribute_nodes`): a node that makes a layer of the
+  exported graph (the exporter's own naming, :func:`hwsim.export.node_layer_names`: module
+  qualified names, ``<module>.<op>`` for functional ops) is that layer; batch-norm and
+  activation nodes (modules or functions) go to the layer they read from, i.e. the conv/linear
+  they were fused into by the exporter; every other unmatched node
   (dropout, ``contiguous``, ``chunk``/``getitem``, the view/transpose steps of a channel
   shuffle, unsupported ops) goes to the first layer that consumes its output, or, when nothing
   downstream is a layer, to the layer it reads from. What still has no layer (nodes reading only

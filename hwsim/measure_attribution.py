@@ -1,9 +1,10 @@
 """Attribution of torch.fx nodes to hwsim layers (:func:`attribute_nodes`).
 
-A node whose module qualified name or fx node name is a layer name is that layer; batch-norm and
-activation nodes go to the layer they read from (the exporter fuses them into it); any other node
-goes to the first layer downstream, else the layer upstream (rules in :mod:`hwsim.measure`).
-torch is imported only inside the functions.
+A node that makes a layer in the exporter (:func:`hwsim.export.node_layer_names`: the same
+names, ``stages.2.blocks.3.add`` for a residual add) is that layer; batch-norm and activation nodes
+go to the layer they read from (the exporter fuses them into it); any other node goes to the first
+layer downstream, else the layer upstream (rules in :mod:`hwsim.measure`). torch is imported only
+inside the functions.
 """
 
 from __future__ import annotations
@@ -58,22 +59,19 @@ def _input_nodes(node: Any) -> list[Any]:
 def attribute_nodes(gm: Any, graph: LayerGraph) -> dict[str, str | None]:
     """Map every executable node of the traced ``gm`` to the hwsim layer its time belongs to.
 
-    Returns ``{fx node name: layer name or None}`` (rules in the module docstring). Module nodes
-    are matched by qualified name; a module called k > 0 times before gets the exporter's
-    ``_k`` suffix.
+    Returns ``{fx node name: layer name or None}`` (rules in the module docstring). The layer a
+    node makes is named as :func:`hwsim.export.export` names it, found by running the exporter's
+    steps on ``gm`` at ``graph.input_shape`` (one forward pass in eval mode, no grad).
     """
+    from hwsim.export import node_layer_names
+
     names = {layer.name for layer in graph.layers}
+    made = node_layer_names(gm, graph.input_shape, graph.name)
     nodes = [n for n in gm.graph.nodes if n.op in ("call_module", "call_function", "call_method")]
     owner: dict[Any, str | None] = {}
-    calls: dict[str, int] = {}
     pending: list[Any] = []
     for node in nodes:
-        candidate = node.name
-        if node.op == "call_module":
-            target = str(node.target)
-            count = calls.get(target, 0)
-            calls[target] = count + 1
-            candidate = target if count == 0 else f"{target}_{count}"
+        candidate = made.get(node.name)
         if candidate in names:
             owner[node] = candidate
         elif _is_fused_kind(node, gm):

@@ -86,6 +86,9 @@ def test_squeezenext_graph_and_names(cache_dir: Path) -> None:
     assert graph == assemble(load_templates(TemplateKey.of(spec), cache_dir), spec.blocks)
     # conv1, five convs in each of the 21 blocks, the four v5 stage-entry convs, the final 1x1, the FC
     assert len(graph.gemm_layers) == 1 + 5 * 21 + 4 + 1 + 1
+    # one residual add per block, named after the block that makes it
+    adds = [layer.name for layer in graph.layers if layer.op == "add"]
+    assert adds == [f"stages.{i}.blocks.{j}.add" for i, n in enumerate(spec.blocks) for j in range(n)]
 
 
 def test_bad_allocations_raise_config_error(cache_dir: Path) -> None:

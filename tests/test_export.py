@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import math
 import warnings
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -513,16 +512,78 @@ class Mixed(nn.Module):
 
 
 def test_fx_and_torch_export_agree():
-    def anonymous(graph: LayerGraph) -> list:
-        index = {layer.name: i for i, layer in enumerate(graph)} | {"input": -1}
-        return [replace(l, name="", inputs=tuple(index[i] for i in l.inputs)) for l in graph]
-
     fx = export(Mixed(), (1, 3, 17, 17), tracer="fx")
     ep = export(Mixed(), (1, 3, 17, 17), tracer="export")
     assert fx.unsupported == ep.unsupported == ()
-    assert anonymous(fx) == anonymous(ep)
+    assert fx.layers == ep.layers  # every field, names and inputs included
     assert [l.op for l in fx].count("shuffle") == 1
     assert fx.params == n_params(Mixed())
+
+
+# ----------------------------------------------------------------------------------- layer names
+class TwoAdds(nn.Module):
+    """Two residual adds, a concat and a channel shuffle, all made by one module."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        y = self.conv(x) + x
+        y = y + x
+        return shuffle_view(torch.cat([y, x], 1), 2)
+
+
+class Res(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        return (self.conv(x) + x) / 2  # torch.fx: operator.truediv, torch.export: aten.div
+
+
+class Named(nn.Module):
+    """Functional ops inside nested modules, inside a module called twice, and at top level."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks = nn.Sequential(TwoAdds(), nn.Conv2d(8, 4, 1))
+        self.res = Res()
+
+    def forward(self, x):
+        x = self.res(self.res(self.blocks(x)))
+        return torch.flatten(x.mean((2, 3), keepdim=True), 1)
+
+
+@pytest.mark.parametrize("tracer", ["fx", "export"])
+def test_functional_layers_are_named_after_their_module(tracer):
+    graph = export(Named(), (1, 4, 5, 5), tracer=tracer)
+    assert [(l.name, l.op) for l in graph] == [
+        ("blocks.0.conv", "conv"),
+        ("blocks.0.add", "add"),
+        ("blocks.0.add_1", "add"),  # a second add of the same module
+        ("blocks.0.cat", "concat"),
+        ("blocks.0.shuffle", "shuffle"),  # view -> transpose -> view: named after what it is
+        ("blocks.1", "conv"),
+        ("res.conv", "conv"),
+        ("res.add", "add"),
+        ("res.div", "mul"),  # the same word under both tracers
+        ("res.conv_1", "conv"),  # the module's second call
+        ("res.add_1", "add"),
+        ("res.div_1", "mul"),
+        ("mean", "global_pool"),  # top level: the traced node's name
+        ("flatten", "reshape"),
+    ]
+    assert graph["blocks.0.add_1"].inputs == ("blocks.0.add", "input")
+    assert graph["res.add_1"].inputs == ("res.conv_1", "res.div")
+    assert graph["res.div_1"].mode == "div"
+    assert graph.unsupported == ()
+
+
+def test_an_unfinished_shuffle_in_a_module_is_named_after_it():
+    graph = export(Seq(half=HalfView()), (1, 4, 3, 3))
+    assert [(l.name, l.op) for l in graph] == [("half.view", "reshape")]
 
 
 # ----------------------------------------------------------------------------------- graph file

@@ -74,6 +74,31 @@ def test_attribution_of_fused_and_functional_nodes():
     assert set(owners.values()) == set(names)  # every layer gets time, nothing is unattributed
 
 
+class Unit(nn.Module):
+    """Two residual adds and a channel shuffle inside one module."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(4, 4, 1)
+
+    def forward(self, x):
+        y = self.conv(x) + x
+        y = y + x
+        n, c, h, w = y.shape
+        return y.view(n, 2, c // 2, h, w).transpose(1, 2).contiguous().view(n, c, h, w)
+
+
+def test_attribution_uses_the_module_qualified_names_of_functional_layers():
+    module = nn.Sequential(Unit(), Unit())
+    graph = export(module, (1, 4, 5, 5), name="units")
+    owners = attribute_nodes(torch.fx.symbolic_trace(module), graph)
+    # fx numbers functional nodes over the whole model; the graph names them per module
+    assert (owners["add"], owners["add_1"], owners["add_2"], owners["add_3"]) == ("0.add", "0.add_1", "1.add", "1.add_1")
+    assert owners["view"] == owners["transpose"] == owners["view_1"] == "0.shuffle"
+    assert owners["view_3"] == "1.shuffle"
+    assert set(owners.values()) == {layer.name for layer in graph.layers}
+
+
 def test_measure_structure(tiny_measurement):
     m = tiny_measurement
     assert m.layer_names == tuple(layer.name for layer in export(Tiny(), (1, 3, 16, 16), name="tiny").layers)

@@ -22,9 +22,10 @@ def tiny_graph() -> LayerGraph:
         Layer(name="stages.0.blocks.0.dw", op="conv", inputs=("stem.pool",), c=8, h=4, w=4, k=8, p=4, q=4, r=3, s=3,
               pad_h=1, pad_w=1, groups=8),
         Layer(name="stages.0.blocks.0.pw", op="conv", inputs=("stages.0.blocks.0.dw",), c=8, h=4, w=4, k=16, p=4, q=4),
-        Layer(name="add", op="add", inputs=("stages.0.blocks.0.pw", "stages.0.blocks.0.pw"), c=16, h=4, w=4, k=16, p=4, q=4,
-              operand_elements=(256, 256)),
-        Layer(name="stages.1.blocks.0.g", op="conv", inputs=("add",), c=16, h=4, w=4, k=16, p=4, q=4, groups=2),
+        Layer(name="stages.0.blocks.0.add", op="add", inputs=("stages.0.blocks.0.pw", "stages.0.blocks.0.pw"), c=16, h=4,
+              w=4, k=16, p=4, q=4, operand_elements=(256, 256)),
+        Layer(name="stages.1.blocks.0.g", op="conv", inputs=("stages.0.blocks.0.add",), c=16, h=4, w=4, k=16, p=4, q=4,
+              groups=2),
         Layer(name="pool", op="global_pool", inputs=("stages.1.blocks.0.g",), c=16, h=4, w=4, k=16, p=1, q=1, r=4, s=4),
         Layer(name="flatten", op="reshape", inputs=("pool",), c=16, k=16),
         Layer(name="fc", op="linear", inputs=("flatten",), c=16, k=10),
@@ -67,12 +68,13 @@ def test_stage_labels_shufflenet_style_and_unstaged() -> None:
     layers = (
         Layer(name="stem.conv", op="conv", c=3, k=4),
         Layer(name="stage2.0.conv", op="conv", c=4, k=4),
-        Layer(name="cat", op="concat", c=8, k=8),
+        Layer(name="stage2.0.cat", op="concat", c=8, k=8),
+        Layer(name="cat", op="concat", c=8, k=8),  # no module path: joins the stage before it
         Layer(name="stage3.0.conv", op="conv", c=8, k=8),
         Layer(name="fc", op="linear", c=8, k=2),
     )
     shuffle = simulate(LayerGraph(name="s", input_shape=(1, 3, 1, 1), layers=layers), load_accelerator("ws_8x8"))
-    assert plots.stage_labels(shuffle) == ("stem", "stage 2", "stage 2", "stage 3", "head")
+    assert plots.stage_labels(shuffle) == ("stem", "stage 2", "stage 2", "stage 2", "stage 3", "head")
     flat = simulate(LayerGraph(name="f", input_shape=(1, 3, 1, 1), layers=(layers[0], layers[-1])), load_accelerator("ws_8x8"))
     assert plots.stage_labels(flat) == ("network", "network")
 
@@ -280,10 +282,13 @@ def _block_graph() -> LayerGraph:
 
     layers = (
         conv("stem.conv", 3, 8, 8),
-        conv("stages.0.blocks.0.a.conv", 8, 8, 8), Layer(name="add", op="add", c=8, h=8, w=8, k=8, p=8, q=8),
-        conv("stages.0.blocks.1.a.conv", 8, 8, 8), Layer(name="add_1", op="add", c=8, h=8, w=8, k=8, p=8, q=8),
+        conv("stages.0.blocks.0.a.conv", 8, 8, 8),
+        Layer(name="stages.0.blocks.0.add", op="add", c=8, h=8, w=8, k=8, p=8, q=8),
+        conv("stages.0.blocks.1.a.conv", 8, 8, 8),
+        Layer(name="stages.0.blocks.1.add", op="add", c=8, h=8, w=8, k=8, p=8, q=8),
         conv("stages.1.entry.conv", 8, 16, 4),
-        conv("stages.1.blocks.0.a.conv", 16, 16, 4), Layer(name="add_2", op="add", c=16, h=4, w=4, k=16, p=4, q=4),
+        conv("stages.1.blocks.0.a.conv", 16, 16, 4),
+        Layer(name="add_2", op="add", c=16, h=4, w=4, k=16, p=4, q=4),  # no module path: joins the block before it
     )
     return LayerGraph(name="blocks", input_shape=(1, 3, 8, 8), layers=layers)
 
@@ -292,6 +297,7 @@ def test_block_table_and_plot(accel) -> None:
     result = simulate(_block_graph(), accel)
     table = plots.block_table(result)
     assert list(table.index) == [(1, 0), (1, 1), (2, 0)]
+    assert table["layers"].tolist() == [2, 2, 2]  # each block: its conv and its add
     assert table.loc[(1, 0), "cycles"] == result.cycles[1] + result.cycles[2]  # conv + its add
     assert table.loc[(2, 0), "macs"] == 16 * 16 * 16  # 4x4 pixels, 1x1 conv 16 -> 16
     assert table.loc[(1, 1), "latency_us"] == pytest.approx(table.loc[(1, 1), "cycles"] / 500)

@@ -39,6 +39,19 @@ def test_one_shipped_graph_per_canonical_model():
     assert sorted(p.stem for p in GRAPHS_DIR.glob("*.json")) == sorted(model_names())
 
 
+def test_functional_layers_are_named_after_their_module():
+    # ShuffleNet v2: stages 2-4 of 4, 8 and 4 units (MODELS.md), each ending in a concat and a shuffle
+    graph = load_zoo_graph("shufflenet_v2_1.0")
+    units = [f"stage{stage}.{unit}" for stage, n in zip((2, 3, 4), (4, 8, 4)) for unit in range(n)]
+    assert [l.name for l in graph.layers if l.op in ("concat", "shuffle")] == [
+        f"{unit}.{word}" for unit in units for word in ("cat", "shuffle")
+    ]
+    # SqueezeNet 1.0: fire2 .. fire9 each end in a concat of their two expand convs
+    graph = load_zoo_graph("squeezenet1_0")
+    assert [l.name for l in graph.layers if l.op == "concat"] == [f"features.fire{i}.cat" for i in range(2, 10)]
+    assert graph["features.fire3.cat"].inputs == ("features.fire3.expand1x1", "features.fire3.expand3x3")
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", model_names())
 def test_shipped_graph_equals_a_fresh_export(name):

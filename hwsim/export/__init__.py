@@ -52,8 +52,16 @@ Conventions (what becomes what)
   elements) in the graph's metadata: ``params_in_unsupported_ops`` (weights of an op listed as
   unsupported) and ``unused_params`` (parameters the eval-mode forward never uses, e.g. an
   auxiliary head); layer params plus these equal ``sum(p.numel())`` of the module.
-- Layer names are the modules' qualified names; functional ops use the fx node name. A name seen
-  twice (a module called twice) gets a ``_1``, ``_2`` ... suffix.
+- Layer names are the modules' qualified names. A layer made by a functional op is named
+  ``<qualified name of the innermost module it runs in>.<op word>``, from the module path both
+  tracers record in ``node.meta["nn_module_stack"]``: ``stages.2.blocks.3.add``,
+  ``features.fire3.cat``, ``stage2.1.shuffle``. The op word is the op's own name (``add``,
+  ``cat``, ``mean``, ``view``, ``flatten``; an in-place ``_`` dropped, Python operators spelled
+  as their ATen op: ``truediv`` -> ``div``), and ``shuffle`` for every channel shuffle. An op
+  no module encloses (in the top module's own ``forward``) keeps the traced node's name
+  (``flatten``, ``add_3``). A name seen before (a module called twice, or one module making two
+  layers of the same op word) gets a ``_1``, ``_2`` ... suffix. :func:`node_layer_names` maps
+  torch.fx nodes to these names.
 
 The code is split by step: :mod:`~hwsim.export.ops` (operator tables and the records passed
 between the steps), :mod:`~hwsim.export.tracing` (1), :mod:`~hwsim.export.rules` (2),
@@ -73,10 +81,10 @@ import hwsim
 from hwsim.errors import ConfigError, UnsupportedOpError
 from hwsim.export.builder import UNACCOUNTED_PARAMS, _Builder
 from hwsim.export.factory import load_factory, source_of
-from hwsim.export.tracing import _trace
+from hwsim.export.tracing import _example, _fx_traced, _trace
 from hwsim.graph import LayerGraph
 
-__all__ = ["export", "load_factory", "source_of", "UNACCOUNTED_PARAMS"]
+__all__ = ["export", "load_factory", "node_layer_names", "source_of", "UNACCOUNTED_PARAMS"]
 
 
 def export(
@@ -127,3 +135,24 @@ def export(
         left = ", ".join(f"{op} x{count}" for op, count in unsupported)
         raise UnsupportedOpError(f"{label}: cannot convert {left}")
     return graph
+
+
+def node_layer_names(gm: torch.fx.GraphModule, input_shape: Sequence[int], name: str = "model") -> dict[str, str]:
+    """``{fx node name: layer name}`` for every node of ``gm`` that makes a layer in :func:`export`.
+
+    ``gm`` is ``torch.fx.symbolic_trace(module)`` (the tracer :func:`export` uses, so node names
+    match); ``input_shape`` (N, C, H, W) that of the exported graph. A channel shuffle is made by
+    its closing view node; fused batch-norms and activations, pass-throughs and unsupported ops
+    make no layer and are absent. Runs ``gm`` once in eval mode (flags restored, no grad).
+    """
+    shape = tuple(int(d) for d in input_shape)
+    flags = [(m, m.training) for m in gm.modules()]
+    gm.eval()
+    try:
+        traced = _fx_traced(gm, _example(gm, shape, name), name)
+    finally:
+        for m, training in flags:
+            m.training = training
+    builder = _Builder(traced)
+    builder.build(gm)
+    return dict(builder.node_layers)

@@ -4,6 +4,12 @@ It walks the ops in order and writes :class:`~hwsim.graph.Layer` fields (Timeloo
 the propagated shapes), folds batch-norms and fuses activations into their producers, turns
 view -> transpose -> view chains into one ``shuffle`` layer, lists unsupported ops, and counts
 the parameters no layer holds (weights of unsupported ops; :data:`UNACCOUNTED_PARAMS`: unused ones).
+
+Names: a module's layer is its qualified name; a functional op's layer is
+``<innermost enclosing module>.<op word>`` (``stages.2.blocks.3.add``, ``stage2.1.shuffle``),
+or the fx node name where no module encloses it (``flatten``). A name taken before gets ``_1``,
+``_2``, ... (a module called twice, or one module making two layers of the same op word).
+:attr:`_Builder.node_layers` maps each layer-making node to its layer name.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import torch
 import torch.fx
 from torch import nn
 
-from hwsim.export.ops import _ACTIVATION_HOSTS, Shape, _Op, _Traced, _Val
+from hwsim.export.ops import _ACTIVATION_HOSTS, Shape, _layer_word, _Op, _scope_of, _Traced, _Val
 from hwsim.graph import Layer
 
 #: Label of the ``unsupported`` entry that counts parameter elements no layer accounts for.
@@ -58,6 +64,7 @@ class _Builder:
         self.unsupported_params = 0  #: parameter elements of unsupported ops (in no layer)
         self.unused_params = 0  #: parameter elements the traced forward never uses
         self.flushed: dict[torch.fx.Node, _Val] = {}
+        self.node_layers: dict[str, str] = {}  #: traced node name -> name of the layer it made
 
     # ------------------------------------------------------------------ driver
     def build(self, module: nn.Module) -> tuple[tuple[Layer, ...], tuple[tuple[str, int], ...]]:
@@ -89,6 +96,12 @@ class _Builder:
         for node in op.outputs:
             self.values[node] = value
 
+    def _proposed(self, op: _Op, word: str = "") -> str:
+        """The layer name ``op`` asks for: module qualname, ``<scope>.<word>``, or node name."""
+        if not op.scope:
+            return op.name
+        return f"{op.scope}.{word or op.word}"
+
     def _unique(self, name: str) -> str:
         candidate, i = name, 0
         while candidate in self.by_name or candidate == "input":
@@ -105,8 +118,9 @@ class _Builder:
                 count += p.numel()
         return count
 
-    def _add_layer(self, op: _Op, op_kind: str, inputs: Iterable[_Val], **fields: Any) -> _Val:
-        name = self._unique(op.name)
+    def _add_layer(self, op: _Op, op_kind: str, inputs: Iterable[_Val], *, word: str = "", **fields: Any) -> _Val:
+        name = self._unique(self._proposed(op, word))
+        self.node_layers[op.outputs[0].name] = name
         producers: list[str] = []
         for value in inputs:
             producers.extend(value.producers)
@@ -348,7 +362,7 @@ class _Builder:
     def _shuffle_from_chain(self, op: _Op, value: _Val) -> None:
         """view -> transpose -> view back: one shuffle layer named after the closing view."""
         assert value.chain_source is not None
-        self._add_layer(op, "shuffle", [value.chain_source], groups=value.groups,
+        self._add_layer(op, "shuffle", [value.chain_source], word="shuffle", groups=value.groups,
                         **self._elementwise_fields(value.source_shape))
 
     def _flush(self, node: torch.fx.Node, value: _Val) -> _Val:
@@ -364,7 +378,9 @@ class _Builder:
                 result, shape_in = self.flushed[step_node], shape_out
                 continue
             if step == "view":
-                name = self._unique(step_node.name)
+                scope = _scope_of(step_node)
+                name = self._unique(f"{scope}.{_layer_word('view', label)}" if scope else step_node.name)
+                self.node_layers[step_node.name] = name
                 layer = dict(name=name, op="reshape", inputs=result.producers,
                              **self._reshape_fields(shape_in, shape_out))
                 self.layers.append(layer)

@@ -5,6 +5,8 @@
 - :class:`_Op` is one recognised module call or functional node, :class:`_Val` what a traced
   tensor is in the hwsim graph, :class:`_Traced` a traced graph as ops with each node's shape.
 - :func:`_flat_nodes` / :func:`_tensor_operands`: the fx nodes a node reads.
+- :func:`_scope_of` / :func:`_layer_word`: the two parts of a functional layer's name
+  (``<innermost enclosing module>.<op word>``, e.g. ``stages.2.blocks.3.add``).
 
 Imports torch: loaded only through :mod:`hwsim.export`.
 """
@@ -95,6 +97,12 @@ _FUNCTION_KINDS: dict[str, str] = {
 }
 _SUBTRACT = frozenset({"sub", "isub", "rsub"})
 _DIVIDE = frozenset({"div", "truediv", "itruediv"})
+#: op word of a functional layer's name where the op's own name differs between the tracers
+#: (Python operators under torch.fx, ATen names under torch.export) or carries a private prefix
+_WORDS = {
+    "iadd": "add", "isub": "sub", "rsub": "sub", "imul": "mul", "truediv": "div", "itruediv": "div",
+    "concat": "cat", "concatenate": "cat", "_unsafe_view": "view",
+}
 
 #: Layer ops an activation may be fused into.
 _ACTIVATION_HOSTS = frozenset(
@@ -115,12 +123,14 @@ class _Op:
     """
 
     kind: str
-    name: str  #: proposed layer name (module qualname or fx node name)
+    name: str  #: module qualname, or fx node name (the layer name of a functional op at top level)
     label: str  #: the op's own name, as listed in ``unsupported``
     outputs: tuple[torch.fx.Node, ...]  #: nodes whose value this op produces
     operands: tuple[torch.fx.Node | None, ...]  #: tensor operands in order (None: a constant)
     attrs: Mapping[str, Any] = field(default_factory=dict)
     params: tuple[nn.Parameter, ...] = ()  #: parameters the op uses
+    scope: str = ""  #: functional op: qualname of the innermost module it runs in ("" at top level)
+    word: str = ""  #: functional op: the op word of its layer name (:func:`_layer_word`)
 
 
 @dataclass(frozen=True)
@@ -172,3 +182,30 @@ def _flat_nodes(node: torch.fx.Node) -> list[torch.fx.Node]:
 
 def _tensor_operands(node: torch.fx.Node, shapes: Mapping[torch.fx.Node, Any]) -> tuple[torch.fx.Node, ...]:
     return tuple(a for a in _flat_nodes(node) if isinstance(shapes.get(a), torch.Size))
+
+
+# ---------------------------------------------------------------------------------------------
+# Names of functional layers
+# ---------------------------------------------------------------------------------------------
+def _scope_of(node: torch.fx.Node) -> str:
+    """Qualified name of the innermost module a functional node was traced in ("" at top level).
+
+    Both tracers record ``node.meta["nn_module_stack"]``, outermost first, with values
+    ``(qualname, class)``; torch.export adds the root module as ``""`` and marks a second call
+    of a module in the key (``b@1``), never in the qualname.
+    """
+    stack = node.meta.get("nn_module_stack") or {}
+    scope = ""
+    for key, value in stack.items():
+        qualname = value[0] if isinstance(value, tuple) else key
+        if qualname:
+            scope = str(qualname)
+    return scope
+
+
+def _layer_word(kind: str, base: str) -> str:
+    """The op word of a functional layer's name: ``shuffle`` for any channel shuffle, else the
+    op's own name (in-place ``_`` dropped), Python operators spelled as their ATen op."""
+    if kind == "shuffle":
+        return "shuffle"
+    return _WORDS.get(base, base.lstrip("_") or base)

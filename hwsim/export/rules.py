@@ -21,6 +21,8 @@ from hwsim.export.ops import (
     _FUNCTION_KINDS,
     _SUBTRACT,
     _Op,
+    _layer_word,
+    _scope_of,
     _tensor_operands,
 )
 
@@ -123,7 +125,11 @@ def _function_op(
     consts: Mapping[torch.fx.Node, Any],
     params: tuple[nn.Parameter, ...],
 ) -> _Op:
-    """Recognise one functional node (torch function, tensor method or ATen op)."""
+    """Recognise one functional node (torch function, tensor method or ATen op).
+
+    The op keeps the node's name, the innermost module it runs in and its op word: its layer, if
+    it makes one, is named ``<scope>.<word>`` (the node's name at top level).
+    """
     base = op_name
     if base.endswith("_") and not base.startswith("_") and base[:-1] in _FUNCTION_KINDS:
         base = base[:-1]  # in-place variant: relu_, add_, hardtanh_ ...
@@ -191,4 +197,5 @@ def _function_op(
         source = node.args[0] if node.args else None
         operands = (source,) if isinstance(source, torch.fx.Node) else ()
         attrs["from_tuple"] = base == "getitem" and not isinstance(shapes.get(source), torch.Size)
-    return _Op(kind, node.name, op_name, (node,), operands, attrs, params)
+    return _Op(kind, node.name, op_name, (node,), operands, attrs, params,
+               scope=_scope_of(node), word=_layer_word(kind, base))

@@ -25,9 +25,11 @@ _BLOCK = re.compile(r"^stages\.(\d+)\.blocks\.(\d+)\.")
 def stage_labels(result: SimResult) -> tuple[str, ...]:
     """The stage of every layer, from the module names of the zoo's staged networks.
 
-    ``stages.<i>.`` (SqueezeNext) is ``stage <i+1>``; ``stage<i>.`` (ShuffleNet) is ``stage <i>``.
-    Functional ops without a module path (``add_3``, ``cat``) belong to the stage of the layer
-    before them; other layers are ``stem`` before the first stage and ``head`` after the last.
+    ``stages.<i>.`` (SqueezeNext) is ``stage <i+1>``; ``stage<i>.`` (ShuffleNet) is ``stage <i>``;
+    the exporter names functional ops after their module too (``stages.2.blocks.3.add``). A
+    functional op without a module path (an op of the top module's own ``forward``, or a graph
+    exported before functional ops carried one: ``add_3``, ``cat``) belongs to the stage of the
+    layer before it; other layers are ``stem`` before the first stage and ``head`` after the last.
     A network without stages is one group, ``network``.
     """
     labels: list[str | None] = []
@@ -125,8 +127,8 @@ def kind_table(result: SimResult, graph: LayerGraph) -> pd.DataFrame:
 
 
 def block_table(result: SimResult) -> pd.DataFrame:
-    """Cycles and MACs of every SqueezeNext block (``stages.<i>.blocks.<j>.*``), its residual add
-    included; index (``stage``, ``block``) with stage ``i + 1``. Layers outside blocks (stem,
+    """Cycles and MACs of every SqueezeNext block (``stages.<i>.blocks.<j>.*``, its residual add
+    ``stages.<i>.blocks.<j>.add`` included; an add without a module path joins the block before it); index (``stage``, ``block``) with stage ``i + 1``. Layers outside blocks (stem,
     stage-entry convs, head) are left out. Columns: ``layers``, ``macs``, ``cycles``, ``latency_us``."""
     keys: list[tuple[int, int] | None] = []
     for name, op in zip(result.names, result.ops):
