@@ -58,7 +58,7 @@ class Layer:
     Sizes are element counts (not bytes); the accelerator's word size turns them into bytes.
     """
 
-    name: str  #: qualified module name (e.g. ``features.3.squeeze``)
+    name: str  #: qualified module name (``features.3.squeeze``); functional ops: enclosing module + op (``stages.0.blocks.1.add``)
     op: str  #: one of :data:`OP_KINDS`
     inputs: tuple[str, ...] = ()  #: producer layer names; ``"input"`` is the graph input
     n: int = 1  #: batch
