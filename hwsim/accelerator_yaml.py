@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from hwsim.errors import ConfigError
+from hwsim.errors import ConfigError, read_text
 
 __all__ = ["read_yaml"]
 
@@ -83,12 +83,7 @@ def _check_unique_keys(node: yaml.Node, path: str, seen_nodes: set[int]) -> None
 
 
 def read_yaml(path: Path, source: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{source}: cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{source}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(path, ConfigError, source=source)
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     except _DuplicateKey as dup:

@@ -59,8 +59,6 @@ __all__ = [
 
 #: Blocks per stage of the traced reference network: block 0 (first), 1 (odd), 2 (even).
 REFERENCE_BLOCKS_PER_STAGE = 3
-#: Unit kinds of a stage, in the order :func:`unit_counts` counts them.
-STAGE_UNIT_KINDS = ("first", "odd", "even")
 
 #: Sources the traced templates depend on; a folder stands for every .py file in it.
 _SOURCES = ("export", "graph.py", "models/squeezenext.py", "models/squeezenext_spec.py")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+from pathlib import Path
 
 
 class HwsimError(Exception):
@@ -37,3 +38,16 @@ class UnsupportedOpError(HwsimError):
 
 class GraphFileError(HwsimError):
     """A graph, topology or other input file cannot be read or is malformed."""
+
+
+def read_text(path: str | Path, error: type[HwsimError], what: str = "", source: str | None = None) -> str:
+    """The UTF-8 text of a user's file; a missing, unreadable or binary file raises ``error``
+    with one line: ``<source>: cannot read <what>: <reason>``."""
+    label = source or str(path)
+    prefix = f"{label}: cannot read{' ' + what if what else ''}"
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{prefix}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise error(f"{prefix}: {exc.strerror or exc}") from None

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hwsim.dataflow import DATAFLOWS, ceil_div, map_gemm, sram_reads
+from hwsim.dataflow import DATAFLOWS, ceil_div, map_gemm, mapping_efficiency, sram_reads
 from hwsim.energy import COMPONENTS, EnergyCounts, EnergyPrices, price
 from hwsim.graph import LayerGraph
 from hwsim.memory import gemm_timing, gemm_traffic, vector_timing
@@ -208,9 +208,8 @@ def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[s
     pack = np.minimum(g, np.minimum(hw.rows // mapping.sr, hw.cols // mapping.sc))
     per_pass = np.where(hw.pack_groups, np.maximum(pack, 1), 1)
     passes = ceil_div(g, per_pass)
-    pes = hw.pes
     # A 1x1 OS array would finish one cycle "early" by SCALE-Sim's formula; never below MACs/PEs.
-    compute = np.maximum(passes * mapping.cycles, ceil_div(la.macs, pes))
+    compute = np.maximum(passes * mapping.cycles, ceil_div(la.macs, hw.pes))
     folds = passes * mapping.folds
     word = hw.word_bytes
     traffic = gemm_traffic(
@@ -238,7 +237,8 @@ def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[s
     return {
         "free": np.zeros_like(cycles),
         "folds": folds,
-        "mapping_efficiency": (g * mapping.sr * mapping.sc) / (folds * pes),
+        # one GEMM's efficiency, times the groups each pass holds (g / passes; 1 without packing)
+        "mapping_efficiency": mapping_efficiency(mapping, hw.rows, hw.cols) * g / passes,
         "compute_cycles": compute.astype(np.float64),
         "cycles": cycles,
         "sram_read_bytes": sram_read,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hwsim.accelerator import accelerator_from_dict
 from hwsim.dataflow import DATAFLOWS
 from hwsim.graph import Layer, LayerGraph
-from hwsim.sim import HardwareArrays, LayerArrays, evaluate, simulate
+from hwsim.sim import METRICS, HardwareArrays, LayerArrays, evaluate, simulate
 
 PRICES = {"mac": 1.0, "rf_access": 0.5, "sram_byte": 2.0, "dram_byte": 100.0, "vector_op": 0.25, "source": "test prices"}
 
@@ -221,6 +221,7 @@ def test_vectorised_equals_loop_of_simulations():
            for r in (2, 4) for c in (4, 8) for d in ("ws", "is", "best") for b in (1.0, 8.0)
            for w, p, k in ((1, "shared", 64.0), (2, "per_operand", 0.0625))]
     out = evaluate(LayerArrays.from_graph(g), HardwareArrays.from_accelerators(hws))
+    assert set(out) == set(METRICS)  # the documented list is what evaluate() returns
     assert out["cycles"].shape == (len(hws), len(g))
     for i, hw in enumerate(hws):
         single = simulate(g, hw)

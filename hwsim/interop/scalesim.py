@@ -52,7 +52,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from hwsim.accelerator import Accelerator, accelerator_from_dict
-from hwsim.errors import ConfigError, GraphFileError
+from hwsim.errors import ConfigError, GraphFileError, read_text
 from hwsim.graph import Layer, LayerGraph
 
 __all__ = [
@@ -267,12 +267,7 @@ def load_topology(path: str | Path, fmt: str = "auto") -> LayerGraph:
     for the column conventions. Errors raise :class:`GraphFileError` naming file, line and column.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise GraphFileError(f"{path}: cannot read topology: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise GraphFileError(f"{path}: cannot read topology ({exc.strerror or exc})") from None
+    text = read_text(path, GraphFileError, "topology")
     return load_topology_text(text, source=str(path), fmt=fmt, name=path.stem)
 
 
@@ -495,10 +490,5 @@ def load_scalesim_config(path: str | Path, clock_mhz: float = DEFAULT_CLOCK_MHZ)
     Raises :class:`ConfigError` naming the file, section and key of any problem.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: cannot read: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    text = read_text(path, ConfigError)
     return load_scalesim_config_text(text, source=str(path), clock_mhz=clock_mhz)
