@@ -28,7 +28,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 graphs: $(STAMP)
-	$(BIN)/python -m hwsim.zoo --regenerate
+	$(BIN)/python -m hwsim.sources.zoo --regenerate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -15,10 +15,11 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
 
 import numpy as np  # noqa: E402
 
-from hwsim.accelerator import load_accelerator  # noqa: E402
+from hwsim.hardware.load import load_accelerator  # noqa: E402
 from hwsim.models import model_names  # noqa: E402
-from hwsim.sim import HardwareArrays, LayerArrays, evaluate, simulate  # noqa: E402
-from hwsim.zoo import load_zoo_graph  # noqa: E402
+from hwsim.cost.evaluate import evaluate  # noqa: E402
+from hwsim.simulate import hardware_arrays, layer_arrays, simulate  # noqa: E402
+from hwsim.sources.zoo import load_zoo_graph  # noqa: E402
 
 
 def best_time(fn, repeats: int = 20) -> float:
@@ -47,8 +48,8 @@ def main() -> None:
     configs = [accel.with_overrides({"array.rows": r, "array.cols": c, "dram.bandwidth_bytes_per_cycle": b, "dataflow": d})
                for r in (8, 16, 32, 64) for c in (8, 16, 32, 64) for b in (4.0, 8.0, 16.0, 32.0) for d in ("ws", "os", "is", "best")]
     configs = configs * 4  # 1,024 configurations
-    la = LayerArrays.from_graph(graph)
-    hw = HardwareArrays.from_accelerators(configs)
+    la = layer_arrays(graph)
+    hw = hardware_arrays(configs)
     seconds = best_time(lambda: evaluate(la, hw), repeats=5)
     evals = len(configs) * len(la)
     print(f"vectorised evaluate(): {len(configs)} configurations x {len(la)} layers of squeezenext_23v5 "

@@ -25,8 +25,8 @@ import time  # noqa: E402
 import tracemalloc  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from hwsim.sweep import ModelArrays, sweep  # noqa: E402
-from hwsim.zoo import load_graph  # noqa: E402
+from hwsim.explore.sweep.run import ModelArrays, sweep  # noqa: E402
+from hwsim.sources.zoo import load_graph  # noqa: E402
 
 GRID = {
     "array.rows": list(range(8, 88, 8)),

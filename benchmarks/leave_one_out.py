@@ -26,7 +26,7 @@ from hwsim.cli.measure import DEFAULT_CALIBRATION_MODELS
 
 def measure_all(models: list[str], settings, cache: Path) -> list:
     """One measurement per model, reusing matching entries of ``cache`` and appending new ones."""
-    from hwsim.measure import append_measurement, host_info_for, measure_model, read_measurements, same_conditions
+    from hwsim.measure.profiler import append_measurement, host_info_for, measure_model, read_measurements, same_conditions
 
     info = host_info_for(settings)
     cached = {m.model: m for m in read_measurements(cache) if same_conditions(m, settings, info)}
@@ -66,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from scipy.stats import spearmanr
 
-    from hwsim.host_model import fit_host_model, predict_seconds
-    from hwsim.measure import MeasureSettings
+    from hwsim.host.model import fit_host_model, predict_seconds
+    from hwsim.measure.profiler import MeasureSettings
 
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     if len(models) < 3:

@@ -11,7 +11,7 @@ Two modes:
     the mode can be stopped and resumed.
 
 ``python benchmarks/validate_scalesim.py``
-    Compares the cached runs with ``hwsim.sim.simulate`` (no SCALE-Sim needed). Runs are split by
+    Compares the cached runs with ``hwsim.simulate.simulate`` (no SCALE-Sim needed). Runs are split by
     whether SCALE-Sim's DRAM reads are within 1.25x of the traffic the dataflow needs (each operand
     once if it fits half its buffer, else re-streamed once per fold of the other operand:
     OS ifmap x ceil(N/C), OS filter x ceil(M/R), WS ifmap x ceil(N/C), IS filter x ceil(M/C);
@@ -414,8 +414,9 @@ def quantiles(values: Sequence[float]) -> dict[str, float]:
 
 def compare(runs_csv: Path, out_csv: Path, show: int = 15) -> int:
     """Simulate every cached SCALE-Sim run with hwsim and report the errors (see module docstring)."""
-    from hwsim.interop.scalesim import load_scalesim_config_text, load_topology_text
-    from hwsim.sim import simulate
+    from hwsim.hardware.scalesim_config import load_scalesim_config_text
+    from hwsim.sources.scalesim_topology import load_topology_text
+    from hwsim.simulate import simulate
 
     rows = [r for r in read_runs(runs_csv) if r["status"] == "ok"]
     if not rows:

@@ -18,8 +18,9 @@ import nbformat
 import pytest
 
 from hwsim.plots import FIGURES_ENV
+from tests.paths import NOTEBOOKS
 
-NOTEBOOK_DIR = Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK_DIR = NOTEBOOKS
 NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("*.ipynb"))
 #: Seconds one cell may take on a loaded two-core machine (the slowest cells take a few seconds).
 CELL_TIMEOUT_S = 120
@@ -88,9 +89,9 @@ def _markdown(stem: str) -> str:
 
 def test_numbers_quoted_in_01_match_the_simulator() -> None:
     """Notebook 01's markdown works conv1 through by hand; keep its numbers true to the model."""
-    from hwsim.accelerator import load_accelerator
-    from hwsim.sim import simulate
-    from hwsim.zoo import load_graph
+    from hwsim.hardware.load import load_accelerator
+    from hwsim.simulate import simulate
+    from hwsim.sources.zoo import load_graph
 
     text = _markdown("01_per_layer_cycles")
     graph = load_graph("squeezenext_23")

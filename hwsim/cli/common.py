@@ -45,15 +45,15 @@ def split_list(text: str) -> list[str]:
 
 def load_model(source: str, input_size: tuple[int, int] | None = None, batch: int = 1):
     """A LayerGraph from a zoo name, graph JSON, SCALE-Sim topology CSV or ``file.py:factory``."""
-    from hwsim.zoo import load_graph
+    from hwsim.sources.zoo import load_graph
 
     return load_graph(source, input_size=input_size, batch=batch)
 
 
 def load_accel(source: str, dataflow: str | None = None):
     """An Accelerator from a shipped name, a YAML path or a SCALE-Sim .cfg, optionally re-flowed."""
-    from hwsim.accelerator import load_accelerator
-    from hwsim.host_model import is_host_model_file
+    from hwsim.hardware.load import load_accelerator
+    from hwsim.host.model import is_host_model_file
 
     if is_host_model_file(source):
         raise ConfigError(f"{source}: is a host model (kind: host, from `hwsim calibrate`); it predicts latency "
@@ -70,14 +70,14 @@ def load_accel(source: str, dataflow: str | None = None):
 def simulate_on(graph, accel: str, dataflow: str | None = None):
     """SimResult of ``graph`` on ``accel``: simulated on an accelerator, or predicted by a host
     model file (``kind: host``, written by ``hwsim calibrate``). ``graph=None`` only validates ``accel``."""
-    from hwsim.host_model import is_host_model_file, load_host_model, predict
+    from hwsim.host.model import is_host_model_file, load_host_model, predict
 
     if is_host_model_file(accel):
         if dataflow is not None:
             raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it")
         host = load_host_model(accel)
         return None if graph is None else predict(graph, host)
-    from hwsim.sim import simulate
+    from hwsim.simulate import simulate
 
     hardware = load_accel(accel, dataflow)
     return None if graph is None else simulate(graph, hardware)

@@ -1,7 +1,7 @@
 """``hwsim measure``, ``calibrate`` and ``correlate``: real latency on this host, the host model, and
 how the simulator's per-layer picture compares with the measured one.
 
-torch is imported only when a command runs (through :mod:`hwsim.measure`).
+torch is imported only when a command runs (through :mod:`hwsim.measure.profiler`).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from hwsim.cli.common import (
     split_list,
 )
 from hwsim.errors import ConfigError, GraphFileError
-from hwsim.graph import GEMM_OPS
-from hwsim.report import write_figure
+from hwsim.graph.layer_graph import GEMM_OPS
+from hwsim.report.profile import write_figure
 
 MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
 ACCEL_HELP = (
@@ -92,7 +92,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         "calibrate",
         help="fit a latency model of this host (host YAML for `hwsim profile --accel`)",
         description="Measure several models layer by layer on this host and fit t = overhead[kind] + "
-        "work/peak[kind] + bytes/bandwidth by non-negative least squares (see hwsim.host_model). "
+        "work/peak[kind] + bytes/bandwidth by non-negative least squares (see hwsim.host.model). "
         "Measurements are written as they are taken to OUTPUT's stem + .measurements.jsonl, and a "
         "rerun with the same settings resumes from there.",
         epilog="Examples:\n  hwsim calibrate --threads 2 -o host_cpu.yaml\n"
@@ -135,7 +135,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 # ---------------------------------------------------------------------------------------------
 def _settings(args: argparse.Namespace):
     """MeasureSettings from the shared options."""
-    from hwsim.measure import MeasureSettings
+    from hwsim.measure.profiler import MeasureSettings
 
     if args.warmup < 0:
         raise ConfigError(f"--warmup {args.warmup}: expected an integer >= 0")
@@ -228,7 +228,7 @@ def _header_lines(m) -> list[str]:
 
 
 def _layer_records(m) -> list[dict[str, Any]]:
-    from hwsim.host_model import host_kind
+    from hwsim.host.model import host_kind
 
     total = max(sum(m.layer_seconds), 1e-30)
     records = []
@@ -297,7 +297,7 @@ def _table(records: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -
 # hwsim measure
 # ---------------------------------------------------------------------------------------------
 def run_measure(args: argparse.Namespace) -> int:
-    from hwsim.measure import check_device, measure_model
+    from hwsim.measure.profiler import check_device, measure_model
 
     check_output(args.output, "-o")  # before the (long) measurement
     fmt = resolve_format(args.format, args.output)
@@ -336,8 +336,8 @@ def cache_path(output: str | Path) -> Path:
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
-    from hwsim.host_model import fit_host_model
-    from hwsim.measure import append_measurement, check_device, host_info_for, measure_model, read_measurements, same_conditions
+    from hwsim.host.model import fit_host_model
+    from hwsim.measure.profiler import append_measurement, check_device, host_info_for, measure_model, read_measurements, same_conditions
     from hwsim.models import resolve_model
 
     output = Path(args.output)
@@ -473,7 +473,7 @@ def plot_correlation(records: list[dict[str, Any]], path: str | Path, title: str
 
 
 def run_correlate(args: argparse.Namespace) -> int:
-    from hwsim.measure import check_device, measure_model
+    from hwsim.measure.profiler import check_device, measure_model
 
     check_output(args.output, "-o")  # before the (long) measurement
     check_output(args.plot, "--plot", FIGURE_SUFFIXES)

@@ -96,7 +96,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def run_profile(args: argparse.Namespace) -> int:
-    from hwsim import report
+    from hwsim.report import profile as report
 
     check_output(args.output, "-o")
     check_output(args.plot, "--plot", FIGURE_SUFFIXES)
@@ -165,7 +165,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     if args.what == "models":
         from hwsim.models import model_names, resolve_model
-        from hwsim.zoo import load_zoo_graph
+        from hwsim.sources.zoo import load_zoo_graph
 
         records = []
         for name in model_names():
@@ -181,7 +181,7 @@ def run_list(args: argparse.Namespace) -> int:
                 }
             )
     else:
-        from hwsim.accelerator import accelerator_names, load_accelerator
+        from hwsim.hardware.load import accelerator_names, load_accelerator
 
         records = []
         for name in accelerator_names():
@@ -211,7 +211,7 @@ def run_export(args: argparse.Namespace) -> int:
             raise ConfigError(f"cannot write {out}: {exc.strerror or exc}") from None
         print(f"wrote {out}: {graph.summary()}")
     elif suffix == ".csv":
-        from hwsim.interop.scalesim import save_topology
+        from hwsim.sources.scalesim_topology import save_topology
 
         skipped = save_topology(graph, out)
         print(f"wrote {out}: SCALE-Sim topology of {len(graph.gemm_layers)} conv/linear layers of {graph.name}"

@@ -1,4 +1,4 @@
-"""``hwsim search``: the block-allocation search across stages (:mod:`hwsim.search`)."""
+"""``hwsim search``: the block-allocation search across stages (:mod:`hwsim.explore.search.run`)."""
 
 from __future__ import annotations
 
@@ -81,7 +81,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from hwsim.search import FAMILIES, Constraints, SearchSpace, format_report, plot_search, search
+    from hwsim.explore.search.run import FAMILIES, Constraints, SearchSpace, format_report, plot_search, search
 
     if args.family not in FAMILIES:
         raise ConfigError(f"unknown family {args.family!r}; expected one of {', '.join(FAMILIES)}")

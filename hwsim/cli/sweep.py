@@ -148,7 +148,7 @@ def _json_value(value: Any) -> Any:
 
 def run_sweep(args: argparse.Namespace) -> int:
     from hwsim.cli.common import load_accel, load_model
-    from hwsim.sweep import check_sweep_size, parse_sets, sweep
+    from hwsim.explore.sweep.run import check_sweep_size, parse_sets, sweep
 
     check_sweep_output(args.output, "-o")
     check_sweep_output(args.per_layer, "--per-layer")
@@ -196,8 +196,8 @@ def run_sweep(args: argparse.Namespace) -> int:
 def run_pareto(args: argparse.Namespace) -> int:
     import json
 
-    from hwsim.pareto import pareto_front, plot_front
-    from hwsim.sweep import read_sweep, sweepable_paths
+    from hwsim.explore.pareto import pareto_front, plot_front
+    from hwsim.explore.sweep.run import read_sweep, sweepable_paths
 
     check_output(args.output, "-o")
     check_output(args.plot, "--plot", FIGURE_SUFFIXES)

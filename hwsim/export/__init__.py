@@ -1,6 +1,6 @@
-"""Export a PyTorch ``nn.Module`` to a torch-free :class:`~hwsim.graph.LayerGraph`.
+"""Export a PyTorch ``nn.Module`` to a torch-free :class:`~hwsim.graph.layer_graph.LayerGraph`.
 
-This is the one place (with :mod:`hwsim.models` and :mod:`hwsim.measure`) that imports torch.
+This is the one place (with :mod:`hwsim.models` and :mod:`hwsim.measure.profiler`) that imports torch.
 
 How it works
 ------------
@@ -82,7 +82,7 @@ from hwsim.errors import ConfigError, UnsupportedOpError
 from hwsim.export.builder import UNACCOUNTED_PARAMS, _Builder
 from hwsim.export.factory import load_factory, source_of
 from hwsim.export.tracing import _example, _fx_traced, _trace
-from hwsim.graph import LayerGraph
+from hwsim.graph.layer_graph import LayerGraph
 
 __all__ = ["export", "load_factory", "node_layer_names", "source_of", "UNACCOUNTED_PARAMS"]
 

@@ -1,6 +1,6 @@
 """Step 3 of the export: :class:`_Builder` turns the recognised ops into hwsim layers.
 
-It walks the ops in order and writes :class:`~hwsim.graph.Layer` fields (Timeloop letters from
+It walks the ops in order and writes :class:`~hwsim.graph.layer_graph.Layer` fields (Timeloop letters from
 the propagated shapes), folds batch-norms and fuses activations into their producers, turns
 view -> transpose -> view chains into one ``shuffle`` layer, lists unsupported ops, and counts
 the parameters no layer holds (weights of unsupported ops; :data:`UNACCOUNTED_PARAMS`: unused ones).
@@ -25,7 +25,7 @@ import torch.fx
 from torch import nn
 
 from hwsim.export.ops import _ACTIVATION_HOSTS, Shape, _layer_word, _Op, _scope_of, _Traced, _Val
-from hwsim.graph import Layer
+from hwsim.graph.layer_graph import Layer
 
 #: Label of the ``unsupported`` entry that counts parameter elements no layer accounts for.
 #: Metadata key: parameter elements of the module that its (eval-mode) forward never uses.

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def plot_dataflow_arrays(frame: pd.DataFrame, size_column: str = "array.rows") -> Figure:
     """Latency (top) and utilization (bottom) against array size, one line per dataflow, one
     column per model. ``frame`` holds one row per (model, dataflow, square array), e.g. from
-    :func:`hwsim.sweep.sweep`: columns ``model``, ``dataflow``, ``size_column``, ``latency_ms``,
+    :func:`hwsim.explore.sweep.run.sweep`: columns ``model``, ``dataflow``, ``size_column``, ``latency_ms``,
     ``utilization``."""
     _check_columns("plot_dataflow_arrays", frame, ["model", "dataflow", size_column, "latency_ms", "utilization"])
     models = list(dict.fromkeys(frame["model"]))
@@ -55,7 +55,7 @@ def plot_pareto_fronts(frame: pd.DataFrame, x: str, y: str, by: str = "model", h
                        log: bool = True) -> Figure:
     """One panel per ``by`` value: every row as a point, coloured by ``hue`` (a few categories), and
     for each ``hue`` value the Pareto front of (``x``, ``y``), both minimised, as a step line."""
-    from hwsim.pareto import pareto_mask
+    from hwsim.explore.pareto import pareto_mask
 
     _check_columns("plot_pareto_fronts", frame, [x, y, by, hue])
     groups = list(dict.fromkeys(frame[by]))

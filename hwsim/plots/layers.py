@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from hwsim.graph import LayerGraph
-    from hwsim.sim import SimResult
+    from hwsim.graph.layer_graph import LayerGraph
+    from hwsim.cost.result import SimResult
 
 
 def _stage_bands(ax: Axes, labels: Sequence[str]) -> None:

@@ -14,8 +14,8 @@ from hwsim.plots.tables import time_table
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from hwsim.measure import ModelMeasurement
-    from hwsim.sim import SimResult
+    from hwsim.measure.profiler import ModelMeasurement
+    from hwsim.cost.result import SimResult
 
 
 def plot_measured_vs_predicted(measurement: ModelMeasurement, results: Sequence[SimResult]) -> Figure:

@@ -14,8 +14,8 @@ from hwsim.plots.tables import _is_gemm
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from hwsim.accelerator import Accelerator
-    from hwsim.sim import SimResult
+    from hwsim.hardware.load import Accelerator
+    from hwsim.cost.result import SimResult
 
 
 def plot_roofline(results: Sequence[SimResult], accel: Accelerator) -> Figure:

@@ -13,8 +13,8 @@ from hwsim.plots.tables import block_table
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from hwsim.search import SearchResult
-    from hwsim.sim import SimResult
+    from hwsim.explore.search.run import SearchResult
+    from hwsim.cost.result import SimResult
 
 
 def plot_block_costs(results: Sequence[SimResult]) -> Figure:
@@ -47,7 +47,7 @@ def plot_search_results(results: Sequence[SearchResult]) -> Figure:
     """One panel per search (accelerator): latency against parameters of every candidate, coloured
     by conv1 kernel and shortcut style; the front of (latency down, parameters up) as a step line,
     the fastest candidate starred and the published v1..v5 labelled."""
-    from hwsim.search import pareto_mask
+    from hwsim.explore.search.run import pareto_mask
 
     if not results:
         raise ValueError("plot_search_results: expected at least one SearchResult")

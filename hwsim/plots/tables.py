@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from hwsim.graph import LayerGraph
-    from hwsim.measure import ModelMeasurement
-    from hwsim.search import SearchResult
-    from hwsim.sim import SimResult
+    from hwsim.graph.layer_graph import LayerGraph
+    from hwsim.measure.profiler import ModelMeasurement
+    from hwsim.explore.search.run import SearchResult
+    from hwsim.cost.result import SimResult
 
 
 _FUNCTIONAL_OPS = frozenset({"add", "mul", "concat", "shuffle"})

@@ -1,0 +1,193 @@
+"""``evaluate(layers, hardware)``: every per-layer metric for every configuration, vectorised.
+
+Every GEMM layer is mapped with every dataflow some configuration allows
+(:mod:`hwsim.cost.dataflow`), memory traffic and stalls are added (:mod:`hwsim.cost.memory`) and
+energy priced (:mod:`hwsim.cost.energy`); each (configuration, layer) then takes the dataflow it
+chooses (fewest cycles, then least energy, then ws/os/is order). Non-GEMM ops run on the vector
+unit (docs/MODEL.md §4): reshapes are free; concat is free when ``options.concat_in_place`` and a
+channel shuffle when ``options.shuffle_in_addressing``. Units: cycles, bytes, pJ.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, HardwareArrays, LayerArrays
+from hwsim.cost.dataflow import DATAFLOWS, ceil_div, map_gemm, mapping_efficiency, sram_reads
+from hwsim.cost.energy import COMPONENTS, EnergyCounts, price
+from hwsim.cost.memory import gemm_timing, gemm_traffic, vector_timing
+
+#: Per-layer metrics :func:`evaluate` returns (each a ``(configs, layers)`` array).
+METRICS: tuple[str, ...] = (
+    "dataflow_index",
+    "folds",
+    "mapping_efficiency",
+    "compute_cycles",
+    "stall_cycles",
+    "cycles",
+    "utilization",
+    "sram_read_bytes",
+    "sram_write_bytes",
+    "dram_ifmap_bytes",
+    "dram_filter_bytes",
+    "dram_ofmap_bytes",
+    "dram_psum_read_bytes",
+    "dram_bytes",
+    "compulsory_bytes",
+    "memory_cycles",
+    "roofline_cycles",
+    "memory_bound",
+    "free",
+    *(f"energy_{c}_pj" for c in COMPONENTS),
+    "energy_pj",
+)
+
+
+def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
+    """Every metric of every layer treated as a GEMM with one dataflow (configs x layers)."""
+    m, k, n, g = la.gemm_m, la.gemm_k, la.gemm_n, la.groups
+    mapping = map_gemm(dataflow, m, k, n, hw.rows, hw.cols)
+    # Diagonal packing of small groups (accelerator option, off by default): p groups share a fold.
+    # rows // Sr is 0 when a group does not fit the array: then one group per pass.
+    pack = np.minimum(g, np.minimum(hw.rows // mapping.sr, hw.cols // mapping.sc))
+    per_pass = np.where(hw.pack_groups, np.maximum(pack, 1), 1)
+    passes = ceil_div(g, per_pass)
+    # A 1x1 OS array would finish one cycle "early" by SCALE-Sim's formula; never below MACs/PEs.
+    compute = np.maximum(passes * mapping.cycles, ceil_div(la.macs, hw.pes))
+    folds = passes * mapping.folds
+    word = hw.word_bytes
+    traffic = gemm_traffic(
+        dataflow,
+        mapping,
+        ifmap_group_bytes=(la.input_elements // g) * word,
+        filter_group_bytes=(la.weight_elements // g) * word,
+        ofmap_group_bytes=(la.output_elements // g) * word,
+        groups=g,
+        ifmap_buffer_bytes=hw.ifmap_buffer_bytes,
+        filter_buffer_bytes=hw.filter_buffer_bytes,
+        ofmap_buffer_bytes=hw.ofmap_buffer_bytes,
+    )
+    timing = gemm_timing(compute, folds, traffic, hw.bandwidth_bytes_per_cycle, hw.per_operand_ports)
+    reads = sram_reads(dataflow, m, k, n, hw.rows, hw.cols)
+    psum_on_chip = reads.ofmap_writes - m * n  # read-modify-write of partial sums (0 for OS)
+    sram_read = g * (reads.ifmap_reads + reads.filter_reads + psum_on_chip) * word + traffic.ofmap_bytes
+    sram_write = g * reads.ofmap_writes * word + traffic.read_bytes
+    dram = traffic.total_bytes
+    cycles = timing.cycles
+    energy = price(
+        EnergyCounts(macs=la.macs, sram_bytes=sram_read + sram_write, dram_bytes=dram, vector_ops=0, cycles=cycles),
+        hw.prices,
+    )
+    return {
+        "free": np.zeros_like(cycles),
+        "folds": folds,
+        # one GEMM's efficiency, times the groups each pass holds (g / passes; 1 without packing)
+        "mapping_efficiency": mapping_efficiency(mapping, hw.rows, hw.cols) * g / passes,
+        "compute_cycles": compute.astype(np.float64),
+        "cycles": cycles,
+        "sram_read_bytes": sram_read,
+        "sram_write_bytes": sram_write,
+        "dram_ifmap_bytes": traffic.ifmap_bytes,
+        "dram_filter_bytes": traffic.filter_bytes,
+        "dram_ofmap_bytes": traffic.ofmap_bytes,
+        "dram_psum_read_bytes": traffic.psum_read_bytes,
+        "memory_cycles": timing.memory_cycles,
+        **{f"energy_{c}_pj": e for c, e in energy.items()},
+    }
+
+
+def _evaluate_vector(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
+    """Every metric of every layer treated as a vector-unit op (configs x layers)."""
+    free = (
+        (la.kind == KIND_FREE)
+        | ((la.kind == KIND_CONCAT) & hw.concat_in_place)
+        | ((la.kind == KIND_SHUFFLE) & hw.shuffle_in_addressing)
+    )
+    word = hw.word_bytes
+    read = np.where(free, 0, la.input_elements * word).astype(np.float64)
+    write = np.where(free, 0, la.output_elements * word).astype(np.float64)
+    vector_ops = np.where(free, 0, la.vector_ops)
+    vector_cycles = ceil_div(vector_ops, hw.vector_lanes)
+    timing = vector_timing(vector_cycles, read, write, hw.bandwidth_bytes_per_cycle, hw.per_operand_ports)
+    energy = price(
+        EnergyCounts(macs=0, sram_bytes=2 * (read + write), dram_bytes=read + write, vector_ops=vector_ops, cycles=timing.cycles),
+        hw.prices,
+    )
+    zero = np.zeros_like(read)
+    return {
+        "free": np.broadcast_to(free, zero.shape).astype(np.float64),
+        "folds": np.zeros_like(vector_cycles),
+        "mapping_efficiency": zero,
+        "compute_cycles": vector_cycles.astype(np.float64),
+        "cycles": timing.cycles,
+        "sram_read_bytes": read + write,
+        "sram_write_bytes": read + write,
+        "dram_ifmap_bytes": read,
+        "dram_filter_bytes": zero,
+        "dram_ofmap_bytes": write,
+        "dram_psum_read_bytes": zero,
+        "memory_cycles": timing.memory_cycles,
+        **{f"energy_{c}_pj": e for c, e in energy.items()},
+    }
+
+
+def _choose(per_flow: list[dict[str, NDArray[Any]]], flows: list[str], hw: HardwareArrays, shape: tuple[int, ...]) -> NDArray[np.int64]:
+    """Index into ``flows`` of the dataflow each (config, layer) uses: fewest cycles among the
+    allowed ones, ties -> less energy -> the order ws, os, is."""
+    if len(flows) == 1:
+        return np.zeros(shape, dtype=np.int64)
+    cycles = np.stack([np.broadcast_to(np.where(hw.allowed(d), r["cycles"], np.inf), shape) for d, r in zip(flows, per_flow)])
+    energy = np.stack([np.broadcast_to(sum(r[f"energy_{c}_pj"] for c in COMPONENTS), shape) for r in per_flow])
+    return np.where(cycles == cycles.min(axis=0), energy, np.inf).argmin(axis=0)
+
+
+def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
+    """All per-layer metrics (:data:`METRICS`) for every configuration: arrays of ``(configs, layers)``.
+
+    No Python loop over configurations or layers: GEMM layers are evaluated once per dataflow
+    that some configuration allows, then each (configuration, layer) takes the dataflow it
+    chooses among those its configuration allows; vector-unit layers are evaluated once.
+    """
+    shape = np.broadcast_shapes(hw.rows.shape, la.macs.shape)
+    is_gemm = la.kind == KIND_GEMM
+    gemm_idx = np.flatnonzero(is_gemm)
+    vector_idx = np.flatnonzero(~is_gemm)
+    gemm, vector = la.take(gemm_idx), la.take(vector_idx)
+    flows = [d for d in DATAFLOWS if hw.allowed(d).any()]
+    per_flow = [_evaluate_gemm(d, gemm, hw) for d in flows]
+    gemm_shape = (shape[0], len(gemm_idx))
+    choice = _choose(per_flow, flows, hw, gemm_shape)
+    masks = [choice == i for i in range(len(flows) - 1)]
+    vector_out = _evaluate_vector(vector, hw)
+
+    out: dict[str, NDArray[Any]] = {}
+    for key in vector_out:
+        picked = per_flow[-1][key]
+        for i in reversed(range(len(flows) - 1)):
+            picked = np.where(masks[i], per_flow[i][key], picked)
+        merged = np.empty(shape, dtype=np.float64)
+        merged[:, gemm_idx] = picked
+        merged[:, vector_idx] = vector_out[key]
+        out[key] = merged
+    flow_index = np.array([DATAFLOWS.index(d) for d in flows], dtype=np.int64)
+    out["dataflow_index"] = np.full(shape, -1, dtype=np.int64)
+    out["dataflow_index"][:, gemm_idx] = flow_index[choice]
+    out["cycles"] = out["cycles"].astype(np.int64)
+    out["compute_cycles"] = out["compute_cycles"].astype(np.int64)
+    out["folds"] = out["folds"].astype(np.int64)
+    out["stall_cycles"] = out["cycles"] - out["compute_cycles"]
+    pes = hw.pes
+    out["utilization"] = np.where(is_gemm, la.macs / np.maximum(out["cycles"] * pes, 1), 0.0)
+    out["dram_bytes"] = out["dram_ifmap_bytes"] + out["dram_filter_bytes"] + out["dram_ofmap_bytes"] + out["dram_psum_read_bytes"]
+    word = hw.word_bytes
+    gemm_compulsory = (la.input_elements + la.weight_elements + la.output_elements) * word
+    out["compulsory_bytes"] = np.where(is_gemm, gemm_compulsory, out["dram_bytes"]).astype(np.float64)
+    vector_floor = out["compute_cycles"]
+    out["roofline_cycles"] = np.ceil(np.maximum(np.where(is_gemm, ceil_div(la.macs, pes), vector_floor), out["memory_cycles"]))
+    out["memory_bound"] = out["memory_cycles"] > out["compute_cycles"]
+    out["free"] = out["free"] > 0
+    out["energy_pj"] = sum(out[f"energy_{c}_pj"] for c in COMPONENTS)
+    return out

@@ -1,0 +1,191 @@
+"""Buffers, DRAM traffic per operand and bandwidth stalls (MODELING.md §3, refined in docs/MODEL.md).
+
+Pure numpy; every argument broadcasts (configs x layers). Sizes are bytes, times are cycles.
+
+Traffic rule (per GEMM group, per dataflow). Each operand buffer is double-buffered, so one half
+(``H = capacity / 2``) holds the working copy. An operand that fits its half is fetched from DRAM
+once (its compulsory size X). One that does not fit must be seen again by every fold of the
+*other* operand that needs all of it (``times`` passes); the part that fits (H bytes) stays
+resident and only the overflow is streamed again:
+``traffic = X + max(X - H, 0) * (times - 1)``.
+
+======  ==================================  ==================================
+flow    ifmap passes                        filter passes
+======  ==================================  ==================================
+os      ceil(N/C_a)                         ceil(M/R_a)
+ws      ceil(N/C_a)                         1 (stationary, loaded once)
+is      1 (stationary, loaded once)         ceil(M/C_a)
+======  ==================================  ==================================
+
+Output: OS accumulates in the PEs and writes O once. WS and IS leave a partial sum per K-fold
+(``row_folds = ceil(K/R_a)``); the partial sums of one column fold (``O / col_folds``) are
+accumulated in the ofmap buffer when they fit its half, so O is written once; otherwise every
+K-fold writes its partial sums out and all but the first are read back:
+writes ``O x row_folds``, reads ``O x (row_folds - 1)``.
+
+Timing: with double buffering, fold i+1's loads overlap fold i's compute. The first fold's load
+(``fill``) and the last fold's write-back (``drain``) are exposed. With ``folds`` folds and DRAM
+reads ``D_r`` / writes ``D_w`` (bytes) at bandwidth ``B`` (bytes per cycle):
+
+- fill = D_r / folds / B, drain = D_w / folds / B (one fold's share; per port when ports are per operand)
+- shared port: cycles = max(compute + fill + drain, (D_r + D_w) / B)
+- per-operand ports (SCALE-Sim): cycles = max(compute + fill + drain, D_ifmap / B + drain,
+  D_filter / B + drain, D_ofmap / B + fill)
+
+Every term falls when bandwidth rises or traffic falls (larger buffers), so the model is
+monotone: more bandwidth or larger buffers never add cycles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from hwsim.cost.dataflow import Mapping
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """DRAM bytes of one layer, by operand (all groups together)."""
+
+    ifmap_bytes: FloatArray  #: ifmap bytes read from DRAM
+    filter_bytes: FloatArray  #: filter bytes read from DRAM
+    ofmap_bytes: FloatArray  #: ofmap bytes written to DRAM (partial sums included)
+    psum_read_bytes: FloatArray  #: partial sums read back from DRAM (WS/IS when they do not fit)
+
+    @property
+    def read_bytes(self) -> FloatArray:
+        return self.ifmap_bytes + self.filter_bytes + self.psum_read_bytes
+
+    @property
+    def total_bytes(self) -> FloatArray:
+        return self.read_bytes + self.ofmap_bytes
+
+
+def restreamed_bytes(operand_bytes: ArrayLike, resident_bytes: ArrayLike, passes: ArrayLike) -> FloatArray:
+    """DRAM bytes to show an operand to ``passes`` folds when ``resident_bytes`` of it stay on chip.
+
+    ``X + max(X - H, 0) * (passes - 1)``: the first pass reads everything, later passes re-read
+    only what did not fit.
+    """
+    x = np.asarray(operand_bytes, dtype=np.float64)
+    overflow = np.maximum(x - np.asarray(resident_bytes, dtype=np.float64), 0.0)
+    return x + overflow * (np.asarray(passes, dtype=np.float64) - 1.0)
+
+
+def gemm_traffic(
+    dataflow: str,
+    mapping: Mapping,
+    ifmap_group_bytes: ArrayLike,
+    filter_group_bytes: ArrayLike,
+    ofmap_group_bytes: ArrayLike,
+    groups: ArrayLike,
+    ifmap_buffer_bytes: ArrayLike,
+    filter_buffer_bytes: ArrayLike,
+    ofmap_buffer_bytes: ArrayLike,
+) -> Traffic:
+    """DRAM traffic of a GEMM layer under the re-streaming rule in the module docstring.
+
+    ``*_group_bytes`` are one group's compulsory sizes; buffer capacities are whole buffers
+    (half of each is the working half). Returns layer totals (x groups).
+    """
+    i_g = np.asarray(ifmap_group_bytes, dtype=np.float64)
+    f_g = np.asarray(filter_group_bytes, dtype=np.float64)
+    o_g = np.asarray(ofmap_group_bytes, dtype=np.float64)
+    g = np.asarray(groups, dtype=np.float64)
+    ifmap_half = np.asarray(ifmap_buffer_bytes, dtype=np.float64) / 2
+    filter_half = np.asarray(filter_buffer_bytes, dtype=np.float64) / 2
+    row_folds = mapping.row_folds.astype(np.float64)
+    col_folds = mapping.col_folds.astype(np.float64)
+    one = np.ones_like(row_folds)
+
+    if dataflow == "os":
+        ifmap_passes, filter_passes = col_folds, row_folds
+        ofmap_times, psum_times = one, 0.0 * one
+    elif dataflow in ("ws", "is"):
+        ifmap_passes, filter_passes = (col_folds, one) if dataflow == "ws" else (one, col_folds)
+        tile_fits = o_g / col_folds <= np.asarray(ofmap_buffer_bytes, dtype=np.float64) / 2
+        ofmap_times = np.where(tile_fits, one, row_folds)  # one K-fold: row_folds = 1, nothing spills
+        psum_times = np.where(tile_fits, 0.0, row_folds - 1)
+    else:
+        raise ValueError(f"unknown dataflow {dataflow!r}; expected one of ws, os, is")
+    return Traffic(
+        ifmap_bytes=g * restreamed_bytes(i_g, ifmap_half, ifmap_passes),
+        filter_bytes=g * restreamed_bytes(f_g, filter_half, filter_passes),
+        ofmap_bytes=g * o_g * ofmap_times,
+        psum_read_bytes=g * o_g * psum_times,
+    )
+
+
+#: Float sums of byte/bandwidth terms can land a hair above a whole number (62.000000000004);
+#: rounding up then would invent a cycle. Anything within this many cycles of an integer is it.
+ROUNDING_SLACK_CYCLES = 1e-6
+
+
+def whole_cycles(cycles: ArrayLike) -> FloatArray:
+    """Round a cycle count up to whole cycles, ignoring float noise below :data:`ROUNDING_SLACK_CYCLES`."""
+    return np.ceil(np.asarray(cycles, dtype=np.float64) - ROUNDING_SLACK_CYCLES)
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Cycles of one layer once memory is accounted for."""
+
+    cycles: FloatArray  #: total cycles (compute + stalls), whole cycles
+    memory_cycles: FloatArray  #: DRAM transfer time on the binding port(s), no overlap credit
+
+
+def gemm_timing(
+    compute_cycles: ArrayLike,
+    folds: ArrayLike,
+    traffic: Traffic,
+    bandwidth_bytes_per_cycle: ArrayLike,
+    per_operand_ports: ArrayLike,
+) -> Timing:
+    """Total cycles of a GEMM layer with double-buffered operands (module docstring)."""
+    compute = np.asarray(compute_cycles, dtype=np.float64)
+    folds_f = np.maximum(np.asarray(folds, dtype=np.float64), 1.0)
+    bw = np.asarray(bandwidth_bytes_per_cycle, dtype=np.float64)
+    per_port = np.asarray(per_operand_ports, dtype=bool)
+
+    t_ifmap = traffic.ifmap_bytes / bw
+    t_filter = traffic.filter_bytes / bw
+    t_ofmap = (traffic.ofmap_bytes + traffic.psum_read_bytes) / bw  # partial sums use the ofmap port both ways
+    drain = traffic.ofmap_bytes / folds_f / bw
+    fill_shared = traffic.read_bytes / folds_f / bw
+    fill_ports = np.maximum(t_ifmap, t_filter) / folds_f
+
+    shared_memory = traffic.total_bytes / bw
+    shared_cycles = np.maximum(compute + fill_shared + drain, shared_memory)
+    port_memory = np.maximum(np.maximum(t_ifmap, t_filter), t_ofmap)
+    port_cycles = np.maximum.reduce(
+        [compute + fill_ports + drain, t_ifmap + drain, t_filter + drain, t_ofmap + fill_ports]
+    )
+    return Timing(
+        cycles=whole_cycles(np.where(per_port, port_cycles, shared_cycles)),
+        memory_cycles=np.where(per_port, port_memory, shared_memory),
+    )
+
+
+def vector_timing(
+    vector_cycles: ArrayLike,
+    read_bytes: ArrayLike,
+    write_bytes: ArrayLike,
+    bandwidth_bytes_per_cycle: ArrayLike,
+    per_operand_ports: ArrayLike,
+) -> Timing:
+    """Cycles of a non-GEMM op: max(vector-unit cycles, DRAM time) (MODELING.md §4).
+
+    Reads and writes stream while the vector unit works, so nothing else is exposed.
+    """
+    compute = np.asarray(vector_cycles, dtype=np.float64)
+    bw = np.asarray(bandwidth_bytes_per_cycle, dtype=np.float64)
+    reads = np.asarray(read_bytes, dtype=np.float64)
+    writes = np.asarray(write_bytes, dtype=np.float64)
+    per_port = np.asarray(per_operand_ports, dtype=bool)
+    memory = np.where(per_port, np.maximum(reads, writes), reads + writes) / bw
+    return Timing(cycles=whole_cycles(np.maximum(compute, memory)), memory_cycles=memory)

@@ -1,0 +1,215 @@
+"""What one chunk of a sweep evaluates and the rows it gives.
+
+- :data:`SUMMARY_COLUMNS`, :data:`LAYER_COLUMNS`: the metric columns of summary and per-layer rows;
+- :class:`ModelArrays`: a network's distinct layers (identical shapes are evaluated once);
+- :class:`ChunkTask` / :class:`ChunkResult`: one chunk of configurations on one model (picklable);
+- :func:`summarise`, :func:`layer_rows`: ``(configs, unique layers)`` metrics of
+  :func:`hwsim.cost.evaluate.evaluate` -> per-configuration totals and per-layer rows.
+
+:func:`hwsim.explore.sweep.run.run_chunk` evaluates a task (it lives next to ``BLOCK_ELEMENTS`` in
+:mod:`hwsim.explore.sweep.run`, where tests and callers tune and replace them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from hwsim.cost.dataflow import DATAFLOWS
+from hwsim.cost.energy import COMPONENTS
+from hwsim.errors import ConfigError
+from hwsim.graph.layer_graph import LayerGraph
+from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
+from hwsim.simulate import layer_arrays
+from hwsim.explore.sweep.grid import Grid, IntArray
+
+#: Per-configuration metric columns of a summary row, after ``model``, ``config_id`` and the swept fields.
+SUMMARY_COLUMNS: tuple[str, ...] = (
+    "accelerator",  # name of the base accelerator
+    "macs",  # MACs of the network
+    "cycles",  # end-to-end cycles (layers run one after another)
+    "compute_cycles",  # stall-free cycles
+    "stall_cycles",  # cycles - compute_cycles
+    "stall_share",  # stall_cycles / cycles
+    "latency_ms",  # cycles / clock
+    "energy_uj",  # total energy, microjoules
+    *(f"energy_{c}_uj" for c in COMPONENTS),
+    "utilization",  # MACs / (cycles x PEs)
+    "dram_bytes",  # DRAM traffic, bytes
+    "sram_bytes",  # buffer reads + writes, bytes
+    "roofline_cycles",  # sum over layers of max(MACs / PEs, DRAM bytes / bandwidth)
+    "memory_bound_share",  # share of the cycles spent in memory-bound layers
+    "bound",  # "memory" when memory_bound_share > 0.5, else "compute"
+    "bottleneck_layer",  # the layer taking the most cycles (first one on ties)
+    "bottleneck_share",  # its share of the cycles
+    "layers_ws",  # GEMM layers mapped weight-stationary
+    "layers_os",  # ... output-stationary
+    "layers_is",  # ... input-stationary
+    "area_pes",  # area proxy: rows x cols
+    "area_buffer_kib",  # area proxy: ifmap + filter + ofmap buffer KiB
+)
+
+#: Columns of a per-layer row.
+LAYER_COLUMNS: tuple[str, ...] = (
+    "model",
+    "config_id",
+    "layer_index",
+    "layer",
+    "op",
+    "dataflow",
+    "cycles",
+    "compute_cycles",
+    "stall_cycles",
+    "utilization",
+    "dram_bytes",
+    "energy_pj",
+    "memory_bound",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Models: layers with identical shapes are evaluated once
+
+
+_LAYER_FIELDS = (
+    "kind", "gemm_m", "gemm_k", "gemm_n", "groups", "macs", "params",
+    "input_elements", "weight_elements", "output_elements", "vector_ops",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ModelArrays:
+    """A network ready for sweeping: its distinct layers and how they map back to all layers."""
+
+    name: str
+    layer_names: tuple[str, ...]
+    layer_ops: tuple[str, ...]
+    unique: LayerArrays  #: the distinct layers (U of them)
+    inverse: IntArray  #: (L,) index into ``unique`` of every layer
+    counts: IntArray  #: (U,) how many layers each distinct layer stands for
+    first: IntArray  #: (U,) position of its first occurrence
+    macs: int  #: MACs of the whole network
+
+    @classmethod
+    def from_graph(cls, graph: LayerGraph) -> ModelArrays:
+        la = layer_arrays(graph)
+        if len(la) == 0:
+            raise ConfigError(f"model {graph.name!r}: the graph has no layers to sweep")
+        op_codes = {op: i for i, op in enumerate(sorted(set(la.ops)))}
+        key = np.column_stack([np.array([op_codes[o] for o in la.ops], dtype=np.int64)] + [getattr(la, f) for f in _LAYER_FIELDS])
+        _, first, inverse, counts = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
+        unique = LayerArrays(
+            tuple(la.names[i] for i in first),
+            tuple(la.ops[i] for i in first),
+            *(getattr(la, f)[first] for f in _LAYER_FIELDS),
+        )
+        return cls(
+            name=graph.name,
+            layer_names=la.names,
+            layer_ops=la.ops,
+            unique=unique,
+            inverse=inverse.reshape(-1).astype(np.int64),
+            counts=counts.astype(np.int64),
+            first=first.astype(np.int64),
+            macs=int(la.macs.sum()),
+        )
+
+    def __len__(self) -> int:
+        return len(self.layer_names)
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluating one chunk
+
+
+@dataclass(frozen=True)
+class ChunkTask:
+    """Configurations ``ordinals`` of ``grid`` on one model; picklable (processes, Dask)."""
+
+    model: ModelArrays
+    model_index: int  #: position of the model in the sweep (orders the output parts)
+    grid: Grid
+    ordinals: IntArray
+    config_ids: NDArray[np.object_]  #: ids of ``ordinals``
+    per_layer: bool
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    summary: pd.DataFrame
+    layers: pd.DataFrame | None
+
+
+def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]]) -> dict[str, Any]:
+    """Per-configuration totals from ``(configs, unique layers)`` metrics."""
+    w = model.counts
+
+    def total(key: str) -> NDArray[Any]:
+        return (out[key] * w).sum(axis=1)
+
+    cycles = total("cycles")
+    compute = total("compute_cycles")
+    stalls = cycles - compute
+    safe = np.maximum(cycles, 1)
+    clock = hw.clock_mhz[:, 0]
+    pes = hw.pes[:, 0]
+    energy = {c: total(f"energy_{c}_pj") for c in COMPONENTS}
+    memory_share = (out["cycles"] * out["memory_bound"] * w).sum(axis=1) / safe
+    layer_cycles = out["cycles"]
+    most = layer_cycles.max(axis=1, keepdims=True)
+    bottleneck = np.where(layer_cycles == most, model.first, len(model)).min(axis=1)
+    is_gemm = model.unique.kind == KIND_GEMM
+    columns: dict[str, Any] = {
+        "macs": np.full(len(cycles), model.macs, dtype=np.int64),
+        "cycles": cycles,
+        "compute_cycles": compute,
+        "stall_cycles": stalls,
+        "stall_share": stalls / safe,
+        "latency_ms": cycles / (clock * 1e3),
+        "energy_uj": sum(energy.values()) / 1e6,
+        **{f"energy_{c}_uj": e / 1e6 for c, e in energy.items()},
+        "utilization": model.macs / np.maximum(cycles * pes, 1),
+        "dram_bytes": total("dram_bytes"),
+        "sram_bytes": total("sram_read_bytes") + total("sram_write_bytes"),
+        "roofline_cycles": total("roofline_cycles"),
+        "memory_bound_share": memory_share,
+        "bound": np.where(memory_share > 0.5, "memory", "compute").astype(object),
+        "bottleneck_layer": np.asarray(model.layer_names, dtype=object)[bottleneck],
+        "bottleneck_share": most[:, 0] / safe,
+    }
+    for index, d in enumerate(DATAFLOWS):
+        columns[f"layers_{d}"] = ((out["dataflow_index"] == index) & is_gemm) @ w
+    columns["area_pes"] = pes
+    columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
+    return columns
+
+
+def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> pd.DataFrame:
+    n, layers = len(ids), len(model)
+
+    def expand(key: str) -> NDArray[Any]:
+        return out[key][:, model.inverse].reshape(-1)
+
+    flows = np.array([*DATAFLOWS, "-"], dtype=object)
+    return pd.DataFrame(
+        {
+            "model": np.full(n * layers, model.name, dtype=object),
+            "config_id": np.repeat(ids, layers),
+            "layer_index": np.tile(np.arange(layers, dtype=np.int64), n),
+            "layer": np.tile(np.asarray(model.layer_names, dtype=object), n),
+            "op": np.tile(np.asarray(model.layer_ops, dtype=object), n),
+            "dataflow": flows[expand("dataflow_index")],
+            "cycles": expand("cycles"),
+            "compute_cycles": expand("compute_cycles"),
+            "stall_cycles": expand("stall_cycles"),
+            "utilization": expand("utilization"),
+            "dram_bytes": expand("dram_bytes"),
+            "energy_pj": expand("energy_pj"),
+            "memory_bound": expand("memory_bound"),
+        }
+    )

@@ -1,0 +1,426 @@
+"""Design-space sweeps: the cartesian product of values over accelerator fields, for every model.
+
+``sweep(models, base, {"array.rows": [8, 16], "dataflow": ["ws", "best"]})`` returns one row per
+(model, configuration). A configuration is the base accelerator with one value per swept field
+(dotted paths of :meth:`hwsim.hardware.load.Accelerator.field_paths`).
+
+How it runs:
+
+- every swept value is validated **once** (``base.with_overrides({path: value})``); the
+  configurations themselves are never built as pydantic objects: :meth:`Grid.hardware` builds
+  the ``(configs, 1)`` columns of :class:`hwsim.cost.arrays.HardwareArrays` straight from the per-axis
+  value tables;
+- layers with identical shapes are evaluated once (:class:`ModelArrays`) and
+  :func:`hwsim.cost.evaluate.evaluate` runs over blocks of ``configs x unique layers`` small enough to
+  stay in cache — no Python loop per configuration;
+- configurations are grouped into chunks (``chunk_size`` configurations of one model); each
+  finished chunk is appended to the output at once, so an interrupted sweep loses at most the
+  chunk in flight (the chunks in flight with ``workers``/``scheduler``: up to two per worker
+  thread), and ``resume=True`` skips every (model, config_id) already in the output (an output
+  holding rows of other models, another base accelerator or other values is refused);
+- configurations are planned lazily, their ids computed block by block, and a sweep over more
+  than :data:`MAX_SWEEP_ROWS` configurations x models is refused before anything is built;
+- chunks run in this process (default), in ``workers`` local processes, or on a Dask cluster
+  (``scheduler``); results are written in chunk order, so the output is the same either way.
+
+Output formats (by the file name): ``*.csv`` is appended to, header written once (a row cut by a
+kill is dropped on resume); ``*.parquet`` (or an existing directory) is a dataset directory
+with one ``part-*.parquet`` file per chunk, each written to a hidden temporary name and renamed
+into place, so a kill never leaves a broken part.
+
+Columns of a summary row (units in the names): ``model``, ``config_id`` (16 hex digits, a hash
+of every functional field of the configuration, so the same accelerator always gets the same
+id), one column per swept field named by its dotted path, then :data:`SUMMARY_COLUMNS`.
+``--per-layer`` rows carry :data:`LAYER_COLUMNS`.
+
+Testing aid: the environment variable ``HWSIM_SWEEP_CHUNK_DELAY_S`` makes the writer pause that
+many seconds after each written chunk (the resume tests use it to kill a sweep mid-way).
+
+The code: :mod:`hwsim.explore.sweep.grid` (fields, ``--set`` parsing, :class:`Grid`, config ids),
+:mod:`hwsim.explore.sweep.chunks` (:class:`ModelArrays`, chunk tasks, summary and per-layer rows),
+:mod:`hwsim.explore.sweep.output` (CSV/Parquet sinks, :func:`read_sweep`, resume) and
+:mod:`hwsim.explore.sweep.backends` (this process, local processes, Dask); this module runs them
+(:func:`sweep`, :func:`run_chunk`) and re-exports their public names.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from hwsim.hardware.load import Accelerator, load_accelerator
+from hwsim.errors import ConfigError
+from hwsim.graph.layer_graph import LayerGraph
+from hwsim.cost.evaluate import evaluate
+from hwsim.explore.sweep.backends import run_dask, run_processes, run_serial
+from hwsim.explore.sweep.chunks import (
+    LAYER_COLUMNS,
+    SUMMARY_COLUMNS,
+    ChunkResult,
+    ChunkTask,
+    ModelArrays,
+    layer_rows,
+    summarise,
+)
+from hwsim.explore.sweep.grid import MAX_SWEEP_ROWS, Axis, Grid, check_sweep_size, field_kind, parse_set, parse_sets, sweepable_paths
+from hwsim.explore.sweep.output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, resumable_rows, summary_dtypes
+
+__all__ = [
+    "LAYER_COLUMNS",
+    "MAX_SWEEP_ROWS",
+    "SUMMARY_COLUMNS",
+    "Axis",
+    "Grid",
+    "ModelArrays",
+    "check_sweep_size",
+    "field_kind",
+    "parse_set",
+    "parse_sets",
+    "read_sweep",
+    "sweep",
+    "sweepable_paths",
+]
+
+#: Configurations x unique layers evaluated in one call of :func:`hwsim.cost.evaluate.evaluate` (cache-sized).
+BLOCK_ELEMENTS = 16384
+#: Default configurations per written chunk.
+DEFAULT_CHUNK_CONFIGS = 2048
+#: With per-layer output, a chunk holds at most this many configurations x layers.
+PER_LAYER_CHUNK_ELEMENTS = 1_000_000
+DELAY_ENV = "HWSIM_SWEEP_CHUNK_DELAY_S"
+#: Seconds to wait for a Dask scheduler to answer.
+SCHEDULER_TIMEOUT_S = 20.0
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluating one chunk
+
+
+def run_chunk(task: ChunkTask) -> ChunkResult:
+    """Evaluate one chunk (vectorised over configurations x distinct layers, in cache-sized blocks)."""
+    model, grid = task.model, task.grid
+    block = max(1, BLOCK_ELEMENTS // len(model.unique))
+    parts: list[dict[str, Any]] = []
+    layer_parts: list[pd.DataFrame] = []
+    ids_all = task.config_ids
+    for start in range(0, len(task.ordinals), block):
+        ordinals = task.ordinals[start : start + block]
+        hw = grid.hardware(ordinals)
+        out = evaluate(model.unique, hw)
+        parts.append(summarise(model, hw, out))
+        if task.per_layer:
+            layer_parts.append(layer_rows(model, ids_all[start : start + block], out))
+    metrics = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    summary = pd.DataFrame(
+        {
+            "model": np.full(len(task.ordinals), model.name, dtype=object),
+            "config_id": ids_all,
+            **grid.value_columns(task.ordinals),
+            "accelerator": np.full(len(task.ordinals), grid.base.name, dtype=object),
+            **metrics,
+        }
+    )
+    layers = pd.concat(layer_parts, ignore_index=True) if task.per_layer else None
+    return ChunkResult(summary=summary, layers=layers)
+
+
+# --------------------------------------------------------------------------------------------
+# The sweep
+
+
+def _model_items(models: Any) -> list[Any]:
+    items = [models] if isinstance(models, (str, LayerGraph, os.PathLike)) else list(models)
+    if not items:
+        raise ConfigError("sweep: expected at least one model")
+    return items
+
+
+def _load_models(items: Sequence[Any], input_size: tuple[int, int] | None, batch: int) -> list[LayerGraph]:
+    graphs = []
+    for item in items:
+        if isinstance(item, LayerGraph):
+            graphs.append(item)
+        else:
+            from hwsim.sources.zoo import load_graph
+
+            graphs.append(load_graph(str(item), input_size=input_size, batch=batch))
+    names = [g.name for g in graphs]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup is not None:
+        raise ConfigError(f"sweep: model {dup!r} given twice")
+    return graphs
+
+
+def _load_base(base: Accelerator | str | os.PathLike[str]) -> Accelerator:
+    """The base accelerator; a host-model file (``kind: host``) is refused with a clear message."""
+    if isinstance(base, Accelerator):
+        return base
+    from hwsim.host.schema import is_host_model_file
+
+    if is_host_model_file(base):
+        raise ConfigError(f"{base}: is a host model (kind: host, from `hwsim calibrate`); a sweep needs an accelerator "
+                          "(a shipped name, an accelerator YAML file or a SCALE-Sim .cfg)")  # fmt: skip
+    return load_accelerator(base)
+
+
+def _known_lengths(grid: Mapping[str, Any]) -> list[int]:
+    """Value counts of the grid's fields that have a length (checked before anything is built)."""
+    return [len(v) for v in grid.values() if hasattr(v, "__len__") and not isinstance(v, (str, bytes))]
+
+
+class _Progress:
+    """A rich progress bar on stderr: configurations done, configurations per second, time left."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.bar = None
+        if not enabled or total == 0:
+            return
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+        self.start = time.perf_counter()
+        self.bar = Progress(
+            TextColumn("sweep"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rate]:>9} configs/s"),
+            TextColumn("elapsed"),
+            TimeElapsedColumn(),
+            TextColumn("left"),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=False,
+        )
+        self.task = self.bar.add_task("sweep", total=total, rate="-")
+        self.done = 0
+        self.bar.start()
+
+    def advance(self, count: int) -> None:
+        if self.bar is None:
+            return
+        self.done += count
+        rate = self.done / max(time.perf_counter() - self.start, 1e-9)
+        self.bar.update(self.task, advance=count, rate=f"{rate:,.0f}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def sweep(
+    models: str | LayerGraph | Sequence[str | LayerGraph],
+    base: Accelerator | str,
+    grid: Mapping[str, Sequence[Any]],
+    *,
+    output: str | os.PathLike[str] | None = None,
+    per_layer: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    chunk_size: int | None = None,
+    workers: int = 1,
+    scheduler: Any = None,
+    progress: bool = False,
+    input_size: tuple[int, int] | None = None,
+    batch: int = 1,
+) -> pd.DataFrame:
+    """Sweep every model over the cartesian product ``grid`` of accelerator field values.
+
+    Args:
+        models: zoo names, graph files (anything :func:`hwsim.sources.zoo.load_graph` takes) or LayerGraphs.
+        base: the accelerator (or its name/file) whose fields the grid overrides.
+        grid: dotted field path -> values (``{"array.rows": [8, 16], "dataflow": ["ws", "best"]}``).
+        output: ``.csv`` file or ``.parquet`` dataset directory written chunk by chunk (optional).
+        per_layer: where to write one row per (model, configuration, layer) (needs ``output``).
+        resume: keep what ``output`` already holds and compute only the missing rows; every
+            row it holds must be one of this sweep's (model, configuration) pairs on ``base``.
+        chunk_size: configurations per chunk (default :data:`DEFAULT_CHUNK_CONFIGS`, fewer with
+            ``per_layer``).
+        workers: local processes (1: run here).
+        scheduler: a Dask scheduler address or ``dask.distributed.Client`` to run the chunks on.
+        progress: show a progress bar on stderr.
+
+    Returns:
+        One row per (model, configuration), models in the given order, configurations in grid
+        order (last field fastest); columns ``model``, ``config_id``, the swept fields,
+        :data:`SUMMARY_COLUMNS`. ``frame.attrs["kept"]``: rows kept from an earlier run
+        (``resume``); ``frame.attrs["computed"]``: rows computed by this call.
+
+    Raises:
+        ConfigError: bad grid or arguments, more than :data:`MAX_SWEEP_ROWS` rows, a host-model
+            file as ``base``, or an output that cannot be resumed.
+    """
+    if workers < 1:
+        raise ConfigError(f"--workers {workers}: expected an integer >= 1")
+    if chunk_size is not None and chunk_size < 1:
+        raise ConfigError(f"--chunk-size {chunk_size}: expected an integer >= 1")
+    if per_layer is not None and output is None:
+        raise ConfigError("--per-layer needs an output file (-o) for the summary rows")
+    if resume and output is None:
+        raise ConfigError("--resume needs an output file (-o) to resume from")
+    items = _model_items(models)
+    check_sweep_size(_known_lengths(grid), len(items))  # before any value or id is built
+    accel = _load_base(base)
+    the_grid = Grid.build(accel, grid)
+    check_sweep_size(the_grid.shape, len(items))
+    model_arrays = [ModelArrays.from_graph(g) for g in _load_models(items, input_size, batch)]
+    columns = [*KEY, *the_grid.paths, *SUMMARY_COLUMNS]
+
+    sink = open_sink(output, summary_dtypes(the_grid.paths)) if output is not None else None
+    layer_sink = open_sink(per_layer, LAYER_DTYPES) if per_layer is not None else None
+    done = None
+    if sink is not None and resume and sink.exists():
+        done = resumable_rows(sink, columns)
+        if done is not None:
+            _check_resumable(done, model_arrays, the_grid, str(output))
+    if sink is not None:
+        prepare_output(sink, layer_sink, done)
+    finished = {m.name: _finished_ids(done, m.name) for m in model_arrays}
+    kept = sum(len(ids) for ids in finished.values())
+    sizes = [_chunk_configs(m, chunk_size, per_layer is not None) for m in model_arrays]
+    todo = [the_grid.size - len(finished[m.name]) for m in model_arrays]
+    chunks = sum(-(-n // size) for n, size in zip(todo, sizes))
+
+    tasks = _plan(model_arrays, the_grid, finished, sizes, per_layer is not None)
+    if scheduler is not None:
+        results = run_dask(tasks, scheduler, run_chunk, SCHEDULER_TIMEOUT_S)
+    elif workers > 1 and chunks > 1:
+        results = run_processes(tasks, workers, run_chunk)
+    else:
+        results = run_serial(tasks, run_chunk)
+
+    delay = float(os.environ.get(DELAY_ENV, "0") or 0)
+    bar = _Progress(sum(todo), progress)
+    frames: list[pd.DataFrame] = []
+    try:
+        for task, result in results:
+            if sink is None:
+                frames.append(result.summary)
+            else:
+                part = part_name(task, str(result.summary["config_id"].iloc[0]))
+                if layer_sink is not None and result.layers is not None:
+                    layer_sink.write(result.layers, part)
+                sink.write(result.summary, part)
+            bar.advance(len(task.ordinals))
+            if delay > 0:
+                time.sleep(delay)
+    finally:
+        bar.close()
+    if sink is None:
+        frame = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+    else:
+        frame = sink.read()
+        if kept:  # rows of an earlier run come first in the file: put everything in grid order
+            frame = frame.drop_duplicates(KEY, keep="last")
+            order = _grid_order(frame, model_arrays, the_grid)
+            keep = order >= 0
+            frame = frame[keep].iloc[np.argsort(order[keep], kind="stable")]
+        frame = frame.reset_index(drop=True)[columns]
+    frame.attrs["kept"] = kept
+    frame.attrs["computed"] = sum(todo)
+    return frame
+
+
+#: Configurations whose ids are computed at once when planning, checking and ordering.
+ID_BLOCK = 1 << 20
+
+
+def _blocks(size: int) -> Iterator[NDArray[np.int64]]:
+    for start in range(0, size, ID_BLOCK):
+        yield np.arange(start, min(start + ID_BLOCK, size), dtype=np.int64)
+
+
+def _finished_ids(done: pd.DataFrame | None, model: str) -> pd.Index:
+    """The distinct config ids of ``model`` already in the output."""
+    if done is None or done.empty:
+        return pd.Index([], dtype=object)
+    return pd.Index(done.loc[done["model"] == model, "config_id"].unique())
+
+
+def _check_resumable(done: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid, output: str) -> None:
+    """Every row of an earlier run must be one of this sweep's (model, configuration) pairs."""
+    again = "drop --resume or use another -o"
+    names = [m.name for m in models]
+    other = sorted(set(done["model"]) - set(names))
+    if other:
+        raise ConfigError(f"--resume: {output} holds rows of model(s) {', '.join(other)}, not in this sweep "
+                          f"({', '.join(names)}); {again}")  # fmt: skip
+    bases = sorted(set(done["accelerator"].astype(str)) - {grid.base.name})
+    if bases:
+        raise ConfigError(f"--resume: {output} was computed on base accelerator {', '.join(bases)}, not {grid.base.name}; {again}")
+    for model in models:
+        macs = pd.to_numeric(done.loc[done["model"] == model.name, "macs"], errors="coerce")
+        other_macs = macs[macs != model.macs]
+        if len(other_macs):
+            shown = f"{other_macs.iloc[0]:,.0f}" if np.isfinite(other_macs.iloc[0]) else "unknown"
+            raise ConfigError(f"--resume: {output} holds rows of {model.name} with {shown} MACs, but this sweep's "
+                              f"{model.name} has {model.macs:,} (another input size, batch or version of the model); {again}")  # fmt: skip
+    wanted = pd.Index(done["config_id"].unique())
+    found = np.zeros(len(wanted), dtype=bool)
+    for ordinals in _blocks(grid.size):
+        hit = wanted.get_indexer(grid.config_ids(ordinals))
+        found[hit[hit >= 0]] = True
+    if not found.all():
+        missing = wanted[~found]
+        raise ConfigError(
+            f"--resume: {output} holds {len(missing):,} configuration(s) that are not in this sweep (e.g. config_id {missing[0]}): "
+            f"it was written with other --set values or a base accelerator with other fields; {again}"
+        )
+
+
+def _chunk_configs(model: ModelArrays, chunk_size: int | None, per_layer: bool) -> int:
+    """Configurations per chunk of ``model``."""
+    size = chunk_size or DEFAULT_CHUNK_CONFIGS
+    if per_layer and chunk_size is None:
+        size = max(1, min(size, PER_LAYER_CHUNK_ELEMENTS // len(model)))
+    return size
+
+
+def _plan(
+    models: Sequence[ModelArrays], grid: Grid, finished: Mapping[str, pd.Index], sizes: Sequence[int], per_layer: bool
+) -> Iterator[ChunkTask]:
+    """Chunks of the configurations not yet done, model by model, in grid order.
+
+    Lazy: config ids are computed block by block, so memory does not grow with the grid.
+    """
+    for index, (model, size) in enumerate(zip(models, sizes)):
+        done = finished[model.name]
+        held_ordinals: list[NDArray[np.int64]] = []  # configurations waiting for a full chunk
+        held_ids: list[NDArray[np.object_]] = []
+        held = 0
+        for ordinals in _blocks(grid.size):
+            ids = grid.config_ids(ordinals)
+            if len(done):
+                todo = done.get_indexer(ids) < 0
+                ordinals, ids = ordinals[todo], ids[todo]
+            held_ordinals.append(ordinals)
+            held_ids.append(ids)
+            held += len(ordinals)
+            if held < size:
+                continue
+            all_ordinals, all_ids = np.concatenate(held_ordinals), np.concatenate(held_ids)
+            cut = held - held % size
+            for start in range(0, cut, size):
+                yield ChunkTask(model, index, grid, all_ordinals[start : start + size], all_ids[start : start + size], per_layer)
+            held_ordinals, held_ids, held = [all_ordinals[cut:]], [all_ids[cut:]], held - cut
+        if held:
+            yield ChunkTask(model, index, grid, np.concatenate(held_ordinals), np.concatenate(held_ids), per_layer)
+
+
+def _grid_order(frame: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid) -> NDArray[np.int64]:
+    """Sort key of each row (model position x grid size + ordinal); -1 for a row not in this sweep."""
+    key = np.full(len(frame), -1, dtype=np.int64)
+    model_column = frame["model"].to_numpy()
+    id_column = frame["config_id"].to_numpy()
+    for index, model in enumerate(models):
+        rows = np.flatnonzero(model_column == model.name)
+        ids = pd.Index(id_column[rows])
+        for ordinals in _blocks(grid.size):
+            hit = ids.get_indexer(grid.config_ids(ordinals))
+            found = hit >= 0
+            key[rows[hit[found]]] = index * grid.size + ordinals[found]
+    return key

@@ -1,0 +1,146 @@
+"""SCALE-Sim ``.cfg`` files as accelerators (no SCALE-Sim needed).
+
+Configs (``scale_config.py``): ``[architecture_presets]`` ArrayHeight, ArrayWidth,
+IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB, Dataflow and Bandwidth map to an
+:class:`~hwsim.hardware.load.Accelerator` with 1-byte words (SCALE-Sim's word size), buffers in
+KiB (SCALE-Sim's kB are 1024 bytes), ``dram.bandwidth_bytes_per_cycle = Bandwidth`` (words per
+cycle; the first value of the list, the only one SCALE-Sim uses) and ``dram.ports =
+per_operand`` (SCALE-Sim gives ifmap, filter and ofmap their own port of that bandwidth). The
+clock is 1000 MHz unless given (SCALE-Sim counts cycles only); energy prices are hwsim's
+defaults (:data:`hwsim.hardware.load.HOROWITZ_45NM`, the prices of ``accelerators/ws_32x32.yaml``).
+Keys hwsim does not use (offsets, request buffers, sparsity, bank layout) are not checked.
+
+Two SCALE-Sim behaviours a ``.cfg`` cannot carry over:
+
+- In ``InterfaceBandwidth: USER`` mode SCALE-Sim 3.0.0 paces ifmap and filter DRAM *reads* at
+  ``[layout] IfmapSRAMBankBandwidth`` / ``FilterSRAMBankBandwidth``; only ofmap writes use
+  ``Bandwidth`` (``single_layer_sim.py:250-254``). hwsim uses ``Bandwidth`` for every port; when the
+  three differ, the accelerator's description says so. Set them equal to reproduce SCALE-Sim.
+- In ``CALC`` mode SCALE-Sim does not limit DRAM bandwidth at all (it reports the bandwidth it
+  would need); hwsim still applies ``Bandwidth``.
+"""
+
+from __future__ import annotations
+
+import configparser
+from pathlib import Path
+
+from hwsim.errors import ConfigError, read_text
+from hwsim.hardware.spec import Accelerator, accelerator_from_dict
+
+__all__ = ["DEFAULT_CLOCK_MHZ", "load_scalesim_config", "load_scalesim_config_text"]
+
+#: Clock given to accelerators read from a ``.cfg`` (SCALE-Sim has no clock), MHz.
+DEFAULT_CLOCK_MHZ = 1000.0
+
+# --------------------------------------------------------------------------------------------
+# Config reading
+
+_ARCH = "architecture_presets"
+
+
+def _parse_cfg(text: str, source: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser()  # SCALE-Sim's parser: strict, case-insensitive keys
+    try:
+        parser.read_string(text, source=source)
+    except configparser.MissingSectionHeaderError as exc:
+        raise ConfigError(f"{source}: line {exc.lineno}: expected a [section] header before {exc.line.strip()!r}") from None
+    except configparser.DuplicateSectionError as exc:
+        raise ConfigError(f"{source}: line {exc.lineno}: [{exc.section}]: duplicate section") from None
+    except configparser.DuplicateOptionError as exc:
+        raise ConfigError(f"{source}: line {exc.lineno}: [{exc.section}] {exc.option}: duplicate key") from None
+    except configparser.ParsingError as exc:
+        lineno, line = exc.errors[0]
+        raise ConfigError(f"{source}: line {lineno}: expected 'key: value' or '[section]', got {line.strip()!r}") from None
+    return parser
+
+
+def _get(parser: configparser.ConfigParser, source: str, section: str, key: str, expected: str) -> str:
+    if not parser.has_section(section):
+        raise ConfigError(f"{source}: [{section}]: missing section (needed for {key}): expected {expected}")
+    if not parser.has_option(section, key):
+        raise ConfigError(f"{source}: [{section}] {key}: missing key: expected {expected}")
+    return parser.get(section, key, raw=True).strip()
+
+
+def _positive_int(parser: configparser.ConfigParser, source: str, section: str, key: str, what: str) -> int:
+    expected = f"an integer > 0 ({what})"
+    text = _get(parser, source, section, key, expected)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ConfigError(f"{source}: [{section}] {key} = {text!r}: expected {expected}") from None
+    if value <= 0:
+        raise ConfigError(f"{source}: [{section}] {key} = {value}: expected {expected}")
+    return value
+
+
+def load_scalesim_config_text(
+    text: str, source: str = "<scalesim cfg>", clock_mhz: float = DEFAULT_CLOCK_MHZ, name: str | None = None
+) -> Accelerator:
+    """Parse SCALE-Sim ``.cfg`` text into an :class:`Accelerator` (mapping in the module docstring).
+
+    ``name`` defaults to ``[general] run_name``, else the stem of ``source``. Errors raise
+    :class:`ConfigError` naming ``source``, the section and the key.
+    """
+    parser = _parse_cfg(text, source)
+    rows = _positive_int(parser, source, _ARCH, "ArrayHeight", "PE rows")
+    cols = _positive_int(parser, source, _ARCH, "ArrayWidth", "PE columns")
+    sizes = {
+        operand: _positive_int(parser, source, _ARCH, key, "kB, 1 kB = 1024 one-byte words")
+        for operand, key in (("ifmap", "IfmapSramSzkB"), ("filter", "FilterSramSzkB"), ("ofmap", "OfmapSramSzkB"))
+    }
+    dataflow = _get(parser, source, _ARCH, "Dataflow", "os, ws or is")
+    if dataflow not in ("os", "ws", "is"):
+        raise ConfigError(f"{source}: [{_ARCH}] Dataflow = {dataflow!r}: expected os, ws or is")
+    bw_expected = "words per cycle per operand port: an integer > 0, or a comma-separated list of them (the first is used)"
+    bw_text = _get(parser, source, _ARCH, "Bandwidth", bw_expected)
+    try:
+        bandwidths = [int(part) for part in bw_text.split(",")]
+        if any(b <= 0 for b in bandwidths):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{source}: [{_ARCH}] Bandwidth = {bw_text!r}: expected {bw_expected}") from None
+    bandwidth = bandwidths[0]
+
+    mode = "CALC"
+    if parser.has_option("run_presets", "InterfaceBandwidth"):
+        mode = parser.get("run_presets", "InterfaceBandwidth", raw=True).strip()
+        if mode not in ("USER", "CALC"):
+            raise ConfigError(f"{source}: [run_presets] InterfaceBandwidth = {mode!r}: expected USER or CALC")
+    note = ""
+    if mode == "USER":
+        read_bws = {}
+        for key in ("IfmapSRAMBankBandwidth", "FilterSRAMBankBandwidth"):
+            # SCALE-Sim's default for a missing [layout] value is 10 (scale_config.py:42,46).
+            read_bws[key] = _positive_int(parser, source, "layout", key, "words per cycle") if parser.has_option("layout", key) else 10
+        if any(value != bandwidth for value in read_bws.values()):
+            listed = ", ".join(f"{k} {v}" for k, v in read_bws.items())
+            note = f"; SCALE-Sim paces reads at {listed}, hwsim uses Bandwidth {bandwidth} on every port"
+    else:
+        note = "; SCALE-Sim's CALC mode does not limit DRAM bandwidth, hwsim applies Bandwidth"
+
+    if name is None:
+        run_name = parser.get("general", "run_name", raw=True, fallback="").strip()
+        name = run_name or Path(source).stem or "scalesim"
+    data = {
+        "name": name,
+        "description": f"SCALE-Sim config {Path(source).name}: {rows}x{cols} {dataflow}, InterfaceBandwidth {mode}{note}",
+        "array": {"rows": rows, "cols": cols},
+        "dataflow": dataflow,
+        "clock_mhz": float(clock_mhz),
+        "word_bytes": 1,
+        "buffers": {f"{operand}_kib": float(kb) for operand, kb in sizes.items()},
+        "dram": {"bandwidth_bytes_per_cycle": float(bandwidth), "ports": "per_operand"},
+    }
+    return accelerator_from_dict(data, source)
+
+
+def load_scalesim_config(path: str | Path, clock_mhz: float = DEFAULT_CLOCK_MHZ) -> Accelerator:
+    """Read a SCALE-Sim ``.cfg`` into an :class:`Accelerator` (mapping in the module docstring).
+
+    Raises :class:`ConfigError` naming the file, section and key of any problem.
+    """
+    path = Path(path)
+    text = read_text(path, ConfigError)
+    return load_scalesim_config_text(text, source=str(path), clock_mhz=clock_mhz)

@@ -1,0 +1,256 @@
+"""The host-model file: host kinds, the pydantic schema of :class:`HostModel`, reading and writing YAML.
+
+The kinds a layer can have on the host (:data:`GEMM_KINDS`, :data:`ELEMENT_KINDS`,
+:data:`HOST_KINDS`, the :data:`FALLBACK` chain), the frozen pydantic specs (:class:`HostModel`
+and its sections), :func:`host_model_from_dict` with one-line :class:`~hwsim.errors.ConfigError`
+messages, :func:`load_host_model` (strict YAML, duplicate keys rejected) and
+:func:`is_host_model_file`. What the numbers mean: :mod:`hwsim.host.model`. Never imports torch.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from hwsim.hardware.yaml_reader import read_yaml
+from hwsim.errors import ConfigError
+
+__all__ = [
+    "COMPUTE_KINDS",
+    "ELEMENT_KINDS",
+    "FALLBACK",
+    "FORM",
+    "GEMM_KINDS",
+    "HOST_KINDS",
+    "ElementPeaks",
+    "FitInfo",
+    "HostModel",
+    "KindOverheads",
+    "KindPeaks",
+    "host_model_from_dict",
+    "is_host_model_file",
+    "load_host_model",
+]
+
+#: Host kinds of conv/linear layers, each with its own peak MACs per second.
+GEMM_KINDS: tuple[str, ...] = ("conv", "conv1x1", "depthwise", "grouped", "linear")
+#: Kinds of non-GEMM layers with a compute term, each with its own peak elements per second.
+ELEMENT_KINDS: tuple[str, ...] = ("pool", "vector")
+#: Kinds with a compute term.
+COMPUTE_KINDS: tuple[str, ...] = (*GEMM_KINDS, *ELEMENT_KINDS)
+#: Every host kind, each with its own per-layer overhead.
+HOST_KINDS: tuple[str, ...] = (*COMPUTE_KINDS, "reshape")
+#: Where a kind absent from the calibration data takes its parameters from (followed until a
+#: fitted kind is found).
+FALLBACK: Mapping[str, str] = {
+    "conv1x1": "conv",
+    "grouped": "conv",
+    "depthwise": "grouped",
+    "linear": "conv1x1",
+    "conv": "conv1x1",
+    "pool": "vector",
+    "reshape": "vector",
+    "vector": "pool",
+}
+
+#: The fitted form, as written into the YAML file.
+FORM = "t = overhead_s[kind] + work/peak[kind] + bytes/bandwidth_bytes_per_s"
+
+# ---------------------------------------------------------------------------------------------
+# Schema (pydantic v2): frozen, unknown keys rejected, strict numbers
+# ---------------------------------------------------------------------------------------------
+NonNegativeFloat = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
+PositiveFloat = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
+OptionalRate = Optional[PositiveFloat]
+PositiveInt = Annotated[int, Field(strict=True, gt=0)]
+
+_EXPECTED = {
+    "float_type": "a number",
+    "int_type": "an integer",
+    "string_type": "a string",
+    "greater_than": "a number > 0",
+    "greater_than_equal": "a number >= 0",
+    "finite_number": "a finite number",
+    "literal_error": None,
+    "missing": None,
+    "extra_forbidden": None,
+    "list_type": "a list",
+    "model_type": "a mapping",
+    "dict_type": "a mapping",
+    "string_pattern_mismatch": "a date YYYY-MM-DD",
+}
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class KindOverheads(_Spec):
+    """Fixed time per layer, in seconds, by host kind."""
+
+    conv: NonNegativeFloat
+    conv1x1: NonNegativeFloat
+    depthwise: NonNegativeFloat
+    grouped: NonNegativeFloat
+    linear: NonNegativeFloat
+    pool: NonNegativeFloat
+    vector: NonNegativeFloat
+    reshape: NonNegativeFloat
+
+
+class KindPeaks(_Spec):
+    """Peak MACs per second by conv/linear kind; ``null``: no per-MAC cost was measurable."""
+
+    conv: OptionalRate
+    conv1x1: OptionalRate
+    depthwise: OptionalRate
+    grouped: OptionalRate
+    linear: OptionalRate
+
+
+class ElementPeaks(_Spec):
+    """Peak element operations per second of pooling and other vector ops; ``null``: no per-element cost."""
+
+    pool: OptionalRate
+    vector: OptionalRate
+
+
+class FitInfo(_Spec):
+    """How the parameters were fitted (informative; :func:`predict` does not read it)."""
+
+    form: str = FORM
+    weighting: Literal["relative", "sqrt", "absolute"] = "sqrt"
+    match_end_to_end: bool = True
+    end_to_end_factor: PositiveFloat = 1.0  #: the final multiplier on every time term
+    models: tuple[str, ...] = ()
+    layers: Annotated[int, Field(strict=True, ge=0)] = 0  #: timed layers the fit used
+    fitted_kinds: tuple[str, ...] = ()  #: kinds fitted from data; the others use FALLBACK
+    median_abs_layer_error: Optional[NonNegativeFloat] = None  #: |predicted/measured - 1| over layers
+    median_abs_end_to_end_error: Optional[NonNegativeFloat] = None  #: the same over models, end to end
+    batch: PositiveInt = 1
+
+
+class HostModel(_Spec):
+    """The host as an accelerator-like description (all rates per second, times in seconds)."""
+
+    kind: Literal["host"]
+    name: str
+    description: str = ""
+    device: Literal["cpu", "cuda"] = "cpu"
+    device_model: str = ""  #: CPU model (/proc/cpuinfo) or GPU name
+    torch_version: str = ""
+    threads: PositiveInt = 1  #: torch intra-op threads the calibration ran with
+    date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = "1970-01-01"
+    word_bytes: PositiveInt = 4  #: bytes per tensor element (float32)
+    overhead_s: KindOverheads
+    peak_macs_per_s: KindPeaks
+    peak_elements_per_s: ElementPeaks
+    bandwidth_bytes_per_s: OptionalRate = None
+    fit: Optional[FitInfo] = None
+
+    # ---------------------------------------------------------------- accessors
+    def overhead(self, kind: str) -> float:
+        """Seconds per layer of ``kind``."""
+        return float(getattr(self.overhead_s, kind))
+
+    def peak(self, kind: str) -> float | None:
+        """Work units per second of ``kind`` (MACs, or elements for pool/vector); None = no compute term."""
+        if kind in ELEMENT_KINDS:
+            return getattr(self.peak_elements_per_s, kind)
+        if kind == "reshape":
+            return None
+        return getattr(self.peak_macs_per_s, kind)
+
+    # ---------------------------------------------------------------- files
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict in file order (tuples as lists), ready for YAML."""
+        data = self.model_dump(mode="json")
+        if self.fit is None:
+            data.pop("fit")
+        return data
+
+    def save(self, path: str | Path) -> None:
+        """Write the YAML file, with a header explaining the fields; errors name the file."""
+        path = Path(path)
+        header = (
+            f"# {self.name}: calibrated latency model of this host (hwsim calibrate), {self.date}\n"
+            f"# {self.device}: {self.device_model}, {self.threads} torch thread(s), torch {self.torch_version}\n"
+            f"# Per layer: {FORM}\n"
+            "#   overhead_s: seconds per layer by kind; peak_macs_per_s: MACs/s by conv/linear kind;\n"
+            "#   peak_elements_per_s: element operations/s of pooling and of vector ops (add, concat, ...);\n"
+            "#   bandwidth_bytes_per_s: bytes/s of compulsory traffic (input + weights + output);\n"
+            "#   null = no measurable cost per unit (the term is left out).\n"
+            "# Use: hwsim profile MODEL --accel THIS_FILE\n"
+        )
+        text = header + yaml.safe_dump(self.to_dict(), sort_keys=False, default_flow_style=False, width=100)
+        try:
+            path.write_text(text)
+        except OSError as exc:
+            raise ConfigError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> HostModel:
+        return load_host_model(path)
+
+
+def _format_error(source: str, error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(part) for part in error.get("loc", ())) or "(top level)"
+    kind = error.get("type", "")
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        return f"{source}: {loc}: unknown key"
+    if kind == "missing":
+        return f"{source}: {loc}: missing (required)"
+    expected = _EXPECTED.get(kind) or error.get("msg", "invalid value")
+    if kind == "literal_error":
+        expected = error.get("msg", "").replace("Input should be", "one of").strip()
+    if kind in ("greater_than", "greater_than_equal") and error.get("loc", ("",))[0] in ("peak_macs_per_s", "peak_elements_per_s", "bandwidth_bytes_per_s"):
+        expected += " or null"
+    return f"{source}: {loc}: got {value!r}; expected {expected}"
+
+
+def host_model_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> HostModel:
+    """Validate a mapping (as read from YAML) into a :class:`HostModel`; ConfigError names ``source`` and the field."""
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"{source}: expected a mapping of host-model fields at the top level, got {type(data).__name__}")
+    data = dict(data)
+    if isinstance(data.get("date"), (_dt.date, _dt.datetime)):
+        data["date"] = data["date"].isoformat()[:10]  # an unquoted YAML date
+    try:
+        return HostModel.model_validate(data)
+    except ValidationError as exc:
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        line = _format_error(source, errors[0])
+        if len(errors) > 1:
+            line += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+        raise ConfigError(line) from None
+
+
+def load_host_model(path: str | Path) -> HostModel:
+    """Read and validate a host-model YAML file (duplicate keys rejected); ConfigError names the file and field."""
+    path = Path(path)
+    data = read_yaml(path, str(path))
+    if data is None:
+        raise ConfigError(f"{path}: file is empty: expected a mapping of host-model fields")
+    return host_model_from_dict(data, str(path))
+
+
+def is_host_model_file(path: str | Path) -> bool:
+    """True when ``path`` is a readable ``.yaml``/``.yml`` file whose top level says ``kind: host``.
+
+    Never raises: anything else (missing, unreadable, not YAML, an accelerator) gives False.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
+        return False
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    return isinstance(data, dict) and data.get("kind") == "host"
+

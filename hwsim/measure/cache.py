@@ -1,0 +1,81 @@
+"""Measurement cache files: one :class:`~hwsim.measure.results.ModelMeasurement` per JSON line.
+
+:func:`read_measurements` (a torn last line is skipped), :func:`append_measurement` (flushed and
+fsynced, so an interruption loses nothing) and :func:`same_conditions` (whether a cached entry
+matches the settings and host asked for). Never imports torch.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hwsim.errors import GraphFileError, HwsimError
+from hwsim.measure.results import ModelMeasurement
+
+if TYPE_CHECKING:
+    from hwsim.measure.host_info import HostInfo
+    from hwsim.measure.results import MeasureSettings
+
+__all__ = ["append_measurement", "read_measurements", "same_conditions"]
+
+
+def read_measurements(path: str | Path) -> list[ModelMeasurement]:
+    """Measurements stored one JSON object per line (a cache file); a torn last line is skipped.
+
+    A missing file gives ``[]``; an unreadable, binary or malformed one raises a one-line
+    :class:`~hwsim.errors.GraphFileError` naming the file (and the line).
+    """
+    import json
+
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise GraphFileError(f"{path}: cannot read measurement cache ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise GraphFileError(
+            f"{path}: not a measurement cache (not UTF-8 text; expected one JSON object per line)"
+        ) from None
+    found = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            found.append(ModelMeasurement.from_dict(json.loads(line)))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            if number == len(lines):  # interrupted while writing the last entry
+                break
+            raise GraphFileError(f"{path}: line {number}: not a measurement ({exc})") from None
+    return found
+
+
+def append_measurement(path: str | Path, measurement: ModelMeasurement) -> None:
+    """Append one measurement as a JSON line and flush it to disk (so an interruption loses nothing)."""
+    import json
+    import os
+
+    path = Path(path)
+    try:
+        with path.open("a") as handle:
+            handle.write(json.dumps(measurement.to_dict()) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+    except OSError as exc:
+        raise HwsimError(f"cannot write measurement cache {path}: {exc.strerror or exc}") from None
+
+
+def same_conditions(a: ModelMeasurement, settings: MeasureSettings, info: HostInfo) -> bool:
+    """True when a cached measurement was taken as ``settings`` ask on the host ``info`` describes."""
+    return (
+        a.batch == settings.batch
+        and a.warmup == settings.warmup
+        and a.repeats == settings.repeats
+        and a.info.device == info.device
+        and a.info.device_model == info.device_model
+        and a.info.torch_version == info.torch_version
+        and a.info.threads == info.threads
+    )
+

@@ -1,0 +1,128 @@
+"""``simulate(graph, accelerator) -> SimResult``: the pipeline from a layer graph to per-layer metrics.
+
+1. :func:`layer_arrays` turns a :class:`~hwsim.graph.layer_graph.LayerGraph` into
+   :class:`~hwsim.cost.arrays.LayerArrays`;
+2. :func:`hardware_arrays` turns one or many accelerators into
+   :class:`~hwsim.cost.arrays.HardwareArrays` (a column of configurations);
+3. :func:`hwsim.cost.evaluate.evaluate` computes every metric as ``configs x layers`` arrays —
+   the vectorised path the sweeps use;
+4. :func:`simulate` does this for one accelerator and wraps row 0 in a
+   :class:`~hwsim.cost.result.SimResult`.
+
+The model behind every number is docs/MODEL.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import fields
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, KIND_VECTOR, HardwareArrays, LayerArrays, vector_ops
+from hwsim.cost.dataflow import DATAFLOWS
+from hwsim.cost.energy import EnergyPrices
+from hwsim.cost.evaluate import evaluate
+from hwsim.cost.result import SimResult
+from hwsim.graph.layer_graph import LayerGraph
+
+if TYPE_CHECKING:
+    from hwsim.hardware.spec import Accelerator
+
+#: The integer columns of :class:`LayerArrays`, in field order (every field but ``names`` and ``ops``).
+_INTEGER_COLUMNS = tuple(f.name for f in fields(LayerArrays) if f.name not in ("names", "ops"))
+
+
+def layer_arrays(graph: LayerGraph) -> LayerArrays:
+    """A graph as arrays over layers (:class:`LayerArrays`): the GEMM view per group, element and vector-op counts."""
+    kinds = {"reshape": KIND_FREE, "concat": KIND_CONCAT, "shuffle": KIND_SHUFFLE}
+    rows = []
+    for layer in graph.layers:
+        kind = KIND_GEMM if layer.is_gemm else kinds.get(layer.op, KIND_VECTOR)
+        rows.append(
+            (
+                kind,
+                max(layer.gemm_m, 1),
+                max(layer.gemm_k, 1),
+                max(layer.gemm_n, 1),
+                layer.groups if layer.is_gemm else 1,
+                layer.macs,
+                layer.params,
+                layer.input_elements,
+                layer.weight_elements,
+                layer.output_elements,
+                0 if layer.is_gemm else vector_ops(layer.op, layer.input_elements, layer.output_elements, layer.r * layer.s),
+            )
+        )
+    columns = np.array(rows, dtype=np.int64).reshape(len(rows), len(_INTEGER_COLUMNS)).T
+    return LayerArrays(tuple(layer.name for layer in graph.layers), tuple(layer.op for layer in graph.layers), *columns)
+
+
+def hardware_arrays(accels: Sequence[Accelerator]) -> HardwareArrays:
+    """One or many accelerators as ``(configs, 1)`` columns (:class:`HardwareArrays`; sizes in bytes)."""
+
+    def col(values: Sequence[Any], dtype: Any) -> NDArray[Any]:
+        return np.asarray(values, dtype=dtype).reshape(-1, 1)
+
+    kib = 1024.0
+    return HardwareArrays(
+        rows=col([a.array.rows for a in accels], np.int64),
+        cols=col([a.array.cols for a in accels], np.int64),
+        word_bytes=col([a.word_bytes for a in accels], np.int64),
+        ifmap_buffer_bytes=col([a.buffers.ifmap_kib * kib for a in accels], np.float64),
+        filter_buffer_bytes=col([a.buffers.filter_kib * kib for a in accels], np.float64),
+        ofmap_buffer_bytes=col([a.buffers.ofmap_kib * kib for a in accels], np.float64),
+        bandwidth_bytes_per_cycle=col([a.dram.bandwidth_bytes_per_cycle for a in accels], np.float64),
+        per_operand_ports=col([a.dram.ports == "per_operand" for a in accels], bool),
+        vector_lanes=col([a.vector_lanes for a in accels], np.int64),
+        pack_groups=col([a.options.pack_groups for a in accels], bool),
+        concat_in_place=col([a.options.concat_in_place for a in accels], bool),
+        shuffle_in_addressing=col([a.options.shuffle_in_addressing for a in accels], bool),
+        allow_ws=col(["ws" in a.candidate_dataflows for a in accels], bool),
+        allow_os=col(["os" in a.candidate_dataflows for a in accels], bool),
+        allow_is=col(["is" in a.candidate_dataflows for a in accels], bool),
+        clock_mhz=col([a.clock_mhz for a in accels], np.float64),
+        prices=EnergyPrices(
+            mac=col([a.energy_pj.mac for a in accels], np.float64),
+            rf_access=col([a.energy_pj.rf_access for a in accels], np.float64),
+            sram_byte=col([a.energy_pj.sram_byte for a in accels], np.float64),
+            dram_byte=col([a.energy_pj.dram_byte for a in accels], np.float64),
+            vector_op=col([a.energy_pj.resolved_vector_op for a in accels], np.float64),
+            leakage_per_cycle=col([a.energy_pj.leakage_per_cycle for a in accels], np.float64),
+        ),
+    )
+
+
+def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
+    """Simulate every layer of ``graph`` on ``accel`` (MODELING.md; refinements in docs/MODEL.md)."""
+    la = layer_arrays(graph)
+    hw = hardware_arrays([accel])
+    out = {key: value[0] for key, value in evaluate(la, hw).items()}
+    is_gemm = la.kind == KIND_GEMM
+    dataflow = tuple(DATAFLOWS[i] if i >= 0 else "-" for i in out["dataflow_index"])
+    bound = tuple(
+        "free" if f else ("memory" if mb else ("compute" if g else "vector"))
+        for f, mb, g in zip(out["free"], out["memory_bound"], is_gemm)
+    )
+    names = {f.name for f in fields(SimResult)}
+    arrays = {key: value for key, value in out.items() if key in names}
+    return SimResult(
+        graph_name=graph.name,
+        accelerator_name=accel.name,
+        clock_mhz=float(accel.clock_mhz),
+        pes=int(accel.array.rows * accel.array.cols),
+        names=la.names,
+        ops=la.ops,
+        dataflow=dataflow,
+        bound=bound,
+        macs=la.macs,
+        params=la.params,
+        gemm_m=np.where(is_gemm, la.gemm_m, 0),
+        gemm_k=np.where(is_gemm, la.gemm_k, 0),
+        gemm_n=np.where(is_gemm, la.gemm_n, 0),
+        groups=la.groups,
+        unsupported=graph.unsupported,
+        **arrays,
+    )
