@@ -22,6 +22,7 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from hwsim.cli import correlate as correlate_commands
     from hwsim.cli import measure as measure_commands
     from hwsim.cli import model_commands
     from hwsim.cli import search as search_commands
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hwsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
-    for module in (model_commands, sweep_commands, search_commands, measure_commands):
+    for module in (model_commands, sweep_commands, search_commands, measure_commands, correlate_commands):
         module.add_parsers(sub)
     return parser
 

@@ -12,12 +12,9 @@ import platform
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hwsim.measure.timing import _pinned_threads
-
-if TYPE_CHECKING:
-    from hwsim.measure.results import MeasureSettings
 
 __all__ = ["HostInfo", "cpu_model_name", "host_info", "host_info_for"]
 
@@ -92,8 +89,9 @@ def host_info(device: str = "cpu") -> HostInfo:
     )
 
 
-def host_info_for(settings: MeasureSettings) -> HostInfo:
-    """The :class:`HostInfo` a measurement with ``settings`` will record (threads pinned as it will)."""
-    with _pinned_threads(settings.threads):
-        return host_info(settings.device)
+def host_info_for(device: str, threads: int | None) -> HostInfo:
+    """The :class:`HostInfo` a measurement on ``device`` with ``threads`` will record (threads pinned
+    as the measurement pins them; ``None`` = torch's default)."""
+    with _pinned_threads(threads):
+        return host_info(device)
 

@@ -116,7 +116,7 @@ def test_measure_structure(tiny_measurement):
 
 def test_threads_pinned_and_restored():
     before = torch.get_num_threads()
-    assert host_info_for(MeasureSettings(threads=1)).threads == 1
+    assert host_info_for("cpu", 1).threads == 1
     assert torch.get_num_threads() == before
 
 
