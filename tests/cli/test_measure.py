@@ -10,7 +10,9 @@ import yaml
 
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.host.model import is_host_model_file, load_host_model
+from hwsim.cli import main
 from tests.cli_helpers import assert_clean_error, hwsim
+from tests.figure_helpers import saved_figures
 
 FAST = ("--threads", "1", "--warmup", "1", "--repeats", "2")
 
@@ -173,12 +175,23 @@ def test_calibrate_errors(tmp_path):
                        "bin.measurements.jsonl: not a measurement cache (not UTF-8 text", "--fresh")
 
 
-def test_correlate_with_accelerator_and_plot(tiny, tmp_path):
-    png = tmp_path / "c.png"
-    proc = hwsim("correlate", tiny, "--input-size", "16x16", "--accel", "ws_8x8", *FAST, "--plot", str(png))
+def test_correlate_with_accelerator_and_plot(tiny, tmp_path, monkeypatch):
+    proc = hwsim("correlate", tiny, "--input-size", "16x16", "--accel", "ws_8x8", *FAST)
     assert proc.returncode == 0, proc.stderr
     assert "Spearman rank correlation" in proc.stdout and "simulated on ws_8x8" in proc.stdout
-    assert png.stat().st_size > 1000
+    # in process, to read the figure back: one point per layer timed on both sides, at
+    # (simulated, measured) as the JSON records them, on log-log axes
+    figures = saved_figures(monkeypatch)
+    out, png = tmp_path / "c.json", tmp_path / "c.png"
+    assert main(["correlate", tiny, "--input-size", "16x16", "--accel", "ws_8x8", *FAST, "-o", str(out), "--plot", str(png)]) == 0
+    records = [r for r in strict_json(out.read_text())["layers"] if r["measured_us"] > 0 and r["simulated_us"] > 0]
+    (fig,) = figures
+    (ax,) = fig.axes
+    assert (ax.get_xscale(), ax.get_yscale()) == ("log", "log")
+    assert "ws_8x8" in ax.get_xlabel() and "measured" in ax.get_ylabel()
+    points = {tuple(xy) for c in ax.collections for xy in c.get_offsets()}
+    assert len(records) >= 4  # conv1, pool, dw, pw, ... take time on both sides
+    assert points == {(r["simulated_us"], r["measured_us"]) for r in records}
     assert_clean_error(hwsim("correlate", tiny, "--input-size", "16x16", "--accel", "nope_4x4", *FAST), "unknown accelerator")
 
 

@@ -1,13 +1,23 @@
-"""End-to-end CLI tests: real subprocesses for every model command and format, and the bad inputs."""
+"""End-to-end CLI tests: real subprocesses for every model command and format, and the bad inputs;
+``main()`` in process where a test reads the saved figure back. Printed numbers are checked against
+``simulate()`` or a closed form."""
 
+import io
 import json
+import math
 import textwrap
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from hwsim.cli import main
+from hwsim.graph.layer_graph import LayerGraph
+from hwsim.hardware.load import load_accelerator
 from hwsim.report.profile import LAYER_COLUMNS
+from hwsim.simulate import simulate
 from tests.cli_helpers import assert_clean_error, hwsim
+from tests.figure_helpers import saved_figures, stacked_bar_heights
 
 
 def test_profile_table():
@@ -18,14 +28,20 @@ def test_profile_table():
     assert max(len(line) for line in proc.stdout.splitlines()) <= 120
 
 
-def test_profile_csv_json_plot(tmp_path):
+def test_profile_csv_json_plot(tmp_path, monkeypatch):
     csv_path, json_path, png = tmp_path / "p.csv", tmp_path / "p.json", tmp_path / "p.png"
-    proc = hwsim("profile", "mobilenet_v1", "--accel", "best_32x32", "--format", "csv", "-o", str(csv_path), "--plot", str(png))
-    assert proc.returncode == 0, proc.stderr
+    figures = saved_figures(monkeypatch)
+    assert main(["profile", "mobilenet_v1", "--accel", "best_32x32", "--format", "csv", "-o", str(csv_path), "--plot", str(png)]) == 0
     frame = pd.read_csv(csv_path)
     assert list(frame.columns) == list(LAYER_COLUMNS)
     assert set(frame["dataflow"]) - {"-"} <= {"ws", "os"}
-    assert png.stat().st_size > 1000
+    # the figure shows the profile it was drawn with: one stacked bar per layer that takes time,
+    # as tall as that layer's cycles in the CSV
+    (fig,) = figures
+    ax = next(ax for ax in fig.axes if ax.get_ylabel() == "cycles")
+    timed = frame[frame["cycles"] > 0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == timed["layer"].tolist()
+    np.testing.assert_array_equal(list(stacked_bar_heights(ax).values()), timed["cycles"].to_numpy())
     proc = hwsim("profile", "alexnet", "--accel", "os_32x32", "--format", "json", "-o", str(json_path), "--batch", "2")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(json_path.read_text())
@@ -40,6 +56,13 @@ def test_profile_graph_json_and_user_module(tmp_path):
     assert proc.returncode == 0, proc.stderr
     proc = hwsim("profile", str(graph_path), "--accel", "ws_16x16", "--format", "csv")
     assert proc.returncode == 0, proc.stderr
+    printed = pd.read_csv(io.StringIO(proc.stdout))
+    expected = simulate(LayerGraph.load(graph_path), load_accelerator("ws_16x16"))
+    assert printed["layer"].tolist() == list(expected.names)
+    assert printed["dataflow"].tolist() == list(expected.dataflow)
+    for column in ("macs", "cycles", "stall_cycles", "dram_bytes", "sram_read_bytes"):
+        np.testing.assert_array_equal(printed[column], getattr(expected, column), err_msg=column)
+    np.testing.assert_allclose(printed["energy_pj"], expected.energy_pj, rtol=1e-12)
     factory = tmp_path / "net.py"
     factory.write_text(textwrap.dedent("""
         import torch.nn as nn
@@ -48,7 +71,15 @@ def test_profile_graph_json_and_user_module(tmp_path):
     """))
     proc = hwsim("profile", f"{factory}:build", "--input-size", "32x32", "--accel", "ws_8x8", "--format", "json")
     assert proc.returncode == 0, proc.stderr
-    assert len(json.loads(proc.stdout)["layers"]) >= 3
+    layers = json.loads(proc.stdout)["layers"]
+    assert [r["op"] for r in layers] == ["conv", "global_pool", "reshape", "linear"]  # ReLU fused into the conv
+    # conv 3 -> 8, 3x3, pad 1 on 32x32: GEMM M = 1024, K = 27, N = 8; 221,184 MACs. WS on 8x8:
+    # ceil(27/8) = 4 K-folds of 2*8 + 8 + 1024 - 2 = 1046 cycles -> 4*1046 - 1 = 4183 compute cycles.
+    # global pool: 8 x 32 x 32 = 8192 elements on 8 lanes = 1024 cycles; flatten: free.
+    # linear 8 -> 4: one fold of 2*8 + 8 + 1 - 2 = 23 -> 22 cycles.
+    assert [r["macs"] for r in layers] == [221184, 0, 0, 32]
+    assert [r["compute_cycles"] for r in layers] == [4183, 1024, 0, 22]
+    assert layers[2]["cycles"] == 0 and layers[2]["bound"] == "free"
 
 
 def test_unsupported_ops_are_listed_and_profile_still_runs(tmp_path):
@@ -73,7 +104,16 @@ def test_compare():
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert len(rows) == 4 and rows[0]["speedup"] == 1.0
-    assert {r["accelerator"] for r in rows} == {"ws_32x32", "best_32x32"}
+    assert [(r["model"], r["accelerator"]) for r in rows] == [
+        (m, a) for m in ("squeezenext_23", "squeezenext_23v5") for a in ("ws_32x32", "best_32x32")]
+    base = rows[0]
+    for r in rows:  # 500 MHz, 1024 PEs; ratios against the first row (printed rounded)
+        assert r["latency_ms"] == pytest.approx(r["cycles"] / 500e3, abs=1e-4)
+        assert r["utilization"] == pytest.approx(r["macs"] / (r["cycles"] * 1024), abs=1e-4)
+        assert r["speedup"] == pytest.approx(base["cycles"] / r["cycles"], abs=1e-3)
+        assert r["energy_ratio"] == pytest.approx(r["energy_uj"] / base["energy_uj"], abs=1e-3)
+    assert rows[0]["macs"] == rows[1]["macs"] != rows[2]["macs"] == rows[3]["macs"]  # MACs follow the model
+    assert rows[1]["cycles"] <= rows[0]["cycles"] and rows[3]["cycles"] <= rows[2]["cycles"]  # best <= ws
     proc = hwsim("compare", "squeezenet1_0,alexnet", "--accel", "best_32x32")
     assert proc.returncode == 0 and "speedup" in proc.stdout
 
@@ -104,6 +144,19 @@ def test_export_topology_csv(tmp_path):
     assert out.read_text().splitlines()[0].lower().startswith("layer")
     proc = hwsim("profile", str(out), "--accel", "ws_32x32", "--format", "csv")
     assert proc.returncode == 0, proc.stderr
+    printed = pd.read_csv(io.StringIO(proc.stdout))
+    # every topology row is a conv with SCALE-Sim's output size P = ceil((H - R + s) / s):
+    # gemm_m = P*Q, gemm_k = R*S*C, gemm_n = K, MACs = their product
+    topology = pd.read_csv(out, skipinitialspace=True).dropna(axis=1, how="all")
+    topology.columns = [c.strip() for c in topology.columns]
+    assert printed["layer"].tolist() == topology["Layer name"].tolist()
+    for (_, row), (_, layer) in zip(printed.iterrows(), topology.iterrows()):
+        stride = layer["Strides"]
+        p = math.ceil((layer["IFMAP Height"] - layer["Filter Height"] + stride) / stride)
+        q = math.ceil((layer["IFMAP Width"] - layer["Filter Width"] + stride) / stride)
+        gemm = (p * q, layer["Filter Height"] * layer["Filter Width"] * layer["Channels"], layer["Num Filter"])
+        assert (row["gemm_m"], row["gemm_k"], row["gemm_n"]) == gemm, row["layer"]
+        assert row["macs"] == gemm[0] * gemm[1] * gemm[2]
 
 
 @pytest.mark.parametrize("command", ["profile", "compare", "list", "export"])

@@ -11,6 +11,7 @@ from hwsim.cli import main
 from hwsim.cli.search import parse_conv1, parse_count
 from hwsim.errors import ConfigError
 from tests.cli_helpers import assert_clean_error, hwsim
+from tests.figure_helpers import saved_figures
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,9 @@ def test_parse_count_and_conv1() -> None:
         parse_count("--max-macs", "lots")
 
 
-def test_search_writes_csv_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_search_writes_csv_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = saved_figures(monkeypatch)
     out, png = tmp_path / "search.csv", tmp_path / "search.png"
     argv = ["search", "squeezenext", "--accel", "best_32x32", "--depth", "10", "--top", "3", "-o", str(out),
             "--plot", str(png)]
@@ -53,7 +56,10 @@ def test_search_writes_csv_table_and_plot(tmp_path: Path, capsys: pytest.Capture
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 140 and rows[0]["rank"] == "1"
-    assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    (fig,) = figures  # every candidate of the CSV is a point at (MACs in millions, latency)
+    points = {tuple(xy) for xy in fig.axes[0].collections[0].get_offsets()}
+    assert points == {(int(r["macs"]) / 1e6, float(r["latency_ms"])) for r in rows}
     # resume: nothing left to simulate, same file
     before = out.read_text()
     assert main(argv[:-2] + ["--resume"]) == 0

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -18,6 +19,7 @@ from hwsim.cli.sweep import TABLE_WIDTH, fit_table
 from hwsim.explore.sweep.run import DELAY_ENV, MAX_SWEEP_ROWS, SUMMARY_COLUMNS, read_sweep, sweep
 from tests.cli_helpers import assert_clean_error
 from tests.cli_helpers import hwsim as hwsim_in
+from tests.figure_helpers import saved_figures
 
 SETS = ["--set", "array.rows=4,8,16", "--set", "array.cols=8,16", "--set", "dataflow=ws,os"]  # 12 configurations
 
@@ -73,7 +75,8 @@ def test_sweep_two_zoo_models_to_parquet_with_per_layer(tmp_path):
     assert totals.tolist() == frame["cycles"].tolist()
 
 
-def test_pareto_table_csv_and_plot(graph_file, tmp_path, capsys):
+def test_pareto_table_csv_and_plot(graph_file, tmp_path, capsys, monkeypatch):
+    figures = saved_figures(monkeypatch)
     out = tmp_path / "s.parquet"
     assert main(["sweep", str(graph_file), "--accel", "ws_32x32", *SETS, "-o", str(out)]) == 0
     capsys.readouterr()
@@ -83,7 +86,14 @@ def test_pareto_table_csv_and_plot(graph_file, tmp_path, capsys):
     written = pd.read_csv(front_csv, dtype={"config_id": str})
     expected = pareto_front(read_sweep(out), ["latency_ms", "energy_uj", "area_pes"], by="model")
     assert written["config_id"].tolist() == expected["config_id"].tolist()
-    assert png.stat().st_size > 5000
+    # the figure: all 12 configurations coloured by area, the front's points marked over them
+    (fig,) = figures
+    ax = next(ax for ax in fig.axes if ax.get_xlabel() == "latency_ms")
+    everything, marked = ax.collections
+    sweep_rows = read_sweep(out)
+    np.testing.assert_allclose(everything.get_offsets(), sweep_rows[["latency_ms", "energy_uj"]].to_numpy())
+    np.testing.assert_array_equal(everything.get_array(), sweep_rows["area_pes"].to_numpy())
+    np.testing.assert_allclose(marked.get_offsets(), written[["latency_ms", "energy_uj"]].to_numpy())
     assert main(["pareto", str(out), "--x", "latency_ms", "--y", "energy_uj"]) == 0
     table = capsys.readouterr().out
     assert "Pareto front of" in table and "latency_ms" in table

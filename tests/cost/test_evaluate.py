@@ -1,6 +1,7 @@
-"""simulate(): hand-worked layers on 2x2/4x4 arrays and the invariants of MODELING.md §7."""
+"""simulate(): hand-worked layers on 2x2/4x4 arrays and the invariants of docs/MODEL.md §7 on mixed graphs."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -130,10 +131,21 @@ def test_vector_ops_hand_worked():
 
 
 def test_totals():
+    # vector_graph() on 4x4 at 16 B/cycle, 4 lanes, 100 MHz, layer by layer:
+    # conv c (1x1, 4 -> 4 on 4x4): WS M = 16, K = 4, N = 4, one fold of 2*4 + 4 + 16 - 2 = 26 -> 25;
+    #   DRAM 64 + 16 + 64 = 144 B: fill 80/16 = 5, drain 64/16 = 4 -> 34 cycles; 256 MACs.
+    # pool 16, pool2 16, add 8 (test_vector_ops_hand_worked); concat, shuffle, flatten free.
+    # Totals: 34 + 16 + 16 + 8 = 74 cycles -> 74 / 100 MHz = 0.74 us = 0.00074 ms;
+    # utilization 256 / (74 x 16 PEs); DRAM 144 + 80 + 80 + 48 = 352 B.
+    # Energy: conv 256 + 3*256*0.5 + (144 + 144) SRAM B x 2 + 144 x 100 = 15616 pJ;
+    #   each pool 8336 pJ (test_vector_ops_hand_worked); add 32 x 0.25 + 48 x 100 + 96 x 2 = 5000 pJ.
     result = simulate(vector_graph(), accel(rows=4, cols=4, bw=16.0, lanes=4))
-    assert result.total_cycles == int(result.cycles.sum())
-    assert result.latency_ms == pytest.approx(result.total_cycles / 100e3)  # 100 MHz
-    assert result.utilization_total == pytest.approx(result.total_macs / (result.total_cycles * 16))
+    assert list(result.cycles) == [34, 16, 16, 8, 0, 0, 0]
+    assert result.total_cycles == 74 and result.total_macs == 256
+    assert result.latency_ms == pytest.approx(0.00074)
+    assert result.utilization_total == pytest.approx(256 / (74 * 16))
+    assert result.total_dram_bytes == 352
+    assert result.total_energy_pj == pytest.approx(15616 + 2 * 8336 + 5000)
 
 
 def test_larger_array_can_be_slower():
@@ -162,7 +174,38 @@ def linear_layers(draw):
     return Layer(name="fc", op="linear", inputs=("input",), n=n, c=c, k=k, params=c * k)
 
 
-any_layer = st.one_of(conv_layers(), conv_layers(), linear_layers())
+@st.composite
+def vector_layers(draw):
+    """Every non-GEMM op kind, with sizes drawn so that element counts vary (docs/MODEL.md §4)."""
+    op = draw(st.sampled_from(["pool", "global_pool", "add", "mul", "concat", "shuffle", "activation", "batchnorm", "lrn", "reshape"]))
+    n, c, h, w = draw(st.integers(1, 2)), draw(st.integers(1, 8)), draw(st.integers(1, 9)), draw(st.integers(1, 9))
+    size = dict(n=n, c=c, h=h, w=w, k=c, p=h, q=w)
+    if op == "pool":
+        r, s, stride = draw(st.integers(1, h)), draw(st.integers(1, w)), draw(st.integers(1, 2))
+        size.update(r=r, s=s, p=(h - r) // stride + 1, q=(w - s) // stride + 1, stride_h=stride, stride_w=stride)
+    elif op == "global_pool":
+        size.update(p=1, q=1, r=h, s=w)
+    elif op in ("add", "mul"):
+        size.update(operand_elements=(n * c * h * w,) * draw(st.integers(2, 3)))
+    elif op == "concat":
+        other = draw(st.integers(1, 8))
+        size.update(c=c + other, k=c + other, operand_elements=(n * c * h * w, n * other * h * w))
+    elif op == "shuffle":
+        groups = draw(st.sampled_from([2, 4]))
+        size.update(c=groups * c, k=groups * c, groups=groups)
+    elif op == "lrn":
+        size.update(r=draw(st.integers(1, 5)))
+    elif op == "reshape":
+        size.update(k=c * h * w, p=1, q=1)
+    return Layer(name=op, op=op, **size)
+
+
+any_layer = st.one_of(conv_layers(), conv_layers(), linear_layers(), vector_layers(), vector_layers())
+#: A mixed network of 1-5 layers (names made unique; each reads the graph input).
+mixed_graphs = st.lists(any_layer, min_size=1, max_size=5).map(
+    lambda layers: LayerGraph(name="mixed", input_shape=(1, 1, 1, 1),
+                              layers=tuple(replace(layer, name=f"l{i}", inputs=()) for i, layer in enumerate(layers)))
+)
 
 
 @st.composite
@@ -177,43 +220,70 @@ def accels(draw):
         kib=draw(st.sampled_from([0.0625, 0.25, 1.0, 64.0])),
         ports=draw(st.sampled_from(["shared", "per_operand"])),
         pack_groups=draw(st.booleans()),
+        concat_in_place=draw(st.booleans()),
+        shuffle_in_addressing=draw(st.booleans()),
     )
 
 
 @settings(max_examples=200, deadline=None)
-@given(layer=any_layer, hw=accels())
-def test_invariants(layer, hw):
-    result = simulate(graph(layer), hw)
+@given(g=mixed_graphs, hw=accels())
+def test_invariants(g, hw):
+    result = simulate(g, hw)
     pes = hw.array.rows * hw.array.cols
-    assert result.cycles[0] >= result.roofline_cycles[0] >= math.ceil(result.macs[0] / pes)
-    assert 0 < result.utilization[0] <= 1
-    assert 0 < result.mapping_efficiency[0] <= 1
-    assert result.dram_bytes[0] >= result.compulsory_bytes[0]
-    assert result.stall_cycles[0] >= 0
-    # Deterministic.
-    again = simulate(graph(layer), hw)
-    assert again.cycles[0] == result.cycles[0] and again.energy_pj[0] == result.energy_pj[0]
+    for i, layer in enumerate(g.layers):
+        assert result.cycles[i] >= result.roofline_cycles[i] >= math.ceil(result.macs[i] / pes)
+        assert result.cycles[i] == result.compute_cycles[i] + result.stall_cycles[i] and result.stall_cycles[i] >= 0
+        assert result.dram_bytes[i] >= result.compulsory_bytes[i]
+        if layer.is_gemm:
+            assert 0 < result.utilization[i] <= 1
+            assert 0 < result.mapping_efficiency[i] <= 1
+            assert result.dataflow[i] in hw.candidate_dataflows
+        else:  # the PE array is idle; a free op moves nothing and takes no time
+            assert result.utilization[i] == 0 and result.dataflow[i] == "-" and result.groups[i] == 1
+            assert (result.bound[i] == "free") == (result.cycles[i] == 0) == (result.dram_bytes[i] == 0)
 
 
 @settings(max_examples=100, deadline=None)
-@given(layer=any_layer, hw=accels(), factor=st.sampled_from([2.0, 4.0, 100.0]))
-def test_more_bandwidth_or_buffer_never_slower(layer, hw, factor):
-    g = graph(layer)
-    base = simulate(g, hw).cycles[0]
+@given(g=mixed_graphs, hw=accels())
+def test_a_layer_costs_the_same_alone_and_in_a_network(g, hw):
+    # evaluate() splits a graph into PE-array and vector layers and merges them back by index:
+    # each row of the network must be the layer simulated on its own.
+    together = simulate(g, hw)
+    for i, layer in enumerate(g.layers):
+        alone = simulate(LayerGraph(name="one", input_shape=g.input_shape, layers=(layer,)), hw)
+        for key in ("cycles", "stall_cycles", "dram_bytes", "sram_read_bytes", "energy_pj", "mapping_efficiency", "folds"):
+            assert getattr(together, key)[i] == getattr(alone, key)[0], (layer.name, key)
+        assert together.dataflow[i] == alone.dataflow[0] and together.bound[i] == alone.bound[0]
+
+
+@settings(max_examples=100, deadline=None)
+@given(g=mixed_graphs, hw=accels(), factor=st.sampled_from([2.0, 4.0, 100.0]))
+def test_more_bandwidth_or_buffer_never_slower(g, hw, factor):
+    base = simulate(g, hw).cycles
     faster = hw.with_overrides({"dram.bandwidth_bytes_per_cycle": hw.dram.bandwidth_bytes_per_cycle * factor})
-    assert simulate(g, faster).cycles[0] <= base
+    assert (simulate(g, faster).cycles <= base).all()
     for buffer in ("ifmap", "filter", "ofmap"):  # each buffer on its own
         bigger = hw.with_overrides({f"buffers.{buffer}_kib": getattr(hw.buffers, f"{buffer}_kib") * factor})
-        assert simulate(g, bigger).cycles[0] <= base
+        assert (simulate(g, bigger).cycles <= base).all()
 
 
 @settings(max_examples=100, deadline=None)
-@given(layer=any_layer, hw=accels())
-def test_best_never_slower_than_any_dataflow(layer, hw):
-    g = graph(layer)
-    best = simulate(g, hw.with_overrides({"dataflow": "best"})).cycles[0]
+@given(g=mixed_graphs, hw=accels())
+def test_best_never_slower_than_any_dataflow(g, hw):
+    best = simulate(g, hw.with_overrides({"dataflow": "best"})).cycles
     for flow in DATAFLOWS:
-        assert best <= simulate(g, hw.with_overrides({"dataflow": flow})).cycles[0]
+        assert (best <= simulate(g, hw.with_overrides({"dataflow": flow})).cycles).all()
+
+
+@settings(max_examples=50, deadline=None)
+@given(g=mixed_graphs, hws=st.lists(accels(), min_size=1, max_size=4))
+def test_vectorised_equals_loop_on_mixed_graphs(g, hws):
+    out = evaluate(layer_arrays(g), hardware_arrays(hws))
+    for i, hw in enumerate(hws):
+        single = simulate(g, hw)
+        for key in ("cycles", "compute_cycles", "stall_cycles", "dram_bytes", "sram_read_bytes", "sram_write_bytes",
+                    "roofline_cycles", "utilization", "mapping_efficiency", "folds", "energy_pj"):
+            np.testing.assert_allclose(out[key][i], getattr(single, key), rtol=1e-12, err_msg=key)
 
 
 def test_vectorised_equals_loop_of_simulations():

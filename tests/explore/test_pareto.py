@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 import hwsim.explore.pareto as pareto_module
 from hwsim.errors import ConfigError
 from hwsim.explore.pareto import pareto_front, pareto_mask, plot_front
+from tests.figure_helpers import saved_figures
 
 
 def brute_force(points):
@@ -137,14 +138,32 @@ def test_pareto_front_frame_keeps_index_sorts_and_groups():
 
 
 @pytest.mark.parametrize("z", [None, "area_pes"])
-def test_plot_front_writes_a_png(tmp_path, z):
+def test_plot_front_draws_every_configuration_and_marks_the_front(tmp_path, z, monkeypatch):
+    figures = saved_figures(monkeypatch)
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"model": "m", "latency_ms": rng.random(50), "energy_uj": rng.random(50), "area_pes": rng.integers(1, 9, 50)})
     objectives = ["latency_ms", "energy_uj"] + ([z] if z else [])
     front = pareto_front(frame, objectives, by="model")
     path = tmp_path / "front.png"
     plot_front(frame, front, "latency_ms", "energy_uj", path, z=z, by="model")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = figures
+    ax = next(ax for ax in fig.axes if ax.get_xlabel() == "latency_ms")
+    assert ax.get_ylabel() == "energy_uj"
+    everything, marked = ax.collections  # all configurations, then the front of model m
+    np.testing.assert_allclose(everything.get_offsets(), frame[["latency_ms", "energy_uj"]].to_numpy())
+    np.testing.assert_allclose(marked.get_offsets(), front[["latency_ms", "energy_uj"]].to_numpy())
+    if z is None:
+        # the 2-D front is a staircase through its points, in latency order; 50 random points
+        # have a front of a few points, each lower in energy than every faster one
+        (step,) = ax.get_lines()
+        np.testing.assert_allclose(step.get_xdata(), np.sort(front["latency_ms"].to_numpy()))
+        assert (np.diff(front.sort_values("latency_ms")["energy_uj"].to_numpy()) < 0).all()
+        assert 1 <= len(front) < len(frame)
+    else:  # points coloured by z, with a colour bar naming it
+        np.testing.assert_array_equal(everything.get_array(), frame[z].to_numpy())
+        (bar,) = [other for other in fig.axes if other is not ax]
+        assert bar.get_ylabel() == z
 
 
 def test_a_frame_without_rows_has_an_empty_front():

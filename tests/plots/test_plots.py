@@ -148,7 +148,7 @@ def test_plot_layer_cycles(result, accel, graph) -> None:
     assert sum(heights) == pytest.approx(result.total_cycles)
 
 
-def test_plot_stage_breakdown(result) -> None:
+def test_plot_stage_breakdown(result, graph) -> None:
     fig = plots.plot_stage_breakdown([result])
     titles = {ax.get_title(): ax for ax in fig.axes}
     cycles = titles["tiny\non ws_4x4"]
@@ -157,7 +157,14 @@ def test_plot_stage_breakdown(result) -> None:
     util = next(ax for title, ax in titles.items() if title.startswith("Utilization"))
     assert (util.get_xlabel(), util.get_ylabel()) == ("stage", "utilization (%)")
     heights = [p.get_height() for p in util.patches]
-    np.testing.assert_allclose(heights, 100 * plots.stage_table(result)["utilization"].to_numpy())
+    # a stage's utilization: its MACs (closed form from the layer shapes) / (its cycles x 16 PEs)
+    expected = []
+    for stage in ("stem", "stage 1", "stage 2", "head"):
+        layers = [i for i, s in enumerate(STAGES) if s == stage]
+        macs = sum(l.groups * (l.n * l.p * l.q) * (l.c // l.groups * l.r * l.s) * (l.k // l.groups)
+                   for l in (graph.layers[i] for i in layers) if l.op in ("conv", "linear"))
+        expected.append(100 * macs / (sum(int(result.cycles[i]) for i in layers) * 16))
+    np.testing.assert_allclose(heights, expected)
 
 
 def test_plot_kind_breakdown(result, graph) -> None:

@@ -8,6 +8,12 @@ import pytest
 from hwsim.report import profile as report
 from hwsim.simulate import simulate
 from tests.cost.test_evaluate import accel, conv, graph, vector_graph
+from tests.figure_helpers import saved_figures, stacked_bar_heights
+
+#: vector_graph() on 4x4, 16 B/cycle, 4 lanes (tests/cost/test_evaluate.py::test_totals derives them):
+#: conv c 25 compute + 9 stall = 34 cycles, pool 16, pool2 16, add 8; concat, shuffle, flatten free.
+CYCLES = {"c": 34, "pool": 16, "pool2": 16, "add": 8, "cat": 0, "shuffle": 0, "flat": 0}
+TOTAL_CYCLES = 74
 
 
 @pytest.fixture(scope="module")
@@ -18,18 +24,20 @@ def result():
 def test_frame_has_documented_columns(result):
     frame = report.to_frame(result)
     assert list(frame.columns) == list(report.LAYER_COLUMNS)
-    assert list(frame["layer"]) == list(result.names)
-    assert frame["cycles"].sum() == result.total_cycles
+    assert list(frame["layer"]) == list(CYCLES)
+    assert list(frame["cycles"]) == list(CYCLES.values())
 
 
 def test_totals(result):
     t = report.totals(result, worst=1)
-    assert t["cycles"] == result.total_cycles
-    assert t["non_gemm_cycles"] == sum(c for c, op in zip(result.cycles, result.ops) if op != "conv")
+    assert t["cycles"] == TOTAL_CYCLES and t["macs"] == 256  # the conv: 16 pixels x 4 x 4
+    assert t["non_gemm_cycles"] == 16 + 16 + 8  # pools and add; the free layers add nothing
     assert t["least_efficient_layers"] == ["c"]  # the only conv
-    c = result.names.index("c")
-    assert t["least_efficient_cycle_share"] == pytest.approx(result.cycles[c] / result.total_cycles)
-    assert t["energy_uj"] == pytest.approx(result.energy_pj.sum() / 1e6)
+    assert t["least_efficient_cycle_share"] == pytest.approx(34 / 74)
+    assert t["latency_ms"] == pytest.approx(74 / 100e3)  # 100 MHz
+    assert t["utilization"] == pytest.approx(256 / (74 * 16))
+    # 15616 pJ (conv) + 2 x 8336 (pools) + 5000 (add), derived in test_evaluate.py::test_totals
+    assert t["energy_uj"] == pytest.approx(37288 / 1e6)
 
 
 def test_table_fits_120_columns_and_lists_every_layer(result):
@@ -45,7 +53,8 @@ def test_table_fits_120_columns_and_lists_every_layer(result):
 def test_json_and_csv(tmp_path, result):
     report.write(result, tmp_path / "r.json", "json")
     data = json.loads((tmp_path / "r.json").read_text())
-    assert data["totals"]["cycles"] == result.total_cycles
+    assert data["totals"]["cycles"] == TOTAL_CYCLES
+    assert [row["cycles"] for row in data["layers"]] == list(CYCLES.values())
     assert [row["layer"] for row in data["layers"]] == list(result.names)
     report.write(result, tmp_path / "r.csv", "csv")
     frame = pd.read_csv(tmp_path / "r.csv")
@@ -59,7 +68,14 @@ def test_unsupported_ops_are_named_in_the_table():
     assert "aten.sort x3" in text
 
 
-def test_plot(tmp_path, result):
+def test_plot(tmp_path, result, monkeypatch):
+    figures = saved_figures(monkeypatch)
     path = tmp_path / "layers.png"
     report.plot_layers(result, path)
-    assert path.stat().st_size > 1000
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (fig,) = figures
+    ax = next(ax for ax in fig.axes if ax.get_ylabel() == "cycles")
+    # one stacked bar (compute + stall) per layer that takes time, in network order
+    taking_time = [name for name, cycles in CYCLES.items() if cycles > 0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == taking_time
+    assert list(stacked_bar_heights(ax).values()) == [CYCLES[name] for name in taking_time]
