@@ -9,10 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwsim.hardware.load import load_accelerator
 from hwsim.errors import ConfigError, GraphFileError, HwsimError
 from hwsim.graph.layer_graph import Layer, LayerGraph
-from hwsim.hardware.scalesim_config import load_scalesim_config, load_scalesim_config_text
 from hwsim.sources import load_graph
 from hwsim.sources.scalesim_topology import (
     load_topology,
