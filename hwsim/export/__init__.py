@@ -19,7 +19,7 @@ How it works
 2. **Recognise** (:mod:`~hwsim.export.rules`). Every module call or functional node becomes a
    :class:`~hwsim.export.neutral.NeutralOp` of a canonical kind (conv, linear, batchnorm,
    activation, pool, ...) with its tensors' shapes, attributes and parameters.
-3. **Build** (:mod:`~hwsim.export.passes`, front-end-neutral). The passes walk the neutral ops
+3. **Build** (:mod:`~hwsim.export.builder`, front-end-neutral). The passes walk the neutral ops
    in order and write hwsim layers with Timeloop letters taken from the propagated shapes (so
    ``ceil_mode`` and padding are exact): batch-norm folding, activation fusion, shuffle
    collapse, pass-through, unsupported listing, naming and parameter accounting.
@@ -70,9 +70,9 @@ Conventions (what becomes what)
   torch.fx nodes to these names.
 
 The code is split by step: :mod:`~hwsim.export.neutral` (the op list every front end makes),
-:mod:`~hwsim.export.passes` and :mod:`~hwsim.export.layer_fields` (3), and the PyTorch front end:
-:mod:`~hwsim.export.pytorch` (:func:`export`), :mod:`~hwsim.export.ops` (operator tables),
-:mod:`~hwsim.export.tracing` (1), :mod:`~hwsim.export.rules` (2) and
+:mod:`~hwsim.export.builder` (the passes) and :mod:`~hwsim.export.layer_fields` (3), and the
+PyTorch front end: :mod:`~hwsim.export.pytorch` (:func:`export`), :mod:`~hwsim.export.ops`
+(operator tables), :mod:`~hwsim.export.tracing` (1), :mod:`~hwsim.export.rules` (2) and
 :mod:`~hwsim.export.factory` (user model files).
 """
 
@@ -81,7 +81,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from hwsim.export.passes import UNACCOUNTED_PARAMS
+from hwsim.export.builder import UNACCOUNTED_PARAMS
 
 __all__ = ["export", "load_factory", "node_layer_names", "source_of", "UNACCOUNTED_PARAMS"]
 

@@ -1,6 +1,6 @@
 """Layer fields (Timeloop letters N C H W K P Q R S) from the shapes and attributes of neutral ops.
 
-Pure functions, used by :mod:`hwsim.export.passes`. Every tensor shape is folded into
+Pure functions, used by :mod:`hwsim.export.builder`. Every tensor shape is folded into
 (N, C, H, W) by :func:`nchw`: (N, F) -> (N, F, 1, 1), (N, C, L) -> (N, C, L, 1), and a 5-D or
 larger shape folds its middle dims into H. Sizes are in elements and pixels.
 """

@@ -3,7 +3,7 @@
 A front end (the PyTorch one in :mod:`hwsim.export.pytorch`; an ONNX one later) traces a model
 into a :class:`NeutralGraph`: its ops in execution order, each a :class:`NeutralOp` of one
 canonical kind (:data:`KINDS`) that reads and writes named tensors (:class:`Tensor`, with their
-shapes) and uses parameters (:class:`Param`, counted in elements). :mod:`hwsim.export.passes`
+shapes) and uses parameters (:class:`Param`, counted in elements). :mod:`hwsim.export.builder`
 turns that list into hwsim layers without knowing which front end made it.
 
 Torch-free: the standard library only.

@@ -2,7 +2,7 @@
 
 It traces the module into a neutral op list (:mod:`hwsim.export.tracing`, with the per-operator
 rules of :mod:`hwsim.export.rules`) and hands it to the front-end-neutral passes
-(:func:`hwsim.export.passes.build_layers`). :func:`node_layer_names` maps torch.fx nodes to the
+(:func:`hwsim.export.builder.build_layers`). :func:`node_layer_names` maps torch.fx nodes to the
 layers they make. The conventions are in :mod:`hwsim.export`'s docstring.
 """
 
@@ -18,7 +18,7 @@ from torch import nn
 import hwsim
 from hwsim.errors import ConfigError, UnsupportedOpError
 from hwsim.export.factory import source_of
-from hwsim.export.passes import build_layers
+from hwsim.export.builder import build_layers
 from hwsim.export.tracing import _example, _fx_traced, _trace
 from hwsim.graph.layer_graph import LayerGraph
 

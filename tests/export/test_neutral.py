@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hwsim.export.neutral import KINDS, Attrs, NeutralGraph, NeutralOp, Tensor
-from hwsim.export.passes import build_layers
+from hwsim.export.builder import build_layers
 
 
 def test_an_op_of_an_unknown_kind_or_without_outputs_is_refused():

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from hwsim.export.neutral import Attrs, NeutralGraph, NeutralOp, Param, Tensor
-from hwsim.export.passes import UNACCOUNTED_PARAMS, UNSUPPORTED_PARAMS, BuiltLayers, build_layers
+from hwsim.export.builder import UNACCOUNTED_PARAMS, UNSUPPORTED_PARAMS, BuiltLayers, build_layers
 
 
 def op(kind: str, name: str, inputs, outputs, label: str | None = None, **kw) -> NeutralOp:
@@ -302,6 +302,6 @@ def test_a_concat_on_another_dim_is_unsupported():
 
 
 def test_the_passes_import_no_torch():
-    code = "import sys, hwsim.export.passes; assert 'torch' not in sys.modules, 'torch imported'"
+    code = "import sys, hwsim.export.builder; assert 'torch' not in sys.modules, 'torch imported'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
