@@ -586,6 +586,25 @@ def test_an_unfinished_shuffle_in_a_module_is_named_after_it():
     assert [(l.name, l.op) for l in graph] == [("half.view", "reshape")]
 
 
+class UnflattenHalf(nn.Module):
+    """Group views that open a shuffle and never close it: by a module, then by an in-place op."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.split = nn.Unflatten(1, (2, 2))
+
+    def forward(self, x):
+        y = self.split(x).sum(1)  # (1, 4, 3, 3) -> (1, 2, 2, 3, 3) -> (1, 2, 3, 3)
+        return y.unsqueeze_(1).transpose(1, 2).sum(1)  # (1, 1, 2, 3, 3) -> (1, 2, 1, 3, 3) -> (1, 1, 3, 3)
+
+
+def test_an_unfinished_shuffle_is_named_like_any_layer_of_its_op():
+    graph = export(Seq(unit=UnflattenHalf()), (1, 4, 3, 3))
+    # the module's layer is its qualified name; the functional one drops its in-place "_"
+    assert [(l.name, l.op) for l in graph] == [("unit.split", "reshape"), ("unit.unsqueeze", "reshape")]
+    assert dict(graph.unsupported) == {"sum": 2, "transpose": 1}
+
+
 # ----------------------------------------------------------------------------------- graph file
 def test_json_round_trip_and_metadata(tmp_path):
     graph = export(Mixed(), (2, 3, 17, 17), name="mixed", model_kwargs={"width": 0.5})
