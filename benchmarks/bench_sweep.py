@@ -26,7 +26,7 @@ import tracemalloc  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from hwsim.explore.sweep.run import ModelArrays, sweep  # noqa: E402
-from hwsim.sources.zoo import load_graph  # noqa: E402
+from hwsim.sources import load_graph  # noqa: E402
 
 GRID = {
     "array.rows": list(range(8, 88, 8)),

@@ -91,7 +91,7 @@ def test_numbers_quoted_in_01_match_the_simulator() -> None:
     """Notebook 01's markdown works conv1 through by hand; keep its numbers true to the model."""
     from hwsim.hardware.load import load_accelerator
     from hwsim.simulate import simulate
-    from hwsim.sources.zoo import load_graph
+    from hwsim.sources import load_graph
 
     text = _markdown("01_per_layer_cycles")
     graph = load_graph("squeezenext_23")

@@ -45,7 +45,7 @@ def split_list(text: str) -> list[str]:
 
 def load_model(source: str, input_size: tuple[int, int] | None = None, batch: int = 1):
     """A LayerGraph from a zoo name, graph JSON, SCALE-Sim topology CSV or ``file.py:factory``."""
-    from hwsim.sources.zoo import load_graph
+    from hwsim.sources import load_graph
 
     return load_graph(source, input_size=input_size, batch=batch)
 

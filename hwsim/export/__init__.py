@@ -1,22 +1,28 @@
-"""Export a PyTorch ``nn.Module`` to a torch-free :class:`~hwsim.graph.layer_graph.LayerGraph`.
+"""Export a model to a torch-free :class:`~hwsim.graph.layer_graph.LayerGraph`: front ends -> a
+neutral op list -> shared graph-building passes.
 
-This is the one place (with :mod:`hwsim.models` and :mod:`hwsim.measure.profiler`) that imports torch.
+``import hwsim.export`` does not import torch: the PyTorch front end (:func:`export`,
+:func:`node_layer_names`, :func:`load_factory`, :func:`source_of`) is imported, with torch, on
+first use. With :mod:`hwsim.models` and :mod:`hwsim.measure` it is the only code that imports torch.
 
 How it works
 ------------
-1. **Trace.** ``torch.fx.symbolic_trace`` (torch.nn's own modules are leaves), then one run of
-   the traced graph on a zero input of ``input_shape`` (created on the module's device: a
-   module built on ``meta`` traces without allocating) through an fx interpreter that keeps
-   every node's shape and the value of shape arithmetic (``x.size()[2:]``). Where fx cannot
-   trace the model (Python control flow on shapes, ...), ``torch.export.export`` is the
-   fallback (run with torch's logging, warnings and stderr silenced): the ATen nodes of one
-   call of a torch.nn module are grouped back into that call through ``nn_module_stack``, so
-   both tracers meet the same rules. Errors are one line naming the model (its
-   ``file.py:factory`` for a :func:`load_factory` model) and the root cause.
-2. **Recognise.** Every module call or functional node becomes an :class:`_Op` of a canonical
-   kind (conv, linear, batchnorm, activation, pool, ...) by small per-operator rules.
-3. **Build.** :class:`_Builder` walks the ops in order and writes hwsim layers with Timeloop
-   letters taken from the propagated shapes (so ``ceil_mode`` and padding are exact).
+1. **Trace** (the PyTorch front end, :mod:`~hwsim.export.tracing`). ``torch.fx.symbolic_trace``
+   (torch.nn's own modules are leaves), then one run of the traced graph on a zero input of
+   ``input_shape`` (created on the module's device: a module built on ``meta`` traces without
+   allocating) through an fx interpreter that keeps every node's shape and the value of shape
+   arithmetic (``x.size()[2:]``). Where fx cannot trace the model (Python control flow on
+   shapes, ...), ``torch.export.export`` is the fallback (run with torch's logging, warnings and
+   stderr silenced): the ATen nodes of one call of a torch.nn module are grouped back into that
+   call through ``nn_module_stack``, so both tracers meet the same rules. Errors are one line
+   naming the model (its ``file.py:factory`` for a :func:`load_factory` model) and the root cause.
+2. **Recognise** (:mod:`~hwsim.export.rules`). Every module call or functional node becomes a
+   :class:`~hwsim.export.neutral.NeutralOp` of a canonical kind (conv, linear, batchnorm,
+   activation, pool, ...) with its tensors' shapes, attributes and parameters.
+3. **Build** (:mod:`~hwsim.export.builder`, front-end-neutral). The passes walk the neutral ops
+   in order and write hwsim layers with Timeloop letters taken from the propagated shapes (so
+   ``ceil_mode`` and padding are exact): batch-norm folding, activation fusion, shuffle
+   collapse, pass-through, unsupported listing, naming and parameter accounting.
 
 Conventions (what becomes what)
 -------------------------------
@@ -63,96 +69,34 @@ Conventions (what becomes what)
   layers of the same op word) gets a ``_1``, ``_2`` ... suffix. :func:`node_layer_names` maps
   torch.fx nodes to these names.
 
-The code is split by step: :mod:`~hwsim.export.ops` (operator tables and the records passed
-between the steps), :mod:`~hwsim.export.tracing` (1), :mod:`~hwsim.export.rules` (2),
-:mod:`~hwsim.export.builder` (3) and :mod:`~hwsim.export.factory` (user model files).
+The code is split by step: :mod:`~hwsim.export.neutral` (the op list every front end makes),
+:mod:`~hwsim.export.builder` (the passes) and :mod:`~hwsim.export.layer_fields` (3), and the
+PyTorch front end: :mod:`~hwsim.export.pytorch` (:func:`export`), :mod:`~hwsim.export.ops`
+(operator tables), :mod:`~hwsim.export.tracing` (1), :mod:`~hwsim.export.rules` (2) and
+:mod:`~hwsim.export.factory` (user model files).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+import importlib
 from typing import Any
 
-import torch
-from torch import nn
-
-import hwsim
-from hwsim.errors import ConfigError, UnsupportedOpError
-from hwsim.export.builder import UNACCOUNTED_PARAMS, _Builder
-from hwsim.export.factory import load_factory, source_of
-from hwsim.export.tracing import _example, _fx_traced, _trace
-from hwsim.graph.layer_graph import LayerGraph
+from hwsim.export.builder import UNACCOUNTED_PARAMS
 
 __all__ = ["export", "load_factory", "node_layer_names", "source_of", "UNACCOUNTED_PARAMS"]
 
-
-def export(
-    module: nn.Module,
-    input_shape: Sequence[int],
-    name: str | None = None,
-    *,
-    strict: bool = False,
-    model_kwargs: Mapping[str, Any] | None = None,
-    tracer: str = "auto",
-) -> LayerGraph:
-    """Trace ``module`` on a zero input of ``input_shape`` (N, C, H, W) into a LayerGraph.
-
-    ``tracer`` is ``"auto"`` (torch.fx, then torch.export where fx cannot trace), ``"fx"`` or
-    ``"export"``. ``strict=True`` raises :class:`UnsupportedOpError` listing the ops that could
-    not be converted instead of returning them in ``unsupported``. ``model_kwargs`` are recorded
-    in the metadata (JSON). The module is traced in eval mode; its train/eval flags are restored.
-    Errors name the model's ``file.py:factory`` when :func:`load_factory` built it, else ``name``.
-    """
-    input_shape = tuple(int(d) for d in input_shape)
-    graph_name = name or type(module).__name__
-    label = source_of(module) or graph_name
-    if len(input_shape) < 1 or any(d < 1 for d in input_shape):
-        raise ConfigError(f"{label}: input shape {input_shape} must be positive sizes (N, C, H, W)")
-    if tracer not in ("auto", "fx", "export"):
-        raise ConfigError(f"{label}: tracer {tracer!r}; expected 'auto', 'fx' or 'export'")
-    flags = [(m, m.training) for m in module.modules()]
-    module.eval()
-    try:
-        traced = _trace(module, input_shape, label, tracer)
-    finally:
-        for m, training in flags:
-            m.training = training
-    builder = _Builder(traced)
-    layers, unsupported = builder.build(module)
-    metadata = [("hwsim", hwsim.__version__), ("torch", torch.__version__), ("tracer", traced.tracer)]
-    metadata.extend(builder.parameter_notes())
-    if model_kwargs is not None:
-        metadata.append(("model_kwargs", json.dumps(dict(model_kwargs), sort_keys=True, default=str)))
-    graph = LayerGraph(
-        name=graph_name,
-        input_shape=input_shape,
-        layers=layers,
-        unsupported=unsupported,
-        metadata=tuple(metadata),
-    )
-    if strict and unsupported:
-        left = ", ".join(f"{op} x{count}" for op, count in unsupported)
-        raise UnsupportedOpError(f"{label}: cannot convert {left}")
-    return graph
+#: The PyTorch front end's names and their modules, imported (with torch) on first use.
+_PYTORCH_FRONT_END = {
+    "export": "hwsim.export.pytorch",
+    "node_layer_names": "hwsim.export.pytorch",
+    "load_factory": "hwsim.export.factory",
+    "source_of": "hwsim.export.factory",
+}
 
 
-def node_layer_names(gm: torch.fx.GraphModule, input_shape: Sequence[int], name: str = "model") -> dict[str, str]:
-    """``{fx node name: layer name}`` for every node of ``gm`` that makes a layer in :func:`export`.
-
-    ``gm`` is ``torch.fx.symbolic_trace(module)`` (the tracer :func:`export` uses, so node names
-    match); ``input_shape`` (N, C, H, W) that of the exported graph. A channel shuffle is made by
-    its closing view node; fused batch-norms and activations, pass-throughs and unsupported ops
-    make no layer and are absent. Runs ``gm`` once in eval mode (flags restored, no grad).
-    """
-    shape = tuple(int(d) for d in input_shape)
-    flags = [(m, m.training) for m in gm.modules()]
-    gm.eval()
-    try:
-        traced = _fx_traced(gm, _example(gm, shape, name), name)
-    finally:
-        for m, training in flags:
-            m.training = training
-    builder = _Builder(traced)
-    builder.build(gm)
-    return dict(builder.node_layers)
+def __getattr__(name: str) -> Any:
+    """``hwsim.export.export`` and the other PyTorch front-end names, imported on first use."""
+    module = _PYTORCH_FRONT_END.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,27 +1,26 @@
-"""The exporter's operator tables and the records passed between its steps.
+"""The PyTorch front end's operator tables and fx node helpers.
 
-- ``_FUNCTION_KINDS`` maps a function, tensor method or ATen packet name to a canonical kind;
-  ``_ACTIVATION_MODULES`` does the same for torch.nn activation modules.
-- :class:`_Op` is one recognised module call or functional node, :class:`_Val` what a traced
-  tensor is in the hwsim graph, :class:`_Traced` a traced graph as ops with each node's shape.
-- :func:`_flat_nodes` / :func:`_tensor_operands`: the fx nodes a node reads.
+- ``_FUNCTION_KINDS`` maps a function, tensor method or ATen packet name to a canonical kind of
+  :data:`hwsim.export.neutral.KINDS`; ``_ACTIVATION_MODULES`` does the same for torch.nn
+  activation modules.
+- :func:`_flat_nodes` / :func:`_tensor_operands`: the fx nodes a node reads; :func:`_tensor`: an
+  fx node as a neutral :class:`~hwsim.export.neutral.Tensor`.
 - :func:`_scope_of` / :func:`_layer_word`: the two parts of a functional layer's name
   (``<innermost enclosing module>.<op word>``, e.g. ``stages.2.blocks.3.add``).
 
-Imports torch: loaded only through :mod:`hwsim.export`.
+Imports torch: loaded only through the PyTorch front end (:mod:`hwsim.export.pytorch`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 import torch.fx
 from torch import nn
 
-Shape = tuple[int, ...]
+from hwsim.export.neutral import Tensor
 
 # ---------------------------------------------------------------------------------------------
 # Operator tables
@@ -104,56 +103,6 @@ _WORDS = {
     "concat": "cat", "concatenate": "cat", "_unsafe_view": "view",
 }
 
-#: Layer ops an activation may be fused into.
-_ACTIVATION_HOSTS = frozenset(
-    {"conv", "linear", "add", "mul", "pool", "global_pool", "batchnorm", "lrn", "activation"}
-)
-
-
-# ---------------------------------------------------------------------------------------------
-# The recognised operation
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Op:
-    """One module call or functional node in canonical form.
-
-    ``kind`` is one of: input, conv, linear, batchnorm, activation, pool, adaptive_pool, mean,
-    lrn, shuffle, add, mul, concat, view, transpose, identity, expand, split, constant,
-    unsupported.
-    """
-
-    kind: str
-    name: str  #: module qualname, or fx node name (the layer name of a functional op at top level)
-    label: str  #: the op's own name, as listed in ``unsupported``
-    outputs: tuple[torch.fx.Node, ...]  #: nodes whose value this op produces
-    operands: tuple[torch.fx.Node | None, ...]  #: tensor operands in order (None: a constant)
-    attrs: Mapping[str, Any] = field(default_factory=dict)
-    params: tuple[nn.Parameter, ...] = ()  #: parameters the op uses
-    scope: str = ""  #: functional op: qualname of the innermost module it runs in ("" at top level)
-    word: str = ""  #: functional op: the op word of its layer name (:func:`_layer_word`)
-
-
-@dataclass(frozen=True)
-class _Val:
-    """What a traced tensor is in the hwsim graph."""
-
-    producers: tuple[str, ...]  #: hwsim layers (or "input") the tensor comes from
-    elements: int  #: elements actually stored (a broadcast view keeps its source's count)
-    owner: str | None = None  #: layer whose untouched, sole output this is (fusion target)
-    chain: tuple[tuple[str, str, torch.fx.Node], ...] = ()  #: pending shuffle steps (kind, label, node)
-    chain_source: _Val | None = None  #: the value before the pending steps
-    source_shape: tuple[int, ...] = ()  #: shape of the tensor before the pending steps
-    groups: int = 0  #: shuffle groups of a pending chain
-
-
-@dataclass(frozen=True)
-class _Traced:
-    """A traced graph as recognised ops, with each node's output shape."""
-
-    tracer: str  #: "torch.fx" or "torch.export"
-    ops: tuple[_Op, ...]
-    shapes: Mapping[torch.fx.Node, Any]  #: torch.Size, tuple of those for tuple outputs, or None
-
 
 # ---------------------------------------------------------------------------------------------
 # The fx nodes a node reads
@@ -182,6 +131,14 @@ def _flat_nodes(node: torch.fx.Node) -> list[torch.fx.Node]:
 
 def _tensor_operands(node: torch.fx.Node, shapes: Mapping[torch.fx.Node, Any]) -> tuple[torch.fx.Node, ...]:
     return tuple(a for a in _flat_nodes(node) if isinstance(shapes.get(a), torch.Size))
+
+
+def _tensor(node: torch.fx.Node, shapes: Mapping[torch.fx.Node, Any]) -> Tensor:
+    """``node`` as a neutral tensor: its name, its shape (None unless one tensor) and its readers
+    (every user in the fx graph, shape queries and the graph's output included)."""
+    shape = shapes.get(node)
+    dims = tuple(int(d) for d in shape) if isinstance(shape, torch.Size) else None
+    return Tensor(node.name, dims, len(node.users))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Step 2 of the export: small per-operator recognition rules.
+"""The PyTorch front end's small per-operator recognition rules.
 
 :func:`_module_op` turns one call of a torch.nn leaf module, :func:`_function_op` one functional
-node (torch function, tensor method or ATen op), into an :class:`~hwsim.export.ops._Op` of a
-canonical kind with its attributes (kernel, stride, padding, dilation, groups, mode, ...).
+node (torch function, tensor method or ATen op), into a :class:`~hwsim.export.neutral.NeutralOp`
+of a canonical kind with its attributes (kernel, stride, padding, dilation, groups, mode, ...).
 """
 
 from __future__ import annotations
@@ -14,15 +14,16 @@ import torch
 import torch.fx
 from torch import nn
 
+from hwsim.export.neutral import Attrs, NeutralOp, Param, Tensor
 from hwsim.export.ops import (
     _ACTIVATION_FUNCTIONS,
     _ACTIVATION_MODULES,
     _DIVIDE,
     _FUNCTION_KINDS,
     _SUBTRACT,
-    _Op,
     _layer_word,
     _scope_of,
+    _tensor,
     _tensor_operands,
 )
 
@@ -49,15 +50,15 @@ def _same_padding(padding: Any, kernel: tuple[int, int], dilation: tuple[int, in
 def _module_op(
     module: nn.Module,
     qualname: str,
-    outputs: tuple[torch.fx.Node, ...],
-    operands: tuple[torch.fx.Node, ...],
-) -> _Op:
-    """Recognise one call of a torch.nn leaf module."""
+    outputs: tuple[Tensor, ...],
+    operands: tuple[Tensor, ...],
+    params: tuple[Param, ...],
+) -> NeutralOp:
+    """Recognise one call of a torch.nn leaf module (``params``: the module's parameters)."""
     label = type(module).__name__
-    params = tuple(module.parameters())
 
-    def op(kind: str, **attrs: Any) -> _Op:
-        return _Op(kind, qualname, label, outputs, operands, attrs, params)
+    def op(kind: str, **attrs: Any) -> NeutralOp:
+        return NeutralOp(kind, qualname, label, operands, outputs, Attrs(**attrs), params)
 
     if isinstance(module, nn.Conv2d) and not isinstance(module, nn.LazyConv2d):
         kernel, dilation = _pair(module.kernel_size), _pair(module.dilation)
@@ -123,8 +124,8 @@ def _function_op(
     node: torch.fx.Node,
     shapes: Mapping[torch.fx.Node, Any],
     consts: Mapping[torch.fx.Node, Any],
-    params: tuple[nn.Parameter, ...],
-) -> _Op:
+    params: tuple[Param, ...],
+) -> NeutralOp:
     """Recognise one functional node (torch function, tensor method or ATen op).
 
     The op keeps the node's name, the innermost module it runs in and its op word: its layer, if
@@ -197,5 +198,6 @@ def _function_op(
         source = node.args[0] if node.args else None
         operands = (source,) if isinstance(source, torch.fx.Node) else ()
         attrs["from_tuple"] = base == "getitem" and not isinstance(shapes.get(source), torch.Size)
-    return _Op(kind, node.name, op_name, (node,), operands, attrs, params,
-               scope=_scope_of(node), word=_layer_word(kind, base))
+    inputs = tuple(None if o is None else _tensor(o, shapes) for o in operands)
+    return NeutralOp(kind, node.name, op_name, inputs, (_tensor(node, shapes),), Attrs(**attrs), params,
+                     scope=_scope_of(node), word=_layer_word(kind, base))

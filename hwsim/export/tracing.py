@@ -1,10 +1,10 @@
-"""Step 1 of the export: trace a module into recognised ops with every node's output shape.
+"""The PyTorch front end's tracing: a module -> a :class:`~hwsim.export.neutral.NeutralGraph`.
 
 ``torch.fx.symbolic_trace`` with shape propagation (:class:`_ShapeRecorder`, an fx interpreter
 that keeps every node's shape and the value of shape arithmetic), or, where fx cannot trace the
 model, ``torch.export.export`` with the ATen nodes of each torch.nn leaf-module call grouped back
-into that call. Both give a :class:`~hwsim.export.ops._Traced` whose ops come from the same rules
-(:mod:`hwsim.export.rules`).
+into that call. Both give a neutral op list made by the same rules (:mod:`hwsim.export.rules`):
+tensors are named after the fx nodes, parameters after their qualified names in the module.
 
 The example input is a zero tensor created on the module's own device (its first parameter's or
 buffer's, else the CPU), so a module built on the ``meta`` device traces without allocating
@@ -20,7 +20,7 @@ import contextlib
 import io
 import logging
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import torch
@@ -28,7 +28,8 @@ import torch.fx
 from torch import nn
 
 from hwsim.errors import ConfigError, UnsupportedOpError
-from hwsim.export.ops import Shape, _Op, _Traced, _flat_nodes, _tensor_operands
+from hwsim.export.neutral import NeutralGraph, NeutralOp, Param, Shape
+from hwsim.export.ops import _flat_nodes, _tensor, _tensor_operands
 from hwsim.export.rules import _function_op, _module_op
 
 #: Phrases of the messages torch's allocators raise when memory runs out.
@@ -102,7 +103,7 @@ def _quiet_torch() -> Iterator[None]:
         logging.disable(previous)
 
 
-def _trace(module: nn.Module, input_shape: Shape, name: str, tracer: str) -> _Traced:
+def _trace(module: nn.Module, input_shape: Shape, name: str, tracer: str) -> NeutralGraph:
     example = _example(module, input_shape, name)
     fx_error: Exception | None = None
     if tracer in ("auto", "fx"):
@@ -113,7 +114,7 @@ def _trace(module: nn.Module, input_shape: Shape, name: str, tracer: str) -> _Tr
                 raise UnsupportedOpError(f"{name}: torch.fx cannot trace the model: {_one_line(exc)}") from None
             fx_error = exc
         else:
-            return _fx_traced(gm, example, name)
+            return _fx_traced(gm, example, name, module)
     try:
         with _quiet_torch():
             program = torch.export.export(module, (example,))
@@ -165,7 +166,17 @@ class _ShapeRecorder(torch.fx.Interpreter):
         return result
 
 
-def _fx_traced(gm: torch.fx.GraphModule, example: torch.Tensor, name: str) -> _Traced:
+def _param_table(root: nn.Module) -> dict[int, Param]:
+    """Every parameter of ``root`` as a neutral :class:`Param`, by ``id`` (a shared one once, by its first name)."""
+    return {id(p): Param(key, p.numel()) for key, p in root.named_parameters()}
+
+
+def _params(table: dict[int, Param], params: Iterable[nn.Parameter]) -> tuple[Param, ...]:
+    return tuple(table.get(id(p)) or Param(f"<unnamed {id(p)}>", p.numel()) for p in params)
+
+
+def _fx_traced(gm: torch.fx.GraphModule, example: torch.Tensor, name: str, root: nn.Module) -> NeutralGraph:
+    """The neutral op list of ``gm`` (traced from ``root``, which owns the parameters)."""
     recorder = _ShapeRecorder(gm)
     try:
         with torch.no_grad():
@@ -180,26 +191,26 @@ def _fx_traced(gm: torch.fx.GraphModule, example: torch.Tensor, name: str) -> _T
         where = f" (at {node.target if node.op == 'call_module' else node.name})" if node is not None else ""
         raise ConfigError(f"{name}: model does not run on input {shape}{where}: {cause}") from None
     shapes, consts = recorder.shapes, recorder.consts
-    ops: list[_Op] = []
+    table = _param_table(root)
+    ops: list[NeutralOp] = []
     for node in gm.graph.nodes:
         if node.op == "placeholder":
-            ops.append(_Op("input", "input", "input", (node,), ()))
+            ops.append(NeutralOp("input", "input", "input", (), (_tensor(node, shapes),)))
         elif node.op == "get_attr":
             if shapes.get(node) is not None:
-                ops.append(_Op("constant", node.name, "get_attr", (node,), ()))
+                ops.append(NeutralOp("constant", node.name, "get_attr", (), (_tensor(node, shapes),)))
         elif node.op == "call_module":
             sub = gm.get_submodule(node.target)
-            operands = _tensor_operands(node, shapes)
-            ops.append(_module_op(sub, str(node.target), (node,), operands))
+            operands = tuple(_tensor(o, shapes) for o in _tensor_operands(node, shapes))
+            ops.append(_module_op(sub, str(node.target), (_tensor(node, shapes),), operands,
+                                  _params(table, sub.parameters())))
         elif node.op in ("call_function", "call_method"):
             if shapes.get(node) is None:
                 continue  # shape arithmetic: x.size(), c // g, ...
             op_name = node.target if node.op == "call_method" else getattr(node.target, "__name__", str(node.target))
-            params = tuple(
-                p for p in (_fx_parameter(gm, a) for a in _flat_nodes(node)) if p is not None
-            )
-            ops.append(_function_op(str(op_name), node, shapes, consts, params))
-    return _Traced("torch.fx", tuple(ops), shapes)
+            used = (p for p in (_fx_parameter(gm, a) for a in _flat_nodes(node)) if p is not None)
+            ops.append(_function_op(str(op_name), node, shapes, consts, _params(table, used)))
+    return NeutralGraph("torch.fx", tuple(ops), tuple(table.values()))
 
 
 def _fx_parameter(gm: torch.fx.GraphModule, node: torch.fx.Node) -> nn.Parameter | None:
@@ -218,7 +229,7 @@ def _is_leaf_module(module: nn.Module) -> bool:
     return owner.startswith(("torch.nn", "torch.ao.nn")) and not isinstance(module, containers)
 
 
-def _export_traced(program: Any, module: nn.Module) -> _Traced:
+def _export_traced(program: Any, module: nn.Module) -> NeutralGraph:
     graph = program.graph
     signature = program.graph_signature
     param_of = {
@@ -243,13 +254,14 @@ def _export_traced(program: Any, module: nn.Module) -> _Traced:
                 leaf_of[key] = (fqn, sub)
                 break
     last_of_group = {nodes[-1]: key for key, nodes in groups.items()}
-    ops: list[_Op] = []
+    table = _param_table(module)
+    ops: list[NeutralOp] = []
     for node in graph.nodes:
         if node.op == "placeholder":
             if node.name in user_inputs:
-                ops.append(_Op("input", "input", "input", (node,), ()))
+                ops.append(NeutralOp("input", "input", "input", (), (_tensor(node, shapes),)))
             elif node.name not in param_of and shapes.get(node) is not None:
-                ops.append(_Op("constant", node.name, "buffer", (node,), ()))
+                ops.append(NeutralOp("constant", node.name, "buffer", (), (_tensor(node, shapes),)))
         elif node.op == "call_function":
             if node in group_of:
                 key = last_of_group.get(node)
@@ -268,10 +280,11 @@ def _export_traced(program: Any, module: nn.Module) -> _Traced:
                         ):
                             operands.append(arg)
                 outputs = tuple(m for m in groups[key] if any(u not in members for u in m.users)) or (node,)
-                ops.append(_module_op(sub, fqn, outputs, tuple(operands)))
+                ops.append(_module_op(sub, fqn, tuple(_tensor(o, shapes) for o in outputs),
+                                      tuple(_tensor(o, shapes) for o in operands), _params(table, sub.parameters())))
             elif shapes.get(node) is not None:
                 packet = getattr(node.target, "overloadpacket", None)
                 op_name = packet.__name__ if packet is not None else getattr(node.target, "__name__", str(node.target))
-                params = tuple(param_of[a.name] for a in _flat_nodes(node) if a.name in param_of)
-                ops.append(_function_op(op_name, node, shapes, {}, params))
-    return _Traced("torch.export", tuple(ops), shapes)
+                used = (param_of[a.name] for a in _flat_nodes(node) if a.name in param_of)
+                ops.append(_function_op(op_name, node, shapes, {}, _params(table, used)))
+    return NeutralGraph("torch.export", tuple(ops), tuple(table.values()))

@@ -96,7 +96,7 @@ def load_module(source: str, input_size: tuple[int, int] | None = None) -> tuple
     """``(module, (C, H, W), name)`` for a zoo name or ``path/to/file.py:factory``.
 
     ``input_size`` is (H, W) in pixels. A factory needs it and is assumed to take 3 input
-    channels (as :func:`hwsim.sources.zoo.load_graph` assumes). Graph JSON
+    channels (as :func:`hwsim.sources.load_graph` assumes). Graph JSON
     and SCALE-Sim topologies cannot be measured (there is no network to run): ConfigError.
     Unknown zoo names raise :class:`~hwsim.errors.UnknownNameError`.
     """

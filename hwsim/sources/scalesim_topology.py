@@ -1,4 +1,4 @@
-"""SCALE-Sim topology CSVs in and out of hwsim: a model source and ``hwsim export`` (no SCALE-Sim needed).
+"""SCALE-Sim topology CSVs in and out of hwsim: the model source ``.csv`` and ``hwsim export`` (no SCALE-Sim needed).
 
 Topologies are read the way SCALE-Sim 3.0.0 reads them (``topology_utils.py``):
 
@@ -33,12 +33,15 @@ from pathlib import Path
 
 from hwsim.errors import GraphFileError, read_text
 from hwsim.graph.layer_graph import Layer, LayerGraph
+from hwsim.sources.arguments import check_input_size, fixed_shape
+from hwsim.sources.registry import InputSize, register
 
 __all__ = [
     "CONV_COLUMNS",
     "GEMM_COLUMNS",
     "TOPOLOGY_FORMATS",
     "load_topology",
+    "load_topology_source",
     "load_topology_text",
     "save_topology",
     "scalesim_output_size",
@@ -243,6 +246,15 @@ def load_topology(path: str | Path, fmt: str = "auto") -> LayerGraph:
     path = Path(path)
     text = read_text(path, GraphFileError, "topology")
     return load_topology_text(text, source=str(path), fmt=fmt, name=path.stem)
+
+
+def load_topology_source(source: str, input_size: InputSize = None, batch: int = 1) -> LayerGraph:
+    """The model source ``.csv``: :func:`load_topology`, refusing an input size or batch the
+    topology was not written for (its shapes are fixed)."""
+    return fixed_shape(load_topology(source), source, check_input_size(source, input_size), batch)
+
+
+register(".csv", load_topology_source)
 
 
 # --------------------------------------------------------------------------------------------

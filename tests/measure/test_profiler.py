@@ -26,7 +26,7 @@ from hwsim.measure.profiler import (
     read_measurements,
     same_conditions,
 )
-from hwsim.sources.zoo import load_graph
+from hwsim.sources import load_graph
 
 FAST = MeasureSettings(threads=1, warmup=1, repeats=3)
 

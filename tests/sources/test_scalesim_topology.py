@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hwsim.hardware.load import load_accelerator
 from hwsim.errors import ConfigError, GraphFileError, HwsimError
 from hwsim.graph.layer_graph import Layer, LayerGraph
-from hwsim.hardware.scalesim_config import load_scalesim_config, load_scalesim_config_text
+from hwsim.sources import load_graph
 from hwsim.sources.scalesim_topology import (
     load_topology,
     load_topology_text,
@@ -143,6 +142,20 @@ def test_topology_file_errors(tmp_path: Path) -> None:
     with pytest.raises(GraphFileError, match="unknown topology format 'xml'"):
         load_topology(DATA / "DLRM.csv", fmt="xml")
     assert issubclass(GraphFileError, HwsimError)
+
+
+def test_a_topology_is_a_model_source_of_fixed_shape(tmp_path: Path) -> None:
+    topology = tmp_path / "tiny.csv"
+    topology.write_text(topo("conv1, 8, 8, 3, 3, 2, 4, 1,"))
+    graph = load_graph(str(topology))
+    (layer,) = graph.gemm_layers
+    # SCALE-Sim's IFMAP size includes padding: an 8x8 map, 3x3 filters, stride 1 -> 6x6 outputs
+    assert (layer.c, layer.k, layer.r, layer.s, layer.macs) == (2, 4, 3, 3, 6 * 6 * 2 * 9 * 4)
+    assert load_graph(str(topology), input_size=8) == graph
+    with pytest.raises(ConfigError, match="tiny.csv: the graph's input is 1x2x8x8; a saved graph cannot be resized"):
+        load_graph(str(topology), input_size=(16, 16))
+    with pytest.raises(ConfigError, match="tiny.csv: the graph's batch is 1; a saved graph cannot be re-batched to 2"):
+        load_graph(str(topology), batch=2)
 
 
 # ------------------------------------------------------------------------------------ saving

@@ -1,4 +1,4 @@
-"""Shipped zoo graphs and load_graph: current, torch-free to load, re-exported when resized."""
+"""Shipped zoo graphs and the zoo source: current, torch-free to load, re-exported when resized."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import textwrap
 
 import pytest
 
-from hwsim.errors import ConfigError, GraphFileError, UnknownNameError
+from hwsim.errors import ConfigError, UnknownNameError
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.models import model_names, resolve_model
+from hwsim.sources import load_graph
 from hwsim.sources.zoo import (
     GRAPHS_DIR,
     comparable,
     export_zoo_graph,
     graph_path,
-    load_graph,
     load_zoo_graph,
     main,
     regenerate,
@@ -69,7 +69,8 @@ def test_loading_shipped_and_json_graphs_does_not_import_torch(tmp_path):
     code = textwrap.dedent(
         f"""
         import sys
-        from hwsim.sources.zoo import load_graph, load_zoo_graph
+        from hwsim.sources import load_graph
+        from hwsim.sources.zoo import load_zoo_graph
         a = load_zoo_graph("squeezenext_23v5")
         b = load_graph({str(copy)!r})
         c = load_graph("squeezenext_1.0_23v5")  # the long spelling resolves to the same file
@@ -113,54 +114,6 @@ def test_bad_sizes_and_names():
         load_zoo_graph("mobilenet_v1", batch=0)
     with pytest.raises(UnknownNameError, match="did you mean squeezenext_23v5"):
         load_graph("squeezenext_23v6")
-
-
-FACTORY = """
-import torch.nn as nn
-
-def make():
-    return nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 6 * 6, 3))
-"""
-
-
-def test_load_graph_sources(tmp_path):
-    # a saved graph file
-    saved = tmp_path / "g.json"
-    saved.write_text(graph_path("alexnet").read_text())
-    graph = load_graph(str(saved))
-    assert graph == load_zoo_graph("alexnet")
-    with pytest.raises(ConfigError, match="cannot be resized to 200x200"):
-        load_graph(str(saved), input_size=(200, 200))
-    with pytest.raises(ConfigError, match="cannot be re-batched to 2"):
-        load_graph(str(saved), batch=2)
-    with pytest.raises(GraphFileError, match="cannot read graph file"):
-        load_graph(str(tmp_path / "missing.json"))
-    # a model factory: input size required; (C, H, W) sets the channels
-    source = tmp_path / "net.py"
-    source.write_text(FACTORY)
-    with pytest.raises(ConfigError, match="a model factory needs an input size"):
-        load_graph(f"{source}:make")
-    graph = load_graph(f"{source}:make", input_size=(1, 8, 8), batch=2)
-    conv, flatten, fc = graph.layers
-    assert graph.name == "make" and graph.input_shape == (2, 1, 8, 8)
-    assert (conv.op, conv.fused, flatten.op, fc.op, fc.n, fc.c) == ("conv", ("relu",), "reshape", "linear", 2, 72)
-    # an unknown file type
-    other = tmp_path / "model.onnx"
-    other.write_text("")
-    with pytest.raises(GraphFileError, match="unknown graph file type"):
-        load_graph(str(other))
-
-
-def test_load_graph_scalesim_topology(tmp_path):
-    topology = tmp_path / "tiny.csv"
-    topology.write_text(
-        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n"
-        "conv1, 8, 8, 3, 3, 2, 4, 1,\n"
-    )
-    graph = load_graph(str(topology))
-    (layer,) = graph.gemm_layers
-    # SCALE-Sim's IFMAP size includes padding: an 8x8 map, 3x3 filters, stride 1 -> 6x6 outputs
-    assert (layer.c, layer.k, layer.r, layer.s, layer.macs) == (2, 4, 3, 3, 6 * 6 * 2 * 9 * 4)
 
 
 def test_regenerate_writes_a_loadable_file(tmp_path, monkeypatch, capsys):
@@ -213,3 +166,10 @@ def test_zoo_macs_against_closed_form_and_authors_definitions():
 def test_rescaled_batch_equals_a_fresh_export(name):
     """--batch rescales the shipped graph without torch; it must equal tracing at that batch."""
     assert comparable(load_zoo_graph(name, batch=3)) == comparable(export_zoo_graph(name, batch=3))
+
+
+def test_the_regenerate_script_runs_beside_the_registered_module():
+    """`python -m hwsim.sources.zoo` runs a second copy of the module: it must not register twice."""
+    done = subprocess.run([sys.executable, "-m", "hwsim.sources.zoo", "--help"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: python -m hwsim.sources.zoo")

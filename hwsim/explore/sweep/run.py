@@ -147,7 +147,7 @@ def _load_models(items: Sequence[Any], input_size: tuple[int, int] | None, batch
         if isinstance(item, LayerGraph):
             graphs.append(item)
         else:
-            from hwsim.sources.zoo import load_graph
+            from hwsim.sources import load_graph
 
             graphs.append(load_graph(str(item), input_size=input_size, batch=batch))
     names = [g.name for g in graphs]
@@ -231,7 +231,7 @@ def sweep(
     """Sweep every model over the cartesian product ``grid`` of accelerator field values.
 
     Args:
-        models: zoo names, graph files (anything :func:`hwsim.sources.zoo.load_graph` takes) or LayerGraphs.
+        models: zoo names, graph files (anything :func:`hwsim.sources.load_graph` takes) or LayerGraphs.
         base: the accelerator (or its name/file) whose fields the grid overrides.
         grid: dotted field path -> values (``{"array.rows": [8, 16], "dataflow": ["ws", "best"]}``).
         output: ``.csv`` file or ``.parquet`` dataset directory written chunk by chunk (optional).

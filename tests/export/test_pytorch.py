@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from hwsim.errors import ConfigError, GraphFileError, HwsimError, UnsupportedOpError
-from hwsim.export import UNACCOUNTED_PARAMS, export, load_factory
+from hwsim.errors import ConfigError, UnsupportedOpError
+from hwsim.export import UNACCOUNTED_PARAMS, export
 from hwsim.graph.layer_graph import LayerGraph
 from tests.cli_helpers import assert_clean_error, hwsim
 
@@ -586,6 +586,25 @@ def test_an_unfinished_shuffle_in_a_module_is_named_after_it():
     assert [(l.name, l.op) for l in graph] == [("half.view", "reshape")]
 
 
+class UnflattenHalf(nn.Module):
+    """Group views that open a shuffle and never close it: by a module, then by an in-place op."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.split = nn.Unflatten(1, (2, 2))
+
+    def forward(self, x):
+        y = self.split(x).sum(1)  # (1, 4, 3, 3) -> (1, 2, 2, 3, 3) -> (1, 2, 3, 3)
+        return y.unsqueeze_(1).transpose(1, 2).sum(1)  # (1, 1, 2, 3, 3) -> (1, 2, 1, 3, 3) -> (1, 1, 3, 3)
+
+
+def test_an_unfinished_shuffle_is_named_like_any_layer_of_its_op():
+    graph = export(Seq(unit=UnflattenHalf()), (1, 4, 3, 3))
+    # the module's layer is its qualified name; the functional one drops its in-place "_"
+    assert [(l.name, l.op) for l in graph] == [("unit.split", "reshape"), ("unit.unsqueeze", "reshape")]
+    assert dict(graph.unsupported) == {"sum": 2, "transpose": 1}
+
+
 # ----------------------------------------------------------------------------------- graph file
 def test_json_round_trip_and_metadata(tmp_path):
     graph = export(Mixed(), (2, 3, 17, 17), name="mixed", model_kwargs={"width": 0.5})
@@ -604,68 +623,6 @@ def test_train_flags_restored_and_bad_input():
     assert model.training and model.stem[1].training and not model.fc.training
     with pytest.raises(ConfigError, match=r"Mixed: model does not run on input 1x4x17x17"):
         export(model, (1, 4, 17, 17))
-
-
-# ----------------------------------------------------------------------------------- load_factory
-FACTORY_FILE = """
-import torch.nn as nn
-
-def make():
-    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU())
-
-class Net(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.fc = nn.Linear(4, 2)
-    def forward(self, x):
-        return self.fc(x)
-
-def broken():
-    raise RuntimeError("no weights here\\nsecond line")
-
-def not_a_model():
-    return 42
-
-INSTANCE = nn.Linear(2, 2)
-"""
-
-
-def test_load_factory(tmp_path):
-    path = tmp_path / "user_model.py"
-    path.write_text(FACTORY_FILE)
-    assert isinstance(load_factory(f"{path}:make"), nn.Sequential)
-    assert isinstance(load_factory(f"{path}:Net"), nn.Module)
-    assert isinstance(load_factory(f"{path}:INSTANCE"), nn.Linear)
-    graph = export(load_factory(f"{path}:make"), (1, 3, 5, 5))
-    assert graph.layers[0].fused == ("relu",)
-
-
-@pytest.mark.parametrize(
-    ("attr", "message"),
-    [
-        ("missing", r"no attribute 'missing' \(callables defined: .*make"),
-        ("broken", r"factory raised RuntimeError: no weights here$"),
-        ("not_a_model", r"factory returned int, expected a torch.nn.Module"),
-    ],
-)
-def test_load_factory_errors(tmp_path, attr, message):
-    path = tmp_path / "user_model.py"
-    path.write_text(FACTORY_FILE)
-    with pytest.raises(GraphFileError, match=message) as info:
-        load_factory(f"{path}:{attr}")
-    assert "\n" not in str(info.value)
-
-
-def test_load_factory_file_errors(tmp_path):
-    with pytest.raises(GraphFileError, match="model file not found"):
-        load_factory(f"{tmp_path / 'nope.py'}:make")
-    with pytest.raises(GraphFileError, match="expected a model factory as path/to/file.py:factory"):
-        load_factory(str(tmp_path / "nope.py"))
-    bad = tmp_path / "bad.py"
-    bad.write_text("import not_a_module_anywhere_xyz\n")
-    with pytest.raises(GraphFileError, match=r"bad.py: import failed: ModuleNotFoundError"):
-        load_factory(f"{bad}:make")
-    assert issubclass(GraphFileError, HwsimError)
 
 
 # ----------------------------------------------------------------------------------- what users see on errors
