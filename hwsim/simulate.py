@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, KIND_VECTOR, HardwareArrays, LayerArrays, vector_ops
-from hwsim.cost.dataflow import DATAFLOWS
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
 from hwsim.cost.evaluate import evaluate
 from hwsim.cost.result import SimResult
@@ -80,9 +80,7 @@ def hardware_arrays(accels: Sequence[Accelerator]) -> HardwareArrays:
         pack_groups=col([a.options.pack_groups for a in accels], bool),
         concat_in_place=col([a.options.concat_in_place for a in accels], bool),
         shuffle_in_addressing=col([a.options.shuffle_in_addressing for a in accels], bool),
-        allow_ws=col(["ws" in a.candidate_dataflows for a in accels], bool),
-        allow_os=col(["os" in a.candidate_dataflows for a in accels], bool),
-        allow_is=col(["is" in a.candidate_dataflows for a in accels], bool),
+        allowed_dataflows={d: col([d in a.candidate_dataflows for a in accels], bool) for d in dataflow_names()},
         clock_mhz=col([a.clock_mhz for a in accels], np.float64),
         prices=EnergyPrices(
             mac=col([a.energy_pj.mac for a in accels], np.float64),
@@ -101,13 +99,14 @@ def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
     hw = hardware_arrays([accel])
     out = {key: value[0] for key, value in evaluate(la, hw).items()}
     is_gemm = la.kind == KIND_GEMM
-    dataflow = tuple(DATAFLOWS[i] if i >= 0 else "-" for i in out["dataflow_index"])
+    names = dataflow_names()
+    dataflow = tuple(names[i] if i >= 0 else "-" for i in out["dataflow_index"])
     bound = tuple(
         "free" if f else ("memory" if mb else ("compute" if g else "vector"))
         for f, mb, g in zip(out["free"], out["memory_bound"], is_gemm)
     )
-    names = {f.name for f in fields(SimResult)}
-    arrays = {key: value for key, value in out.items() if key in names}
+    fields_ = {f.name for f in fields(SimResult)}
+    arrays = {key: value for key, value in out.items() if key in fields_}
     return SimResult(
         graph_name=graph.name,
         accelerator_name=accel.name,

@@ -1,6 +1,6 @@
 """What one chunk of a sweep evaluates and the rows it gives.
 
-- :data:`SUMMARY_COLUMNS`, :data:`LAYER_COLUMNS`: the metric columns of summary and per-layer rows;
+- :func:`summary_columns`, :data:`LAYER_COLUMNS`: the metric columns of summary and per-layer rows;
 - :class:`ModelArrays`: a network's distinct layers (identical shapes are evaluated once);
 - :class:`ChunkTask` / :class:`ChunkResult`: one chunk of configurations on one model (picklable);
 - :func:`summarise`, :func:`layer_rows`: ``(configs, unique layers)`` metrics of
@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hwsim.cost.dataflow import DATAFLOWS
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import COMPONENTS
 from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import LayerGraph
@@ -28,8 +28,8 @@ from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
 from hwsim.simulate import layer_arrays
 from hwsim.explore.sweep.grid import Grid, IntArray
 
-#: Per-configuration metric columns of a summary row, after ``model``, ``config_id`` and the swept fields.
-SUMMARY_COLUMNS: tuple[str, ...] = (
+#: Summary columns before the per-dataflow counts.
+_SUMMARY_HEAD: tuple[str, ...] = (
     "accelerator",  # name of the base accelerator
     "macs",  # MACs of the network
     "cycles",  # end-to-end cycles (layers run one after another)
@@ -47,12 +47,19 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "bound",  # "memory" when memory_bound_share > 0.5, else "compute"
     "bottleneck_layer",  # the layer taking the most cycles (first one on ties)
     "bottleneck_share",  # its share of the cycles
-    "layers_ws",  # GEMM layers mapped weight-stationary
-    "layers_os",  # ... output-stationary
-    "layers_is",  # ... input-stationary
+)
+#: Summary columns after them.
+_SUMMARY_TAIL: tuple[str, ...] = (
     "area_pes",  # area proxy: rows x cols
     "area_buffer_kib",  # area proxy: ifmap + filter + ofmap buffer KiB
 )
+
+
+def summary_columns() -> tuple[str, ...]:
+    """Per-configuration metric columns of a summary row, after ``model``, ``config_id`` and the
+    swept fields; ``layers_<dataflow>`` counts the GEMM layers mapped with each registered dataflow."""
+    return (*_SUMMARY_HEAD, *(f"layers_{d}" for d in dataflow_names()), *_SUMMARY_TAIL)
+
 
 #: Columns of a per-layer row.
 LAYER_COLUMNS: tuple[str, ...] = (
@@ -146,7 +153,7 @@ class ChunkResult:
 
 
 def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]]) -> dict[str, Any]:
-    """Per-configuration totals from ``(configs, unique layers)`` metrics."""
+    """Per-configuration totals from ``(configs, unique layers)`` metrics, columns of :func:`summary_columns`."""
     w = model.counts
 
     def total(key: str) -> NDArray[Any]:
@@ -182,7 +189,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
         "bottleneck_layer": np.asarray(model.layer_names, dtype=object)[bottleneck],
         "bottleneck_share": most[:, 0] / safe,
     }
-    for index, d in enumerate(DATAFLOWS):
+    for index, d in enumerate(dataflow_names()):
         columns[f"layers_{d}"] = ((out["dataflow_index"] == index) & is_gemm) @ w
     columns["area_pes"] = pes
     columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
@@ -195,7 +202,7 @@ def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, N
     def expand(key: str) -> NDArray[Any]:
         return out[key][:, model.inverse].reshape(-1)
 
-    flows = np.array([*DATAFLOWS, "-"], dtype=object)
+    flows = np.array([*dataflow_names(), "-"], dtype=object)
     return pd.DataFrame(
         {
             "model": np.full(n * layers, model.name, dtype=object),
