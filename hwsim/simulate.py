@@ -25,7 +25,8 @@ from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, K
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
 from hwsim.cost.evaluate import evaluate
-from hwsim.cost.result import SimResult
+from hwsim.cost.metrics import BY_NAME, HELD
+from hwsim.cost.result import SimResult, layer_metrics
 from hwsim.graph.layer_graph import LayerGraph
 
 if TYPE_CHECKING:
@@ -94,7 +95,7 @@ def hardware_arrays(accels: Sequence[Accelerator]) -> HardwareArrays:
 
 
 def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
-    """Simulate every layer of ``graph`` on ``accel`` (MODELING.md; refinements in docs/MODEL.md)."""
+    """Simulate every layer of ``graph`` on ``accel`` (docs/MODEL.md)."""
     la = layer_arrays(graph)
     hw = hardware_arrays([accel])
     out = {key: value[0] for key, value in evaluate(la, hw).items()}
@@ -105,23 +106,12 @@ def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
         "free" if f else ("memory" if mb else ("compute" if g else "vector"))
         for f, mb, g in zip(out["free"], out["memory_bound"], is_gemm)
     )
-    fields_ = {f.name for f in fields(SimResult)}
-    arrays = {key: value for key, value in out.items() if key in fields_}
+    evaluated = {name: out[name] for name in HELD if BY_NAME[name].source == "evaluated"}
     return SimResult(
         graph_name=graph.name,
         accelerator_name=accel.name,
         clock_mhz=float(accel.clock_mhz),
         pes=int(accel.array.rows * accel.array.cols),
-        names=la.names,
-        ops=la.ops,
-        dataflow=dataflow,
-        bound=bound,
-        macs=la.macs,
-        params=la.params,
-        gemm_m=np.where(is_gemm, la.gemm_m, 0),
-        gemm_k=np.where(is_gemm, la.gemm_k, 0),
-        gemm_n=np.where(is_gemm, la.gemm_n, 0),
-        groups=la.groups,
+        metrics={**layer_metrics(la), **evaluated, "dataflow": dataflow, "bound": bound},
         unsupported=graph.unsupported,
-        **arrays,
     )

@@ -21,31 +21,11 @@ from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import COMPONENTS, EnergyCounts, price
 from hwsim.cost.mapping import map_gemm, mapping_efficiency, sram_reads
 from hwsim.cost.memory import gemm_timing, gemm_traffic, vector_timing
+from hwsim.cost.metrics import BY_NAME, EVALUATED
 
-#: Per-layer metrics :func:`evaluate` returns (each a ``(configs, layers)`` array).
-METRICS: tuple[str, ...] = (
-    "dataflow_index",
-    "folds",
-    "mapping_efficiency",
-    "compute_cycles",
-    "stall_cycles",
-    "cycles",
-    "utilization",
-    "sram_read_bytes",
-    "sram_write_bytes",
-    "dram_ifmap_bytes",
-    "dram_filter_bytes",
-    "dram_ofmap_bytes",
-    "dram_psum_read_bytes",
-    "dram_bytes",
-    "compulsory_bytes",
-    "memory_cycles",
-    "roofline_cycles",
-    "memory_bound",
-    "free",
-    *(f"energy_{c}_pj" for c in COMPONENTS),
-    "energy_pj",
-)
+#: Per-layer metrics :func:`evaluate` returns (each a ``(configs, layers)`` array): the schema's
+#: evaluated metrics (:mod:`hwsim.cost.metrics`).
+METRICS: tuple[str, ...] = EVALUATED
 
 
 def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
@@ -174,13 +154,10 @@ def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
         merged = np.empty(shape, dtype=np.float64)
         merged[:, gemm_idx] = picked
         merged[:, vector_idx] = vector_out[key]
-        out[key] = merged
+        out[key] = merged.astype(BY_NAME[key].numpy_dtype, copy=False)  # cycles, folds: whole numbers
     flow_index = np.array([names.index(d) for d in flows], dtype=np.int64)
     out["dataflow_index"] = np.full(shape, -1, dtype=np.int64)
     out["dataflow_index"][:, gemm_idx] = flow_index[choice]
-    out["cycles"] = out["cycles"].astype(np.int64)
-    out["compute_cycles"] = out["compute_cycles"].astype(np.int64)
-    out["folds"] = out["folds"].astype(np.int64)
     out["stall_cycles"] = out["cycles"] - out["compute_cycles"]
     pes = hw.pes
     out["utilization"] = np.where(is_gemm, la.macs / np.maximum(out["cycles"] * pes, 1), 0.0)
@@ -191,6 +168,7 @@ def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
     vector_floor = out["compute_cycles"]
     out["roofline_cycles"] = np.ceil(np.maximum(np.where(is_gemm, ceil_div(la.macs, pes), vector_floor), out["memory_cycles"]))
     out["memory_bound"] = out["memory_cycles"] > out["compute_cycles"]
-    out["free"] = out["free"] > 0
     out["energy_pj"] = sum(out[f"energy_{c}_pj"] for c in COMPONENTS)
-    return out
+    if set(out) != set(METRICS):
+        raise RuntimeError(f"evaluate() computes {sorted(set(out) ^ set(METRICS))} unlike the metric schema")
+    return {name: out[name] for name in METRICS}

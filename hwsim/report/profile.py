@@ -16,55 +16,20 @@ import pandas as pd
 
 from hwsim.errors import HwsimError
 from hwsim.graph.layer_graph import GEMM_OPS
+from hwsim.cost.metrics import REPORTED
 from hwsim.cost.result import SimResult
 
-#: Per-layer columns of CSV/JSON output, in order (MODELING.md §6).
-LAYER_COLUMNS: tuple[str, ...] = (
-    "layer",
-    "op",
-    "dataflow",
-    "macs",
-    "params",
-    "gemm_m",
-    "gemm_k",
-    "gemm_n",
-    "groups",
-    "folds",
-    "mapping_efficiency",
-    "compute_cycles",
-    "stall_cycles",
-    "cycles",
-    "utilization",
-    "latency_us",
-    "sram_read_bytes",
-    "sram_write_bytes",
-    "dram_ifmap_bytes",
-    "dram_filter_bytes",
-    "dram_ofmap_bytes",
-    "dram_psum_read_bytes",
-    "dram_bytes",
-    "compulsory_bytes",
-    "arithmetic_intensity",
-    "roofline_cycles",
-    "bound",
-    "energy_mac_pj",
-    "energy_rf_pj",
-    "energy_sram_pj",
-    "energy_dram_pj",
-    "energy_vector_pj",
-    "energy_leakage_pj",
-    "energy_pj",
-)
+#: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`).
+LAYER_COLUMNS: tuple[str, ...] = REPORTED
 
 
 def to_frame(result: SimResult) -> pd.DataFrame:
     """One row per layer, columns :data:`LAYER_COLUMNS`."""
-    data: dict[str, Any] = {"layer": list(result.names), "op": list(result.ops), "dataflow": list(result.dataflow), "bound": list(result.bound)}
-    for column in LAYER_COLUMNS:
-        if column not in data:
-            data[column] = getattr(result, column)
-    frame = pd.DataFrame(data)
-    return frame[list(LAYER_COLUMNS)]
+    return pd.DataFrame({column: _column(getattr(result, column)) for column in LAYER_COLUMNS})
+
+
+def _column(values: Any) -> Any:
+    return list(values) if isinstance(values, tuple) else values
 
 
 def least_efficient(result: SimResult, count: int) -> list[int]:

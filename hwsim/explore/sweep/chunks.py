@@ -20,11 +20,12 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import COMPONENTS
+from hwsim.cost.metrics import select
 from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import LayerGraph
-from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
 from hwsim.simulate import layer_arrays
 from hwsim.explore.sweep.grid import Grid, IntArray
 
@@ -61,22 +62,12 @@ def summary_columns() -> tuple[str, ...]:
     return (*_SUMMARY_HEAD, *(f"layers_{d}" for d in dataflow_names()), *_SUMMARY_TAIL)
 
 
+#: Per-layer metrics of a ``--per-layer`` row, in order (a compact selection from :mod:`hwsim.cost.metrics`).
+LAYER_METRICS: tuple[str, ...] = (
+    "layer", "op", "dataflow", "cycles", "compute_cycles", "stall_cycles", "utilization", "dram_bytes", "energy_pj", "memory_bound",
+)  # fmt: skip
 #: Columns of a per-layer row.
-LAYER_COLUMNS: tuple[str, ...] = (
-    "model",
-    "config_id",
-    "layer_index",
-    "layer",
-    "op",
-    "dataflow",
-    "cycles",
-    "compute_cycles",
-    "stall_cycles",
-    "utilization",
-    "dram_bytes",
-    "energy_pj",
-    "memory_bound",
-)
+LAYER_COLUMNS: tuple[str, ...] = ("model", "config_id", "layer_index", *(m.name for m in select(LAYER_METRICS)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -197,26 +188,23 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
 
 
 def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> pd.DataFrame:
+    """Per-layer rows (:data:`LAYER_COLUMNS`) of the configurations ``ids`` from their ``(configs, unique layers)`` metrics."""
     n, layers = len(ids), len(model)
 
     def expand(key: str) -> NDArray[Any]:
         return out[key][:, model.inverse].reshape(-1)
 
     flows = np.array([*dataflow_names(), "-"], dtype=object)
-    return pd.DataFrame(
-        {
-            "model": np.full(n * layers, model.name, dtype=object),
-            "config_id": np.repeat(ids, layers),
-            "layer_index": np.tile(np.arange(layers, dtype=np.int64), n),
-            "layer": np.tile(np.asarray(model.layer_names, dtype=object), n),
-            "op": np.tile(np.asarray(model.layer_ops, dtype=object), n),
-            "dataflow": flows[expand("dataflow_index")],
-            "cycles": expand("cycles"),
-            "compute_cycles": expand("compute_cycles"),
-            "stall_cycles": expand("stall_cycles"),
-            "utilization": expand("utilization"),
-            "dram_bytes": expand("dram_bytes"),
-            "energy_pj": expand("energy_pj"),
-            "memory_bound": expand("memory_bound"),
-        }
-    )
+    labels = {
+        "layer": lambda: np.tile(np.asarray(model.layer_names, dtype=object), n),
+        "op": lambda: np.tile(np.asarray(model.layer_ops, dtype=object), n),
+        "dataflow": lambda: flows[expand("dataflow_index")],
+    }
+    columns: dict[str, Any] = {
+        "model": np.full(n * layers, model.name, dtype=object),
+        "config_id": np.repeat(ids, layers),
+        "layer_index": np.tile(np.arange(layers, dtype=np.int64), n),
+    }
+    for metric in select(LAYER_METRICS):
+        columns[metric.name] = labels[metric.name]() if metric.name in labels else expand(metric.name)
+    return pd.DataFrame(columns)
