@@ -4,6 +4,7 @@
 each, behind a registry), :mod:`~hwsim.cost.mapping` (mapping a GEMM onto the array),
 :mod:`~hwsim.cost.memory` (traffic and stalls), :mod:`~hwsim.cost.energy` (pricing),
 :mod:`~hwsim.cost.metrics` (the per-layer metric schema), :mod:`~hwsim.cost.evaluate` (all
-metrics, vectorised) and :mod:`~hwsim.cost.result` (one network's
-:class:`~hwsim.cost.result.SimResult`). Knows neither graphs nor YAML; never imports torch.
+metrics, vectorised), :mod:`~hwsim.cost.totals` (sums over layers) and
+:mod:`~hwsim.cost.result` (one network's :class:`~hwsim.cost.result.SimResult`). Knows neither
+graphs nor YAML; never imports torch.
 """

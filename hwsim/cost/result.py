@@ -8,6 +8,7 @@ nothing about some of them (the host model).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 
 from hwsim.cost.arrays import KIND_GEMM, LayerArrays
 from hwsim.cost.metrics import BY_NAME, HELD, Metric
+from hwsim.cost.totals import Totals
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -76,31 +78,36 @@ class SimResult:
         return np.divide(self.macs, self.dram_bytes, out=np.zeros_like(self.dram_bytes), where=self.dram_bytes > 0)
 
     # ------------------------------------------------------------------ totals
+    @functools.cached_property
+    def totals(self) -> Totals:
+        """Sums over the layers (:class:`~hwsim.cost.totals.Totals`)."""
+        return Totals.from_layers(self.metrics)
+
     @property
     def total_cycles(self) -> int:
-        return int(self.cycles.sum())
+        return int(self.totals.cycles)
 
     @property
     def total_macs(self) -> int:
-        return int(self.macs.sum())
+        return int(self.totals.macs)
 
     @property
     def total_energy_pj(self) -> float:
-        return float(self.energy_pj.sum())
+        return float(self.totals.energy_pj)
 
     @property
     def total_dram_bytes(self) -> float:
-        return float(self.dram_bytes.sum())
+        return float(self.totals.dram_bytes)
 
     @property
     def latency_ms(self) -> float:
         """End-to-end latency in ms: total cycles / clock (layers run one after another)."""
-        return self.total_cycles / (self.clock_mhz * 1e3)
+        return float(self.totals.latency_ms(self.clock_mhz))
 
     @property
     def utilization_total(self) -> float:
         """Network utilization: total MACs / (total cycles x PEs)."""
-        return self.total_macs / max(self.total_cycles * self.pes, 1)
+        return float(self.totals.utilization(self.pes))
 
 
 def _metric_attribute(metric: Metric) -> property:

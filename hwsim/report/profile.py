@@ -41,22 +41,23 @@ def least_efficient(result: SimResult, count: int) -> list[int]:
 
 def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
     """Network totals: cycles, latency, energy, utilization, and where the cycles go."""
+    t = result.totals
     total = max(result.total_cycles, 1)
     worst_idx = least_efficient(result, worst)
     return {
         "model": result.graph_name,
         "accelerator": result.accelerator_name,
         "layers": len(result),
-        "macs": result.total_macs,
-        "params": int(result.params.sum()),
-        "compute_cycles": int(result.compute_cycles.sum()),
-        "stall_cycles": int(result.stall_cycles.sum()),
-        "cycles": result.total_cycles,
+        "macs": int(t.macs),
+        "params": int(t.params),
+        "compute_cycles": int(t.compute_cycles),
+        "stall_cycles": int(t.stall_cycles),
+        "cycles": int(t.cycles),
         "clock_mhz": result.clock_mhz,
-        "latency_ms": result.latency_ms,
-        "energy_uj": result.total_energy_pj / 1e6,
-        "utilization": result.utilization_total,
-        "dram_bytes": result.total_dram_bytes,
+        "latency_ms": float(t.latency_ms(result.clock_mhz)),
+        "energy_uj": float(t.energy_pj) / 1e6,
+        "utilization": float(t.utilization(result.pes)),
+        "dram_bytes": float(t.dram_bytes),
         "non_gemm_cycles": int(sum(c for c, op in zip(result.cycles, result.ops) if op not in GEMM_OPS)),
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),

@@ -4,7 +4,8 @@
 - :class:`ModelArrays`: a network's distinct layers (identical shapes are evaluated once);
 - :class:`ChunkTask` / :class:`ChunkResult`: one chunk of configurations on one model (picklable);
 - :func:`summarise`, :func:`layer_rows`: ``(configs, unique layers)`` metrics of
-  :func:`hwsim.cost.evaluate.evaluate` -> per-configuration totals and per-layer rows.
+  :func:`hwsim.cost.evaluate.evaluate` -> per-configuration totals (a
+  :class:`~hwsim.cost.totals.Totals` over configurations) and per-layer rows.
 
 :func:`hwsim.explore.sweep.run.run_chunk` evaluates a task (it lives next to ``BLOCK_ELEMENTS`` in
 :mod:`hwsim.explore.sweep.run`, where tests and callers tune and replace them).
@@ -24,6 +25,7 @@ from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import COMPONENTS
 from hwsim.cost.metrics import select
+from hwsim.cost.totals import Totals
 from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.simulate import layer_arrays
@@ -146,35 +148,32 @@ class ChunkResult:
 def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]]) -> dict[str, Any]:
     """Per-configuration totals from ``(configs, unique layers)`` metrics, columns of :func:`summary_columns`."""
     w = model.counts
-
-    def total(key: str) -> NDArray[Any]:
-        return (out[key] * w).sum(axis=1)
-
-    cycles = total("cycles")
-    compute = total("compute_cycles")
-    stalls = cycles - compute
+    t = Totals.from_layers({**out, "macs": model.unique.macs, "params": model.unique.params}, counts=w)
+    cycles = t.cycles
     safe = np.maximum(cycles, 1)
     clock = hw.clock_mhz[:, 0]
     pes = hw.pes[:, 0]
-    energy = {c: total(f"energy_{c}_pj") for c in COMPONENTS}
+    energy = t.energy_by_component_pj()
     memory_share = (out["cycles"] * out["memory_bound"] * w).sum(axis=1) / safe
     layer_cycles = out["cycles"]
     most = layer_cycles.max(axis=1, keepdims=True)
     bottleneck = np.where(layer_cycles == most, model.first, len(model)).min(axis=1)
     is_gemm = model.unique.kind == KIND_GEMM
     columns: dict[str, Any] = {
-        "macs": np.full(len(cycles), model.macs, dtype=np.int64),
+        "macs": np.full(len(cycles), t.macs, dtype=np.int64),
         "cycles": cycles,
-        "compute_cycles": compute,
-        "stall_cycles": stalls,
-        "stall_share": stalls / safe,
-        "latency_ms": cycles / (clock * 1e3),
+        "compute_cycles": t.compute_cycles,
+        "stall_cycles": t.stall_cycles,
+        "stall_share": t.stall_cycles / safe,
+        "latency_ms": t.latency_ms(clock),
+        # The sum of the component totals (not t.energy_pj, the sum of the layers' totals, which
+        # can differ in the last bit): energy_uj has always been the sum of the energy_*_uj columns.
         "energy_uj": sum(energy.values()) / 1e6,
         **{f"energy_{c}_uj": e / 1e6 for c, e in energy.items()},
-        "utilization": model.macs / np.maximum(cycles * pes, 1),
-        "dram_bytes": total("dram_bytes"),
-        "sram_bytes": total("sram_read_bytes") + total("sram_write_bytes"),
-        "roofline_cycles": total("roofline_cycles"),
+        "utilization": t.utilization(pes),
+        "dram_bytes": t.dram_bytes,
+        "sram_bytes": t.sram_bytes,
+        "roofline_cycles": t.roofline_cycles,
         "memory_bound_share": memory_share,
         "bound": np.where(memory_share > 0.5, "memory", "compute").astype(object),
         "bottleneck_layer": np.asarray(model.layer_names, dtype=object)[bottleneck],
