@@ -22,10 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, KIND_VECTOR, HardwareArrays, LayerArrays, vector_ops
-from hwsim.cost.dataflow import DATAFLOWS
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
 from hwsim.cost.evaluate import evaluate
-from hwsim.cost.result import SimResult
+from hwsim.cost.metrics import BY_NAME, HELD
+from hwsim.cost.result import SimResult, layer_metrics
 from hwsim.graph.layer_graph import LayerGraph
 
 if TYPE_CHECKING:
@@ -80,9 +81,7 @@ def hardware_arrays(accels: Sequence[Accelerator]) -> HardwareArrays:
         pack_groups=col([a.options.pack_groups for a in accels], bool),
         concat_in_place=col([a.options.concat_in_place for a in accels], bool),
         shuffle_in_addressing=col([a.options.shuffle_in_addressing for a in accels], bool),
-        allow_ws=col(["ws" in a.candidate_dataflows for a in accels], bool),
-        allow_os=col(["os" in a.candidate_dataflows for a in accels], bool),
-        allow_is=col(["is" in a.candidate_dataflows for a in accels], bool),
+        allowed_dataflows={d: col([d in a.candidate_dataflows for a in accels], bool) for d in dataflow_names()},
         clock_mhz=col([a.clock_mhz for a in accels], np.float64),
         prices=EnergyPrices(
             mac=col([a.energy_pj.mac for a in accels], np.float64),
@@ -96,33 +95,23 @@ def hardware_arrays(accels: Sequence[Accelerator]) -> HardwareArrays:
 
 
 def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
-    """Simulate every layer of ``graph`` on ``accel`` (MODELING.md; refinements in docs/MODEL.md)."""
+    """Simulate every layer of ``graph`` on ``accel`` (docs/MODEL.md)."""
     la = layer_arrays(graph)
     hw = hardware_arrays([accel])
     out = {key: value[0] for key, value in evaluate(la, hw).items()}
     is_gemm = la.kind == KIND_GEMM
-    dataflow = tuple(DATAFLOWS[i] if i >= 0 else "-" for i in out["dataflow_index"])
+    names = dataflow_names()
+    dataflow = tuple(names[i] if i >= 0 else "-" for i in out["dataflow_index"])
     bound = tuple(
         "free" if f else ("memory" if mb else ("compute" if g else "vector"))
         for f, mb, g in zip(out["free"], out["memory_bound"], is_gemm)
     )
-    names = {f.name for f in fields(SimResult)}
-    arrays = {key: value for key, value in out.items() if key in names}
+    evaluated = {name: out[name] for name in HELD if BY_NAME[name].source == "evaluated"}
     return SimResult(
         graph_name=graph.name,
         accelerator_name=accel.name,
         clock_mhz=float(accel.clock_mhz),
         pes=int(accel.array.rows * accel.array.cols),
-        names=la.names,
-        ops=la.ops,
-        dataflow=dataflow,
-        bound=bound,
-        macs=la.macs,
-        params=la.params,
-        gemm_m=np.where(is_gemm, la.gemm_m, 0),
-        gemm_k=np.where(is_gemm, la.gemm_k, 0),
-        gemm_n=np.where(is_gemm, la.gemm_n, 0),
-        groups=la.groups,
+        metrics={**layer_metrics(la), **evaluated, "dataflow": dataflow, "bound": bound},
         unsupported=graph.unsupported,
-        **arrays,
     )

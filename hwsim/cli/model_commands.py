@@ -19,6 +19,7 @@ from hwsim.cli.common import (
     simulate_on,
     split_list,
 )
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.errors import ConfigError
 
 MODEL_HELP = (
@@ -26,6 +27,12 @@ MODEL_HELP = (
     "or your own network as path/to/file.py:factory (with --input-size)"
 )
 ACCEL_HELP = "a shipped accelerator name (see `hwsim list accelerators`), a YAML file, or a SCALE-Sim .cfg"
+
+
+def dataflow_choices() -> tuple[str, ...]:
+    """Values of ``--dataflow``: the registered dataflows and ``best`` (the accelerator schema's
+    ``dataflow`` values, read from the registry without loading the schema: it needs pydantic)."""
+    return (*dataflow_names(), "best")
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +49,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("model", metavar="MODEL", help=MODEL_HELP)
     p.add_argument("--accel", required=True, metavar="ACCEL", help=ACCEL_HELP)
-    p.add_argument("--dataflow", choices=("ws", "os", "is", "best"), help="override the accelerator's dataflow")
+    p.add_argument("--dataflow", choices=dataflow_choices(), help="override the accelerator's dataflow")
     p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1; a saved graph .json keeps its own)")
     p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from the -o suffix .csv/.json, else table)")
@@ -61,7 +68,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("models", metavar="MODEL[,MODEL...]", help=MODEL_HELP)
     p.add_argument("--accel", required=True, metavar="ACCEL[,ACCEL...]", help=ACCEL_HELP)
-    p.add_argument("--dataflow", choices=("ws", "os", "is", "best"), help="override every accelerator's dataflow")
+    p.add_argument("--dataflow", choices=dataflow_choices(), help="override every accelerator's dataflow")
     p.add_argument("--batch", type=positive_int, default=1)
     p.add_argument("--input-size", metavar="HxW")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from the -o suffix .csv/.json, else table)")

@@ -1,7 +1,10 @@
 """The numpy cost core: arrays of GEMM dimensions and hardware fields in, ``(configs, layers)`` metrics out.
 
-:mod:`~hwsim.cost.arrays` (the inputs), :mod:`~hwsim.cost.dataflow` (mapping onto the array),
+:mod:`~hwsim.cost.arrays` (the inputs), :mod:`~hwsim.cost.dataflows` (the dataflows, one module
+each, behind a registry), :mod:`~hwsim.cost.mapping` (mapping a GEMM onto the array),
 :mod:`~hwsim.cost.memory` (traffic and stalls), :mod:`~hwsim.cost.energy` (pricing),
-:mod:`~hwsim.cost.evaluate` (all metrics, vectorised) and :mod:`~hwsim.cost.result` (one
-network's :class:`~hwsim.cost.result.SimResult`). Knows neither graphs nor YAML; never imports torch.
+:mod:`~hwsim.cost.metrics` (the per-layer metric schema), :mod:`~hwsim.cost.evaluate` (all
+metrics, vectorised), :mod:`~hwsim.cost.totals` (sums over layers) and
+:mod:`~hwsim.cost.result` (one network's :class:`~hwsim.cost.result.SimResult`). Knows neither
+graphs nor YAML; never imports torch.
 """

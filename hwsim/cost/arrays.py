@@ -10,15 +10,23 @@ the sweep builds :class:`HardwareArrays` straight from its grid.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from hwsim.cost.energy import EnergyPrices
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+def ceil_div(a: ArrayLike, b: ArrayLike) -> IntArray:
+    """Integer ceil(a / b) for non-negative integer arrays."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    return -(-a // b)
+
 
 #: Layer kinds in :attr:`LayerArrays.kind`.
 KIND_GEMM, KIND_VECTOR, KIND_FREE, KIND_CONCAT, KIND_SHUFFLE = 0, 1, 2, 3, 4
@@ -69,7 +77,11 @@ class LayerArrays:
 
 @dataclass(frozen=True)
 class HardwareArrays:
-    """One or many accelerator configurations as ``(configs, 1)`` columns (sizes in bytes)."""
+    """One or many accelerator configurations as ``(configs, 1)`` columns (sizes in bytes).
+
+    ``allowed_dataflows`` holds, for every registered dataflow (:mod:`hwsim.cost.dataflows`), a
+    ``(configs, 1)`` mask of the configurations that may map a layer with it.
+    """
 
     rows: IntArray
     cols: IntArray
@@ -83,9 +95,7 @@ class HardwareArrays:
     pack_groups: NDArray[np.bool_]
     concat_in_place: NDArray[np.bool_]
     shuffle_in_addressing: NDArray[np.bool_]
-    allow_ws: NDArray[np.bool_]
-    allow_os: NDArray[np.bool_]
-    allow_is: NDArray[np.bool_]
+    allowed_dataflows: Mapping[str, NDArray[np.bool_]]
     clock_mhz: FloatArray
     prices: EnergyPrices
 
@@ -94,4 +104,8 @@ class HardwareArrays:
         return self.rows * self.cols
 
     def allowed(self, dataflow: str) -> NDArray[np.bool_]:
-        return {"ws": self.allow_ws, "os": self.allow_os, "is": self.allow_is}[dataflow]
+        """``(configs, 1)`` mask of the configurations that may use ``dataflow``."""
+        try:
+            return self.allowed_dataflows[dataflow]
+        except KeyError:
+            raise ValueError(f"dataflow {dataflow!r} has no allowed mask; masks are given for {', '.join(self.allowed_dataflows)}") from None

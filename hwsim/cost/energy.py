@@ -1,6 +1,6 @@
-"""Energy = access counts x energy per access (MODELING.md §5; Accelergy's split of counting and pricing).
+"""Energy = access counts x energy per access (docs/MODEL.md §5; Accelergy's split of counting and pricing).
 
-Counting happens in :mod:`hwsim.simulate`; this module only prices counts. All energies are pJ.
+Counting happens in :mod:`hwsim.cost.evaluate`; this module only prices counts. All energies are pJ.
 
 Events and what one of them is:
 
@@ -27,6 +27,15 @@ RF_ACCESSES_PER_MAC = 3
 
 #: Energy components, in the order reports list them.
 COMPONENTS: tuple[str, ...] = ("mac", "rf", "sram", "dram", "vector", "leakage")
+#: What each component prices (the meaning of the ``energy_<component>_pj`` metrics).
+COMPONENT_EVENTS: dict[str, str] = {
+    "mac": "multiply-accumulates",
+    "rf": "PE register-file accesses (3 per MAC)",
+    "sram": "buffer reads and writes",
+    "dram": "DRAM reads and writes",
+    "vector": "vector-unit element operations",
+    "leakage": "leakage over the layer's cycles",
+}
 
 
 @dataclass(frozen=True)

@@ -1,11 +1,12 @@
 """``evaluate(layers, hardware)``: every per-layer metric for every configuration, vectorised.
 
-Every GEMM layer is mapped with every dataflow some configuration allows
-(:mod:`hwsim.cost.dataflow`), memory traffic and stalls are added (:mod:`hwsim.cost.memory`) and
-energy priced (:mod:`hwsim.cost.energy`); each (configuration, layer) then takes the dataflow it
-chooses (fewest cycles, then least energy, then ws/os/is order). Non-GEMM ops run on the vector
-unit (docs/MODEL.md §4): reshapes are free; concat is free when ``options.concat_in_place`` and a
-channel shuffle when ``options.shuffle_in_addressing``. Units: cycles, bytes, pJ.
+Every GEMM layer is mapped with every registered dataflow some configuration allows
+(:mod:`hwsim.cost.dataflows`, :mod:`hwsim.cost.mapping`), memory traffic and stalls are added
+(:mod:`hwsim.cost.memory`) and energy priced (:mod:`hwsim.cost.energy`); each (configuration,
+layer) then takes the dataflow it chooses (fewest cycles, then least energy, then the registry's
+order: ws, os, is). Non-GEMM ops run on the vector unit (docs/MODEL.md §4): reshapes are free;
+concat is free when ``options.concat_in_place`` and a channel shuffle when
+``options.shuffle_in_addressing``. Units: cycles, bytes, pJ.
 """
 
 from __future__ import annotations
@@ -15,35 +16,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, HardwareArrays, LayerArrays
-from hwsim.cost.dataflow import DATAFLOWS, ceil_div, map_gemm, mapping_efficiency, sram_reads
+from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, HardwareArrays, LayerArrays, ceil_div
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import COMPONENTS, EnergyCounts, price
+from hwsim.cost.mapping import map_gemm, mapping_efficiency, sram_reads
 from hwsim.cost.memory import gemm_timing, gemm_traffic, vector_timing
+from hwsim.cost.metrics import BY_NAME, EVALUATED
 
-#: Per-layer metrics :func:`evaluate` returns (each a ``(configs, layers)`` array).
-METRICS: tuple[str, ...] = (
-    "dataflow_index",
-    "folds",
-    "mapping_efficiency",
-    "compute_cycles",
-    "stall_cycles",
-    "cycles",
-    "utilization",
-    "sram_read_bytes",
-    "sram_write_bytes",
-    "dram_ifmap_bytes",
-    "dram_filter_bytes",
-    "dram_ofmap_bytes",
-    "dram_psum_read_bytes",
-    "dram_bytes",
-    "compulsory_bytes",
-    "memory_cycles",
-    "roofline_cycles",
-    "memory_bound",
-    "free",
-    *(f"energy_{c}_pj" for c in COMPONENTS),
-    "energy_pj",
-)
+#: Per-layer metrics :func:`evaluate` returns (each a ``(configs, layers)`` array): the schema's
+#: evaluated metrics (:mod:`hwsim.cost.metrics`).
+METRICS: tuple[str, ...] = EVALUATED
 
 
 def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
@@ -136,7 +118,7 @@ def _evaluate_vector(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[A
 
 def _choose(per_flow: list[dict[str, NDArray[Any]]], flows: list[str], hw: HardwareArrays, shape: tuple[int, ...]) -> NDArray[np.int64]:
     """Index into ``flows`` of the dataflow each (config, layer) uses: fewest cycles among the
-    allowed ones, ties -> less energy -> the order ws, os, is."""
+    allowed ones, ties -> less energy -> the registry's order (ws, os, is)."""
     if len(flows) == 1:
         return np.zeros(shape, dtype=np.int64)
     cycles = np.stack([np.broadcast_to(np.where(hw.allowed(d), r["cycles"], np.inf), shape) for d, r in zip(flows, per_flow)])
@@ -156,7 +138,8 @@ def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
     gemm_idx = np.flatnonzero(is_gemm)
     vector_idx = np.flatnonzero(~is_gemm)
     gemm, vector = la.take(gemm_idx), la.take(vector_idx)
-    flows = [d for d in DATAFLOWS if hw.allowed(d).any()]
+    names = dataflow_names()
+    flows = [d for d in names if hw.allowed(d).any()]
     per_flow = [_evaluate_gemm(d, gemm, hw) for d in flows]
     gemm_shape = (shape[0], len(gemm_idx))
     choice = _choose(per_flow, flows, hw, gemm_shape)
@@ -171,13 +154,10 @@ def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
         merged = np.empty(shape, dtype=np.float64)
         merged[:, gemm_idx] = picked
         merged[:, vector_idx] = vector_out[key]
-        out[key] = merged
-    flow_index = np.array([DATAFLOWS.index(d) for d in flows], dtype=np.int64)
+        out[key] = merged.astype(BY_NAME[key].numpy_dtype, copy=False)  # cycles, folds: whole numbers
+    flow_index = np.array([names.index(d) for d in flows], dtype=np.int64)
     out["dataflow_index"] = np.full(shape, -1, dtype=np.int64)
     out["dataflow_index"][:, gemm_idx] = flow_index[choice]
-    out["cycles"] = out["cycles"].astype(np.int64)
-    out["compute_cycles"] = out["compute_cycles"].astype(np.int64)
-    out["folds"] = out["folds"].astype(np.int64)
     out["stall_cycles"] = out["cycles"] - out["compute_cycles"]
     pes = hw.pes
     out["utilization"] = np.where(is_gemm, la.macs / np.maximum(out["cycles"] * pes, 1), 0.0)
@@ -188,6 +168,7 @@ def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
     vector_floor = out["compute_cycles"]
     out["roofline_cycles"] = np.ceil(np.maximum(np.where(is_gemm, ceil_div(la.macs, pes), vector_floor), out["memory_cycles"]))
     out["memory_bound"] = out["memory_cycles"] > out["compute_cycles"]
-    out["free"] = out["free"] > 0
     out["energy_pj"] = sum(out[f"energy_{c}_pj"] for c in COMPONENTS)
-    return out
+    if set(out) != set(METRICS):
+        raise RuntimeError(f"evaluate() computes {sorted(set(out) ^ set(METRICS))} unlike the metric schema")
+    return {name: out[name] for name in METRICS}

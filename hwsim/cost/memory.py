@@ -1,26 +1,19 @@
-"""Buffers, DRAM traffic per operand and bandwidth stalls (MODELING.md §3, refined in docs/MODEL.md).
+"""Buffers, DRAM traffic per operand and bandwidth stalls (docs/MODEL.md §3).
 
 Pure numpy; every argument broadcasts (configs x layers). Sizes are bytes, times are cycles.
 
-Traffic rule (per GEMM group, per dataflow). Each operand buffer is double-buffered, so one half
+Traffic rule (per GEMM group). Each operand buffer is double-buffered, so one half
 (``H = capacity / 2``) holds the working copy. An operand that fits its half is fetched from DRAM
 once (its compulsory size X). One that does not fit must be seen again by every fold of the
-*other* operand that needs all of it (``times`` passes); the part that fits (H bytes) stays
-resident and only the overflow is streamed again:
-``traffic = X + max(X - H, 0) * (times - 1)``.
+*other* operand that needs all of it (``passes``, which each dataflow declares: see
+:mod:`hwsim.cost.dataflows`; e.g. WS re-streams the ifmap for each of its ceil(N/C_a) column
+folds and loads the stationary filter once); the part that fits (H bytes) stays resident and
+only the overflow is streamed again: ``traffic = X + max(X - H, 0) * (passes - 1)``.
 
-======  ==================================  ==================================
-flow    ifmap passes                        filter passes
-======  ==================================  ==================================
-os      ceil(N/C_a)                         ceil(M/R_a)
-ws      ceil(N/C_a)                         1 (stationary, loaded once)
-is      1 (stationary, loaded once)         ceil(M/C_a)
-======  ==================================  ==================================
-
-Output: OS accumulates in the PEs and writes O once. WS and IS leave a partial sum per K-fold
-(``row_folds = ceil(K/R_a)``); the partial sums of one column fold (``O / col_folds``) are
-accumulated in the ofmap buffer when they fit its half, so O is written once; otherwise every
-K-fold writes its partial sums out and all but the first are read back:
+Output: a dataflow that accumulates in the PEs (OS) writes O once. The others (WS, IS) leave a
+partial sum per K-fold (``row_folds = ceil(K/R_a)``); the partial sums of one column fold
+(``O / col_folds``) are accumulated in the ofmap buffer when they fit its half, so O is written
+once; otherwise every K-fold writes its partial sums out and all but the first are read back:
 writes ``O x row_folds``, reads ``O x (row_folds - 1)``.
 
 Timing: with double buffering, fold i+1's loads overlap fold i's compute. The first fold's load
@@ -43,7 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from hwsim.cost.dataflow import Mapping
+from hwsim.cost.dataflows import get_dataflow
+from hwsim.cost.mapping import Mapping
 
 FloatArray = NDArray[np.float64]
 
@@ -88,7 +82,7 @@ def gemm_traffic(
     filter_buffer_bytes: ArrayLike,
     ofmap_buffer_bytes: ArrayLike,
 ) -> Traffic:
-    """DRAM traffic of a GEMM layer under the re-streaming rule in the module docstring.
+    """DRAM traffic of a GEMM layer with ``dataflow`` under the re-streaming rule in the module docstring.
 
     ``*_group_bytes`` are one group's compulsory sizes; buffer capacities are whole buffers
     (half of each is the working half). Returns layer totals (x groups).
@@ -103,16 +97,14 @@ def gemm_traffic(
     col_folds = mapping.col_folds.astype(np.float64)
     one = np.ones_like(row_folds)
 
-    if dataflow == "os":
-        ifmap_passes, filter_passes = col_folds, row_folds
+    flow = get_dataflow(dataflow)
+    ifmap_passes, filter_passes = flow.dram_passes(row_folds, col_folds)
+    if flow.partial_sums_in_pes:
         ofmap_times, psum_times = one, 0.0 * one
-    elif dataflow in ("ws", "is"):
-        ifmap_passes, filter_passes = (col_folds, one) if dataflow == "ws" else (one, col_folds)
+    else:
         tile_fits = o_g / col_folds <= np.asarray(ofmap_buffer_bytes, dtype=np.float64) / 2
         ofmap_times = np.where(tile_fits, one, row_folds)  # one K-fold: row_folds = 1, nothing spills
         psum_times = np.where(tile_fits, 0.0, row_folds - 1)
-    else:
-        raise ValueError(f"unknown dataflow {dataflow!r}; expected one of ws, os, is")
     return Traffic(
         ifmap_bytes=g * restreamed_bytes(i_g, ifmap_half, ifmap_passes),
         filter_bytes=g * restreamed_bytes(f_g, filter_half, filter_passes),
@@ -178,7 +170,7 @@ def vector_timing(
     bandwidth_bytes_per_cycle: ArrayLike,
     per_operand_ports: ArrayLike,
 ) -> Timing:
-    """Cycles of a non-GEMM op: max(vector-unit cycles, DRAM time) (MODELING.md §4).
+    """Cycles of a non-GEMM op: max(vector-unit cycles, DRAM time) (docs/MODEL.md §4).
 
     Reads and writes stream while the vector unit works, so nothing else is exposed.
     """

@@ -1,11 +1,24 @@
-"""``SimResult``: per-layer metrics of one network on one accelerator, and the network totals."""
+"""``SimResult``: per-layer metrics of one network on one accelerator, and the network totals.
+
+The metrics a result holds are the schema's (:data:`hwsim.cost.metrics.HELD`); each is also an
+attribute (``result.cycles``). :func:`layer_metrics` gives the ones that come from the layers
+themselves and :func:`zero_metrics` zeros of every evaluated one, for predictors that say
+nothing about some of them (the host model).
+"""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from hwsim.cost.arrays import KIND_GEMM, LayerArrays
+from hwsim.cost.metrics import BY_NAME, HELD, Metric
+from hwsim.cost.totals import Totals
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
@@ -15,49 +28,43 @@ FloatArray = NDArray[np.float64]
 class SimResult:
     """Per-layer metrics of one network on one accelerator (arrays over layers), and totals.
 
-    Units: cycles of the accelerator clock, bytes, pJ. ``dataflow`` is ``"-"`` for layers that
-    do not run on the PE array. ``bound`` is ``compute`` or ``memory`` for GEMM layers (memory
-    when DRAM transfer time exceeds the stall-free compute time), ``vector``/``memory`` for
-    vector-unit ops and ``free`` for ops that cost nothing (reshape, in-place concat, ...).
+    ``metrics`` maps every name of :data:`~hwsim.cost.metrics.HELD` to an array over layers
+    (a tuple of str for ``layer``, ``op``, ``dataflow`` and ``bound``); each is also an attribute
+    of the same name. Units: cycles of the accelerator clock, bytes, pJ. ``dataflow`` is ``"-"``
+    for layers that do not run on the PE array. ``bound`` is ``compute`` or ``memory`` for GEMM
+    layers (memory when DRAM transfer time exceeds the stall-free compute time),
+    ``vector``/``memory`` for vector-unit ops and ``free`` for ops that cost nothing (reshape,
+    in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols.
     """
 
     graph_name: str
     accelerator_name: str
     clock_mhz: float
     pes: int
-    names: tuple[str, ...]
-    ops: tuple[str, ...]
-    dataflow: tuple[str, ...]
-    bound: tuple[str, ...]
-    macs: IntArray
-    params: IntArray
-    gemm_m: IntArray
-    gemm_k: IntArray
-    gemm_n: IntArray
-    groups: IntArray
-    folds: IntArray
-    mapping_efficiency: FloatArray
-    compute_cycles: IntArray
-    stall_cycles: IntArray
-    cycles: IntArray
-    utilization: FloatArray
-    sram_read_bytes: FloatArray
-    sram_write_bytes: FloatArray
-    dram_ifmap_bytes: FloatArray
-    dram_filter_bytes: FloatArray
-    dram_ofmap_bytes: FloatArray
-    dram_psum_read_bytes: FloatArray
-    dram_bytes: FloatArray
-    compulsory_bytes: FloatArray
-    roofline_cycles: FloatArray
-    energy_mac_pj: FloatArray
-    energy_rf_pj: FloatArray
-    energy_sram_pj: FloatArray
-    energy_dram_pj: FloatArray
-    energy_vector_pj: FloatArray
-    energy_leakage_pj: FloatArray
-    energy_pj: FloatArray
+    metrics: Mapping[str, Any]
     unsupported: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        missing = [n for n in HELD if n not in self.metrics]
+        unknown = [n for n in self.metrics if n not in HELD]
+        if missing or unknown:
+            raise ValueError(f"SimResult metrics: missing {missing}, not in the schema {unknown}")
+        lengths = {name: len(self.metrics[name]) for name in HELD}
+        if len(set(lengths.values())) > 1:
+            raise ValueError(f"SimResult metrics: lengths differ: {lengths}")
+
+    def __len__(self) -> int:
+        return len(self.metrics["layer"])
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Layer names (the ``layer`` metric)."""
+        return self.metrics["layer"]
+
+    @property
+    def ops(self) -> tuple[str, ...]:
+        """Layer operations (the ``op`` metric)."""
+        return self.metrics["op"]
 
     # ------------------------------------------------------------------ derived per layer
     @property
@@ -71,31 +78,71 @@ class SimResult:
         return np.divide(self.macs, self.dram_bytes, out=np.zeros_like(self.dram_bytes), where=self.dram_bytes > 0)
 
     # ------------------------------------------------------------------ totals
+    @functools.cached_property
+    def totals(self) -> Totals:
+        """Sums over the layers (:class:`~hwsim.cost.totals.Totals`)."""
+        return Totals.from_layers(self.metrics)
+
     @property
     def total_cycles(self) -> int:
-        return int(self.cycles.sum())
+        return int(self.totals.cycles)
 
     @property
     def total_macs(self) -> int:
-        return int(self.macs.sum())
+        return int(self.totals.macs)
 
     @property
     def total_energy_pj(self) -> float:
-        return float(self.energy_pj.sum())
+        return float(self.totals.energy_pj)
 
     @property
     def total_dram_bytes(self) -> float:
-        return float(self.dram_bytes.sum())
+        return float(self.totals.dram_bytes)
 
     @property
     def latency_ms(self) -> float:
         """End-to-end latency in ms: total cycles / clock (layers run one after another)."""
-        return self.total_cycles / (self.clock_mhz * 1e3)
+        return float(self.totals.latency_ms(self.clock_mhz))
 
     @property
     def utilization_total(self) -> float:
         """Network utilization: total MACs / (total cycles x PEs)."""
-        return self.total_macs / max(self.total_cycles * self.pes, 1)
+        return float(self.totals.utilization(self.pes))
 
-    def __len__(self) -> int:
-        return len(self.names)
+
+def _metric_attribute(metric: Metric) -> property:
+    def get(self: SimResult) -> Any:
+        return self.metrics[metric.name]
+
+    return property(get, doc=f"{metric.meaning} ({metric.unit}), per layer")
+
+
+def _add_metric_attributes() -> None:
+    """``result.<metric>`` for every held metric (``result.cycles`` is ``result.metrics["cycles"]``)."""
+    for name in HELD:
+        if hasattr(SimResult, name):
+            raise ValueError(f"metric {name!r} would hide SimResult.{name}")
+        setattr(SimResult, name, _metric_attribute(BY_NAME[name]))
+
+
+_add_metric_attributes()
+
+
+def layer_metrics(la: LayerArrays) -> dict[str, Any]:
+    """The held metrics whose source is the layer itself (GEMM dimensions 0 off the PE array)."""
+    is_gemm = la.kind == KIND_GEMM
+    return {
+        "layer": la.names,
+        "op": la.ops,
+        "macs": la.macs,
+        "params": la.params,
+        "gemm_m": np.where(is_gemm, la.gemm_m, 0),
+        "gemm_k": np.where(is_gemm, la.gemm_k, 0),
+        "gemm_n": np.where(is_gemm, la.gemm_n, 0),
+        "groups": la.groups,
+    }
+
+
+def zero_metrics(layers: int) -> dict[str, NDArray[Any]]:
+    """Zeros (of each metric's dtype) for every held evaluated metric of ``layers`` layers."""
+    return {n: np.zeros(layers, dtype=BY_NAME[n].numpy_dtype) for n in HELD if BY_NAME[n].source == "evaluated"}

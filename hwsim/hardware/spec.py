@@ -19,13 +19,14 @@ from typing import Annotated, Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from hwsim.cost.dataflows import dataflow_names as registered_dataflows
 from hwsim.errors import ConfigError
 from hwsim.hardware.validation import Expect, submodel, validate_model
 
 __all__ = [
     "accelerator_from_dict",
-    "DATAFLOW_NAMES",
-    "GEMM_DATAFLOWS",
+    "dataflow_names",
+    "gemm_dataflows",
     "HOROWITZ_45NM",
     "OPERANDS",
     "Accelerator",
@@ -37,10 +38,29 @@ __all__ = [
     "VectorSpec",
 ]
 
-#: The dataflows a GEMM can be mapped with, in hwsim's canonical order (that of ``hwsim.cost.dataflow.DATAFLOWS``).
-GEMM_DATAFLOWS: tuple[str, ...] = ("ws", "os", "is")
-#: Every value of the ``dataflow`` field: the three GEMM dataflows and ``best`` (per-layer minimum).
-DATAFLOW_NAMES: tuple[str, ...] = (*GEMM_DATAFLOWS, "best")
+def gemm_dataflows() -> tuple[str, ...]:
+    """The dataflows a GEMM can be mapped with: the cost core's registry (:mod:`hwsim.cost.dataflows`),
+    in its canonical (tie-break) order. The schema asks it each time it validates, so a dataflow
+    registered later is accepted too."""
+    return registered_dataflows()
+
+
+def dataflow_names() -> tuple[str, ...]:
+    """Every value of the ``dataflow`` field: the registered GEMM dataflows and ``best`` (per-layer choice)."""
+    return (*gemm_dataflows(), "best")
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    """``GEMM_DATAFLOWS`` and ``DATAFLOW_NAMES``: :func:`gemm_dataflows` and :func:`dataflow_names`
+    as module constants, read from the registry when asked (``from ... import`` keeps the value of
+    that moment)."""
+    if name == "GEMM_DATAFLOWS":
+        return gemm_dataflows()
+    if name == "DATAFLOW_NAMES":
+        return dataflow_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 #: The three operand buffers, in the order of ``buffers``.
 OPERANDS: tuple[str, ...] = ("ifmap", "filter", "ofmap")
 
@@ -62,7 +82,15 @@ Kib = Annotated[
     Field(strict=True, gt=0, allow_inf_nan=False),
     Expect("a finite number of KiB > 0 that is a whole number of bytes (a multiple of 1/1024)"),
 ]
-GemmDataflow = Literal["ws", "os", "is"]
+
+
+def _dataflow_error(loc: str, value: Any, expected: str) -> PydanticCustomError:
+    """A validation error whose one-line message names ``loc``, ``value`` and what was expected."""
+    return PydanticCustomError("dataflow", "not a dataflow", {"hwsim_loc": loc, "hwsim_value": value, "hwsim_expected": expected})
+
+
+def _choices_expected() -> str:
+    return f"a non-empty list of distinct dataflows from {', '.join(gemm_dataflows())} (only with dataflow: best)"
 
 
 class _Spec(BaseModel):
@@ -177,11 +205,8 @@ class Accelerator(_Spec):
     name: Annotated[str, Field(strict=True, min_length=1), Expect("a non-empty string")]
     description: Annotated[str, Field(strict=True), Expect("a string")] = ""
     array: ArraySpec
-    dataflow: Annotated[Literal["ws", "os", "is", "best"], Expect("one of ws, os, is, best")]
-    dataflow_choices: Annotated[
-        Optional[tuple[GemmDataflow, ...]],
-        Expect("a non-empty list of distinct dataflows from ws, os, is (only with dataflow: best)"),
-    ] = None
+    dataflow: Annotated[str, Expect("one of " + ", ".join(dataflow_names()))]  # validated by _known_dataflow
+    dataflow_choices: Optional[tuple[str, ...]] = None  # validated by _distinct_choices
     clock_mhz: PositiveFloat
     word_bytes: PositiveInt = 1
     buffers: BufferSpec
@@ -190,16 +215,26 @@ class Accelerator(_Spec):
     options: OptionsSpec = OptionsSpec()
     energy_pj: EnergySpec = HOROWITZ_45NM
 
-    @field_validator("dataflow_choices")
+    @field_validator("dataflow", mode="before")
     @classmethod
-    def _distinct_choices(cls, choices: Optional[tuple[str, ...]]) -> Optional[tuple[str, ...]]:
+    def _known_dataflow(cls, value: Any) -> Any:
+        if not isinstance(value, str) or value not in dataflow_names():
+            raise _dataflow_error("dataflow", value, "one of " + ", ".join(dataflow_names()))
+        return value
+
+    @field_validator("dataflow_choices", mode="before")
+    @classmethod
+    def _distinct_choices(cls, choices: Any) -> Optional[tuple[str, ...]]:
         if choices is None:
             return None
-        if not choices:
-            raise PydanticCustomError("empty_choices", "empty")
+        if not isinstance(choices, (list, tuple)) or not choices:
+            raise _dataflow_error("dataflow_choices", choices, _choices_expected())
+        for i, choice in enumerate(choices):
+            if not isinstance(choice, str) or choice not in gemm_dataflows():
+                raise _dataflow_error(f"dataflow_choices[{i}]", choice, "one of " + ", ".join(gemm_dataflows()))
         if len(set(choices)) != len(choices):
-            raise PydanticCustomError("repeated_choices", "repeated dataflow")
-        return tuple(d for d in GEMM_DATAFLOWS if d in choices)  # canonical order
+            raise _dataflow_error("dataflow_choices", choices, "distinct dataflows (no repeats)")
+        return tuple(d for d in gemm_dataflows() if d in choices)  # canonical order
 
     @model_validator(mode="after")
     def _choices_only_with_best(self) -> Accelerator:
@@ -233,7 +268,7 @@ class Accelerator(_Spec):
         """GEMM dataflows this accelerator may use: the single one, or ``best``'s choices (canonical order)."""
         if self.dataflow != "best":
             return (self.dataflow,)
-        return GEMM_DATAFLOWS if self.dataflow_choices is None else self.dataflow_choices
+        return gemm_dataflows() if self.dataflow_choices is None else self.dataflow_choices
 
     @property
     def cycle_time_ns(self) -> float:

@@ -120,20 +120,18 @@ def predict(graph: LayerGraph, host: HostModel) -> SimResult:
     - folds, mapping efficiency, SRAM bytes and every energy field are 0: the host model says
       nothing about them.
     """
+    from hwsim.cost.result import SimResult, layer_metrics, zero_metrics
     from hwsim.simulate import layer_arrays
-    from hwsim.cost.result import SimResult
 
     la = layer_arrays(graph)
     times = predict_seconds(graph.layers, host)
     ns = 1e9
     cycles = np.rint(times.total_s * ns).astype(np.int64)
     compute_cycles = np.rint((times.overhead_s + times.compute_s) * ns).astype(np.int64)
-    stall_cycles = cycles - compute_cycles
     kinds = layer_terms(graph.layers, host.word_bytes).kinds
     is_gemm = np.array([k in GEMM_KINDS for k in kinds], dtype=bool)
     peaks_per_ns = np.array([(host.peak(k) or 0.0) / ns if k in GEMM_KINDS else 0.0 for k in kinds])
     capacity = cycles * peaks_per_ns
-    utilization = np.divide(la.macs, capacity, out=np.zeros(len(kinds)), where=capacity > 0)
     word = host.word_bytes
     ifmap = np.where(_kinds_array(kinds) == "reshape", 0.0, la.input_elements * word).astype(np.float64)
     filt = np.where(is_gemm, la.weight_elements * word, 0).astype(np.float64)
@@ -149,44 +147,26 @@ def predict(graph: LayerGraph, host: HostModel) -> SimResult:
         else:
             bound.append("overhead")
     dense_peak = host.peak("conv") or max((host.peak(k) or 0.0) for k in GEMM_KINDS) or ns
-    zero = np.zeros(len(kinds), dtype=np.float64)
+    predicted = {
+        "dataflow": tuple("host" if g else "-" for g in is_gemm),
+        "bound": tuple(bound),
+        "compute_cycles": compute_cycles,
+        "stall_cycles": cycles - compute_cycles,
+        "cycles": cycles,
+        "utilization": np.divide(la.macs, capacity, out=np.zeros(len(kinds)), where=capacity > 0),
+        "dram_ifmap_bytes": ifmap,
+        "dram_filter_bytes": filt,
+        "dram_ofmap_bytes": ofmap,
+        "dram_bytes": dram,
+        "compulsory_bytes": dram,
+        "roofline_cycles": np.ceil(np.maximum(times.compute_s, times.memory_s) * ns),
+    }
     return SimResult(
         graph_name=graph.name,
         accelerator_name=host.name,
         clock_mhz=1000.0,
         pes=max(1, int(round(dense_peak / ns))),
-        names=la.names,
-        ops=la.ops,
-        dataflow=tuple("host" if g else "-" for g in is_gemm),
-        bound=tuple(bound),
-        macs=la.macs,
-        params=la.params,
-        gemm_m=np.where(is_gemm, la.gemm_m, 0),
-        gemm_k=np.where(is_gemm, la.gemm_k, 0),
-        gemm_n=np.where(is_gemm, la.gemm_n, 0),
-        groups=la.groups,
-        folds=np.zeros(len(kinds), dtype=np.int64),
-        mapping_efficiency=zero,
-        compute_cycles=compute_cycles,
-        stall_cycles=stall_cycles,
-        cycles=cycles,
-        utilization=utilization,
-        sram_read_bytes=zero,
-        sram_write_bytes=zero,
-        dram_ifmap_bytes=ifmap,
-        dram_filter_bytes=filt,
-        dram_ofmap_bytes=ofmap,
-        dram_psum_read_bytes=zero,
-        dram_bytes=dram,
-        compulsory_bytes=dram,
-        roofline_cycles=np.ceil(np.maximum(times.compute_s, times.memory_s) * ns),
-        energy_mac_pj=zero,
-        energy_rf_pj=zero,
-        energy_sram_pj=zero,
-        energy_dram_pj=zero,
-        energy_vector_pj=zero,
-        energy_leakage_pj=zero,
-        energy_pj=zero,
+        # every other metric (folds, mapping efficiency, SRAM bytes, energy ...) is 0
+        metrics={**zero_metrics(len(la)), **layer_metrics(la), **predicted},
         unsupported=graph.unsupported,
     )
-

@@ -16,55 +16,20 @@ import pandas as pd
 
 from hwsim.errors import HwsimError
 from hwsim.graph.layer_graph import GEMM_OPS
+from hwsim.cost.metrics import REPORTED
 from hwsim.cost.result import SimResult
 
-#: Per-layer columns of CSV/JSON output, in order (MODELING.md §6).
-LAYER_COLUMNS: tuple[str, ...] = (
-    "layer",
-    "op",
-    "dataflow",
-    "macs",
-    "params",
-    "gemm_m",
-    "gemm_k",
-    "gemm_n",
-    "groups",
-    "folds",
-    "mapping_efficiency",
-    "compute_cycles",
-    "stall_cycles",
-    "cycles",
-    "utilization",
-    "latency_us",
-    "sram_read_bytes",
-    "sram_write_bytes",
-    "dram_ifmap_bytes",
-    "dram_filter_bytes",
-    "dram_ofmap_bytes",
-    "dram_psum_read_bytes",
-    "dram_bytes",
-    "compulsory_bytes",
-    "arithmetic_intensity",
-    "roofline_cycles",
-    "bound",
-    "energy_mac_pj",
-    "energy_rf_pj",
-    "energy_sram_pj",
-    "energy_dram_pj",
-    "energy_vector_pj",
-    "energy_leakage_pj",
-    "energy_pj",
-)
+#: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`).
+LAYER_COLUMNS: tuple[str, ...] = REPORTED
 
 
 def to_frame(result: SimResult) -> pd.DataFrame:
     """One row per layer, columns :data:`LAYER_COLUMNS`."""
-    data: dict[str, Any] = {"layer": list(result.names), "op": list(result.ops), "dataflow": list(result.dataflow), "bound": list(result.bound)}
-    for column in LAYER_COLUMNS:
-        if column not in data:
-            data[column] = getattr(result, column)
-    frame = pd.DataFrame(data)
-    return frame[list(LAYER_COLUMNS)]
+    return pd.DataFrame({column: _column(getattr(result, column)) for column in LAYER_COLUMNS})
+
+
+def _column(values: Any) -> Any:
+    return list(values) if isinstance(values, tuple) else values
 
 
 def least_efficient(result: SimResult, count: int) -> list[int]:
@@ -76,22 +41,23 @@ def least_efficient(result: SimResult, count: int) -> list[int]:
 
 def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
     """Network totals: cycles, latency, energy, utilization, and where the cycles go."""
+    t = result.totals
     total = max(result.total_cycles, 1)
     worst_idx = least_efficient(result, worst)
     return {
         "model": result.graph_name,
         "accelerator": result.accelerator_name,
         "layers": len(result),
-        "macs": result.total_macs,
-        "params": int(result.params.sum()),
-        "compute_cycles": int(result.compute_cycles.sum()),
-        "stall_cycles": int(result.stall_cycles.sum()),
-        "cycles": result.total_cycles,
+        "macs": int(t.macs),
+        "params": int(t.params),
+        "compute_cycles": int(t.compute_cycles),
+        "stall_cycles": int(t.stall_cycles),
+        "cycles": int(t.cycles),
         "clock_mhz": result.clock_mhz,
-        "latency_ms": result.latency_ms,
-        "energy_uj": result.total_energy_pj / 1e6,
-        "utilization": result.utilization_total,
-        "dram_bytes": result.total_dram_bytes,
+        "latency_ms": float(t.latency_ms(result.clock_mhz)),
+        "energy_uj": float(t.energy_pj) / 1e6,
+        "utilization": float(t.utilization(result.pes)),
+        "dram_bytes": float(t.dram_bytes),
         "non_gemm_cycles": int(sum(c for c, op in zip(result.cycles, result.ops) if op not in GEMM_OPS)),
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),

@@ -16,7 +16,7 @@ from hwsim.cli import main
 from hwsim.graph.layer_graph import Layer, LayerGraph
 from hwsim.explore.pareto import pareto_front
 from hwsim.cli.sweep import TABLE_WIDTH, fit_table
-from hwsim.explore.sweep.run import DELAY_ENV, MAX_SWEEP_ROWS, SUMMARY_COLUMNS, read_sweep, sweep
+from hwsim.explore.sweep.run import DELAY_ENV, MAX_SWEEP_ROWS, read_sweep, summary_columns, sweep
 from tests.cli_helpers import assert_clean_error
 from tests.cli_helpers import hwsim as hwsim_in
 from tests.figure_helpers import saved_figures
@@ -54,7 +54,7 @@ def test_sweep_writes_csv_and_prints_the_fastest(graph_file, tmp_path, capsys):
     assert main(["sweep", str(graph_file), "--accel", "ws_32x32", *SETS, "-o", str(out), "--top", "2"]) == 0
     text = capsys.readouterr().out
     frame = pd.read_csv(out)
-    assert list(frame.columns) == ["model", "config_id", "array.rows", "array.cols", "dataflow", *SUMMARY_COLUMNS]
+    assert list(frame.columns) == ["model", "config_id", "array.rows", "array.cols", "dataflow", *summary_columns()]
     assert len(frame) == 12 and frame["config_id"].is_unique
     expected = sweep([str(graph_file)], "ws_32x32", {"array.rows": [4, 8, 16], "array.cols": [8, 16], "dataflow": ["ws", "os"]})
     pd.testing.assert_frame_equal(read_sweep(out), expected)

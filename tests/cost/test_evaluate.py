@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hwsim.hardware.load import accelerator_from_dict
-from hwsim.cost.dataflow import DATAFLOWS
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.graph.layer_graph import Layer, LayerGraph
 from hwsim.cost.evaluate import METRICS, evaluate
 from hwsim.simulate import hardware_arrays, layer_arrays, simulate
@@ -271,7 +271,7 @@ def test_more_bandwidth_or_buffer_never_slower(g, hw, factor):
 @given(g=mixed_graphs, hw=accels())
 def test_best_never_slower_than_any_dataflow(g, hw):
     best = simulate(g, hw.with_overrides({"dataflow": "best"})).cycles
-    for flow in DATAFLOWS:
+    for flow in dataflow_names():
         assert (best <= simulate(g, hw.with_overrides({"dataflow": flow})).cycles).all()
 
 

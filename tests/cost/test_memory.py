@@ -2,7 +2,7 @@
 
 import pytest
 
-from hwsim.cost.dataflow import map_gemm
+from hwsim.cost.mapping import map_gemm
 from hwsim.cost.memory import Traffic, gemm_timing, gemm_traffic, vector_timing
 
 

@@ -1,7 +1,7 @@
 """hwsim's compute cycles and SRAM counts against SCALE-Sim 3.0.0 run through its Python API.
 
 SCALE-Sim's stall-free cycles (Total Cycles - Stall Cycles) must equal
-``hwsim.cost.dataflow.compute_cycles`` layer for layer, for OS, WS and IS on square and non-square
+``hwsim.cost.mapping.compute_cycles`` layer for layer, for OS, WS and IS on square and non-square
 arrays (MODELING.md §2, SCALESIM.md). SCALE-Sim runs in CALC bandwidth mode (no read stalls)
 with tiny layers, writing its reports under ``tmp_path`` and no per-cycle traces.
 
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from hwsim.cost.dataflow import compute_cycles, sram_reads
+from hwsim.cost.mapping import compute_cycles, sram_reads
 from hwsim.graph.layer_graph import Layer
 from hwsim.hardware.scalesim_config import load_scalesim_config
 from hwsim.sources.scalesim_topology import load_topology, load_topology_text

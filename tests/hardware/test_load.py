@@ -158,11 +158,13 @@ def test_tpu_like_file_follows_jouppi_2017():
     assert a.cycle_time_ns == pytest.approx(1000 / 700)
 
 
-def test_dataflow_names_agree_with_the_dataflow_module():
-    from hwsim.cost.dataflow import DATAFLOWS
+def test_dataflow_names_come_from_the_cost_registry():
+    from hwsim.cost.dataflows import dataflow_names
+    from hwsim.hardware import spec
 
-    assert acc.GEMM_DATAFLOWS == DATAFLOWS
-    assert acc.DATAFLOW_NAMES == (*DATAFLOWS, "best")
+    assert dataflow_names() == ("ws", "os", "is")  # the built-ins, in tie-break order
+    assert spec.gemm_dataflows() == spec.GEMM_DATAFLOWS == acc.GEMM_DATAFLOWS == dataflow_names()
+    assert spec.dataflow_names() == spec.DATAFLOW_NAMES == acc.DATAFLOW_NAMES == ("ws", "os", "is", "best")
 
 
 # ------------------------------------------------------------------ derived values and defaults

@@ -1,10 +1,11 @@
 """What one chunk of a sweep evaluates and the rows it gives.
 
-- :data:`SUMMARY_COLUMNS`, :data:`LAYER_COLUMNS`: the metric columns of summary and per-layer rows;
+- :func:`summary_columns`, :data:`LAYER_COLUMNS`: the metric columns of summary and per-layer rows;
 - :class:`ModelArrays`: a network's distinct layers (identical shapes are evaluated once);
 - :class:`ChunkTask` / :class:`ChunkResult`: one chunk of configurations on one model (picklable);
 - :func:`summarise`, :func:`layer_rows`: ``(configs, unique layers)`` metrics of
-  :func:`hwsim.cost.evaluate.evaluate` -> per-configuration totals and per-layer rows.
+  :func:`hwsim.cost.evaluate.evaluate` -> per-configuration totals (a
+  :class:`~hwsim.cost.totals.Totals` over configurations) and per-layer rows.
 
 :func:`hwsim.explore.sweep.run.run_chunk` evaluates a task (it lives next to ``BLOCK_ELEMENTS`` in
 :mod:`hwsim.explore.sweep.run`, where tests and callers tune and replace them).
@@ -20,16 +21,18 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from hwsim.cost.dataflow import DATAFLOWS
+from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import COMPONENTS
+from hwsim.cost.metrics import select
+from hwsim.cost.totals import Totals
 from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import LayerGraph
-from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
 from hwsim.simulate import layer_arrays
 from hwsim.explore.sweep.grid import Grid, IntArray
 
-#: Per-configuration metric columns of a summary row, after ``model``, ``config_id`` and the swept fields.
-SUMMARY_COLUMNS: tuple[str, ...] = (
+#: Summary columns before the per-dataflow counts.
+_SUMMARY_HEAD: tuple[str, ...] = (
     "accelerator",  # name of the base accelerator
     "macs",  # MACs of the network
     "cycles",  # end-to-end cycles (layers run one after another)
@@ -47,29 +50,26 @@ SUMMARY_COLUMNS: tuple[str, ...] = (
     "bound",  # "memory" when memory_bound_share > 0.5, else "compute"
     "bottleneck_layer",  # the layer taking the most cycles (first one on ties)
     "bottleneck_share",  # its share of the cycles
-    "layers_ws",  # GEMM layers mapped weight-stationary
-    "layers_os",  # ... output-stationary
-    "layers_is",  # ... input-stationary
+)
+#: Summary columns after them.
+_SUMMARY_TAIL: tuple[str, ...] = (
     "area_pes",  # area proxy: rows x cols
     "area_buffer_kib",  # area proxy: ifmap + filter + ofmap buffer KiB
 )
 
+
+def summary_columns() -> tuple[str, ...]:
+    """Per-configuration metric columns of a summary row, after ``model``, ``config_id`` and the
+    swept fields; ``layers_<dataflow>`` counts the GEMM layers mapped with each registered dataflow."""
+    return (*_SUMMARY_HEAD, *(f"layers_{d}" for d in dataflow_names()), *_SUMMARY_TAIL)
+
+
+#: Per-layer metrics of a ``--per-layer`` row, in order (a compact selection from :mod:`hwsim.cost.metrics`).
+LAYER_METRICS: tuple[str, ...] = (
+    "layer", "op", "dataflow", "cycles", "compute_cycles", "stall_cycles", "utilization", "dram_bytes", "energy_pj", "memory_bound",
+)  # fmt: skip
 #: Columns of a per-layer row.
-LAYER_COLUMNS: tuple[str, ...] = (
-    "model",
-    "config_id",
-    "layer_index",
-    "layer",
-    "op",
-    "dataflow",
-    "cycles",
-    "compute_cycles",
-    "stall_cycles",
-    "utilization",
-    "dram_bytes",
-    "energy_pj",
-    "memory_bound",
-)
+LAYER_COLUMNS: tuple[str, ...] = ("model", "config_id", "layer_index", *(m.name for m in select(LAYER_METRICS)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -146,43 +146,40 @@ class ChunkResult:
 
 
 def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]]) -> dict[str, Any]:
-    """Per-configuration totals from ``(configs, unique layers)`` metrics."""
+    """Per-configuration totals from ``(configs, unique layers)`` metrics, columns of :func:`summary_columns`."""
     w = model.counts
-
-    def total(key: str) -> NDArray[Any]:
-        return (out[key] * w).sum(axis=1)
-
-    cycles = total("cycles")
-    compute = total("compute_cycles")
-    stalls = cycles - compute
+    t = Totals.from_layers({**out, "macs": model.unique.macs, "params": model.unique.params}, counts=w)
+    cycles = t.cycles
     safe = np.maximum(cycles, 1)
     clock = hw.clock_mhz[:, 0]
     pes = hw.pes[:, 0]
-    energy = {c: total(f"energy_{c}_pj") for c in COMPONENTS}
+    energy = t.energy_by_component_pj()
     memory_share = (out["cycles"] * out["memory_bound"] * w).sum(axis=1) / safe
     layer_cycles = out["cycles"]
     most = layer_cycles.max(axis=1, keepdims=True)
     bottleneck = np.where(layer_cycles == most, model.first, len(model)).min(axis=1)
     is_gemm = model.unique.kind == KIND_GEMM
     columns: dict[str, Any] = {
-        "macs": np.full(len(cycles), model.macs, dtype=np.int64),
+        "macs": np.full(len(cycles), t.macs, dtype=np.int64),
         "cycles": cycles,
-        "compute_cycles": compute,
-        "stall_cycles": stalls,
-        "stall_share": stalls / safe,
-        "latency_ms": cycles / (clock * 1e3),
+        "compute_cycles": t.compute_cycles,
+        "stall_cycles": t.stall_cycles,
+        "stall_share": t.stall_cycles / safe,
+        "latency_ms": t.latency_ms(clock),
+        # The sum of the component totals (not t.energy_pj, the sum of the layers' totals, which
+        # can differ in the last bit): energy_uj has always been the sum of the energy_*_uj columns.
         "energy_uj": sum(energy.values()) / 1e6,
         **{f"energy_{c}_uj": e / 1e6 for c, e in energy.items()},
-        "utilization": model.macs / np.maximum(cycles * pes, 1),
-        "dram_bytes": total("dram_bytes"),
-        "sram_bytes": total("sram_read_bytes") + total("sram_write_bytes"),
-        "roofline_cycles": total("roofline_cycles"),
+        "utilization": t.utilization(pes),
+        "dram_bytes": t.dram_bytes,
+        "sram_bytes": t.sram_bytes,
+        "roofline_cycles": t.roofline_cycles,
         "memory_bound_share": memory_share,
         "bound": np.where(memory_share > 0.5, "memory", "compute").astype(object),
         "bottleneck_layer": np.asarray(model.layer_names, dtype=object)[bottleneck],
         "bottleneck_share": most[:, 0] / safe,
     }
-    for index, d in enumerate(DATAFLOWS):
+    for index, d in enumerate(dataflow_names()):
         columns[f"layers_{d}"] = ((out["dataflow_index"] == index) & is_gemm) @ w
     columns["area_pes"] = pes
     columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
@@ -190,26 +187,23 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
 
 
 def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> pd.DataFrame:
+    """Per-layer rows (:data:`LAYER_COLUMNS`) of the configurations ``ids`` from their ``(configs, unique layers)`` metrics."""
     n, layers = len(ids), len(model)
 
     def expand(key: str) -> NDArray[Any]:
         return out[key][:, model.inverse].reshape(-1)
 
-    flows = np.array([*DATAFLOWS, "-"], dtype=object)
-    return pd.DataFrame(
-        {
-            "model": np.full(n * layers, model.name, dtype=object),
-            "config_id": np.repeat(ids, layers),
-            "layer_index": np.tile(np.arange(layers, dtype=np.int64), n),
-            "layer": np.tile(np.asarray(model.layer_names, dtype=object), n),
-            "op": np.tile(np.asarray(model.layer_ops, dtype=object), n),
-            "dataflow": flows[expand("dataflow_index")],
-            "cycles": expand("cycles"),
-            "compute_cycles": expand("compute_cycles"),
-            "stall_cycles": expand("stall_cycles"),
-            "utilization": expand("utilization"),
-            "dram_bytes": expand("dram_bytes"),
-            "energy_pj": expand("energy_pj"),
-            "memory_bound": expand("memory_bound"),
-        }
-    )
+    flows = np.array([*dataflow_names(), "-"], dtype=object)
+    labels = {
+        "layer": lambda: np.tile(np.asarray(model.layer_names, dtype=object), n),
+        "op": lambda: np.tile(np.asarray(model.layer_ops, dtype=object), n),
+        "dataflow": lambda: flows[expand("dataflow_index")],
+    }
+    columns: dict[str, Any] = {
+        "model": np.full(n * layers, model.name, dtype=object),
+        "config_id": np.repeat(ids, layers),
+        "layer_index": np.tile(np.arange(layers, dtype=np.int64), n),
+    }
+    for metric in select(LAYER_METRICS):
+        columns[metric.name] = labels[metric.name]() if metric.name in labels else expand(metric.name)
+    return pd.DataFrame(columns)

@@ -25,9 +25,10 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from hwsim.hardware.load import Accelerator
+from hwsim.cost.arrays import HardwareArrays
+from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
 from hwsim.errors import ConfigError
-from hwsim.cost.arrays import HardwareArrays
 
 if TYPE_CHECKING:
     from pydantic.fields import FieldInfo
@@ -344,9 +345,7 @@ class Grid:
             pack_groups=col(leaf("options.pack_groups", bool)),
             concat_in_place=col(leaf("options.concat_in_place", bool)),
             shuffle_in_addressing=col(leaf("options.shuffle_in_addressing", bool)),
-            allow_ws=col(allowed("ws")),
-            allow_os=col(allowed("os")),
-            allow_is=col(allowed("is")),
+            allowed_dataflows={d: col(allowed(d)) for d in dataflow_names()},
             clock_mhz=col(leaf("clock_mhz", np.float64)),
             prices=EnergyPrices(
                 mac=col(mac),

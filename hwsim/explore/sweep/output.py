@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 
 from hwsim.errors import ConfigError, HwsimError
-from hwsim.explore.sweep.chunks import LAYER_COLUMNS, ChunkTask
+from hwsim.cost.metrics import select
+from hwsim.explore.sweep.chunks import LAYER_COLUMNS, LAYER_METRICS, ChunkTask
 from hwsim.explore.sweep.grid import field_kind, sweepable_paths
 
 
@@ -218,7 +219,13 @@ def summary_dtypes(paths: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-LAYER_DTYPES = {"model": str, "config_id": str, "layer": str, "op": str, "dataflow": str}
+#: Column dtypes of a per-layer output (:data:`~hwsim.explore.sweep.chunks.LAYER_COLUMNS`), its metrics' from the schema.
+LAYER_DTYPES: dict[str, Any] = {
+    "model": str,
+    "config_id": str,
+    "layer_index": np.int64,
+    **{m.name: str if m.dtype == "str" else m.numpy_dtype for m in select(LAYER_METRICS)},
+}
 
 
 def read_sweep(path: str | os.PathLike[str]) -> pd.DataFrame:

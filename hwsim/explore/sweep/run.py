@@ -30,7 +30,8 @@ into place, so a kill never leaves a broken part.
 
 Columns of a summary row (units in the names): ``model``, ``config_id`` (16 hex digits, a hash
 of every functional field of the configuration, so the same accelerator always gets the same
-id), one column per swept field named by its dotted path, then :data:`SUMMARY_COLUMNS`.
+id), one column per swept field named by its dotted path, then :func:`summary_columns` (which
+has a ``layers_<dataflow>`` count per registered dataflow).
 ``--per-layer`` rows carry :data:`LAYER_COLUMNS`.
 
 Testing aid: the environment variable ``HWSIM_SWEEP_CHUNK_DELAY_S`` makes the writer pause that
@@ -61,12 +62,12 @@ from hwsim.cost.evaluate import evaluate
 from hwsim.explore.sweep.backends import run_dask, run_processes, run_serial
 from hwsim.explore.sweep.chunks import (
     LAYER_COLUMNS,
-    SUMMARY_COLUMNS,
     ChunkResult,
     ChunkTask,
     ModelArrays,
     layer_rows,
     summarise,
+    summary_columns,
 )
 from hwsim.explore.sweep.grid import MAX_SWEEP_ROWS, Axis, Grid, check_sweep_size, field_kind, parse_set, parse_sets, sweepable_paths
 from hwsim.explore.sweep.output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, resumable_rows, summary_dtypes
@@ -74,7 +75,6 @@ from hwsim.explore.sweep.output import KEY, LAYER_DTYPES, open_sink, part_name, 
 __all__ = [
     "LAYER_COLUMNS",
     "MAX_SWEEP_ROWS",
-    "SUMMARY_COLUMNS",
     "Axis",
     "Grid",
     "ModelArrays",
@@ -83,6 +83,7 @@ __all__ = [
     "parse_set",
     "parse_sets",
     "read_sweep",
+    "summary_columns",
     "sweep",
     "sweepable_paths",
 ]
@@ -247,7 +248,7 @@ def sweep(
     Returns:
         One row per (model, configuration), models in the given order, configurations in grid
         order (last field fastest); columns ``model``, ``config_id``, the swept fields,
-        :data:`SUMMARY_COLUMNS`. ``frame.attrs["kept"]``: rows kept from an earlier run
+        :func:`summary_columns`. ``frame.attrs["kept"]``: rows kept from an earlier run
         (``resume``); ``frame.attrs["computed"]``: rows computed by this call.
 
     Raises:
@@ -268,7 +269,7 @@ def sweep(
     the_grid = Grid.build(accel, grid)
     check_sweep_size(the_grid.shape, len(items))
     model_arrays = [ModelArrays.from_graph(g) for g in _load_models(items, input_size, batch)]
-    columns = [*KEY, *the_grid.paths, *SUMMARY_COLUMNS]
+    columns = [*KEY, *the_grid.paths, *summary_columns()]
 
     sink = open_sink(output, summary_dtypes(the_grid.paths)) if output is not None else None
     layer_sink = open_sink(per_layer, LAYER_DTYPES) if per_layer is not None else None

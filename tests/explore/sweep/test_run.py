@@ -17,7 +17,7 @@ from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import Layer, LayerGraph
 from hwsim.cost.arrays import HardwareArrays
 from hwsim.simulate import hardware_arrays, simulate
-from hwsim.explore.sweep.run import SUMMARY_COLUMNS, Grid, ModelArrays, parse_set, parse_sets, read_sweep, sweep
+from hwsim.explore.sweep.run import Grid, ModelArrays, parse_set, parse_sets, read_sweep, summary_columns, sweep
 
 PRICES = {"mac": 1.0, "rf_access": 0.5, "sram_byte": 2.0, "dram_byte": 100.0, "leakage_per_cycle": 0.125, "source": "test prices"}
 
@@ -205,7 +205,7 @@ def test_hardware_columns_equal_from_accelerators_field_by_field():
     built = grid.hardware(ordinals)
     reference = hardware_arrays([grid.accelerator(int(i)) for i in ordinals])
     for name in HardwareArrays.__dataclass_fields__:
-        if name == "prices":
+        if name in ("prices", "allowed_dataflows"):
             continue
         got, want = getattr(built, name), getattr(reference, name)
         assert got.shape == want.shape == (grid.size, 1), name
@@ -213,16 +213,21 @@ def test_hardware_columns_equal_from_accelerators_field_by_field():
         np.testing.assert_array_equal(got, want, err_msg=name)
     for name in built.prices.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(built.prices, name), getattr(reference.prices, name), err_msg=name)
-    # best on a base with dataflow_choices (ws, os) allows exactly those two
+    assert list(built.allowed_dataflows) == list(reference.allowed_dataflows) == ["ws", "os", "is"]
+    for flow, mask in built.allowed_dataflows.items():
+        assert mask.shape == (grid.size, 1) and mask.dtype == bool, flow
+        np.testing.assert_array_equal(mask, reference.allowed(flow), err_msg=flow)
+    # os allows os only; best on a base with dataflow_choices (ws, os) allows exactly those two
     best = grid.value_columns(ordinals)["dataflow"] == "best"
-    assert built.allow_ws[best].all() and built.allow_os[best].all() and not built.allow_is[best].any()
+    assert built.allowed("ws")[best].all() and built.allowed("os")[best].all() and not built.allowed("is")[best].any()
+    assert built.allowed("os")[~best].all() and not built.allowed("ws")[~best].any() and not built.allowed("is")[~best].any()
 
 
 def test_best_on_a_single_dataflow_base_allows_all_three():
     grid = Grid.build(load_accelerator("ws_32x32"), {"dataflow": ["ws", "best"]})
     hw = grid.hardware(np.arange(2))
-    assert hw.allow_ws[:, 0].tolist() == [True, True]
-    assert hw.allow_os[:, 0].tolist() == [False, True] == hw.allow_is[:, 0].tolist()
+    assert hw.allowed("ws")[:, 0].tolist() == [True, True]
+    assert hw.allowed("os")[:, 0].tolist() == [False, True] == hw.allowed("is")[:, 0].tolist()
 
 
 def test_config_ids_identify_the_accelerator_not_the_grid():
@@ -261,7 +266,7 @@ def test_vectorised_sweep_equals_a_loop_of_simulate(monkeypatch):
     frame = sweep(graph, base, GRID, chunk_size=7)
     grid = Grid.build(base, GRID)
     assert len(frame) == grid.size == 3 * 2 * 2 * 4
-    assert list(frame.columns) == ["model", "config_id", *GRID, *SUMMARY_COLUMNS]
+    assert list(frame.columns) == ["model", "config_id", *GRID, *summary_columns()]
     combos = list(itertools.product(*GRID.values()))
     for (index, row), combo in zip(frame.iterrows(), combos):
         accel = base.with_overrides(dict(zip(GRID, combo)))

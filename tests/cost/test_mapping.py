@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hwsim.cost.dataflow import compute_cycles, map_gemm, mapping_efficiency, per_fold_cycles, spatial_dims, sram_reads
+from hwsim.cost.arrays import ceil_div
+from hwsim.cost.mapping import compute_cycles, map_gemm, mapping_efficiency, per_fold_cycles, spatial_dims, sram_reads
 
 
 def test_os_on_2x2():
