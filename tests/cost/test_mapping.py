@@ -5,7 +5,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hwsim.cost.arrays import ceil_div
 from hwsim.cost.mapping import compute_cycles, map_gemm, mapping_efficiency, per_fold_cycles, spatial_dims, sram_reads
 
 
