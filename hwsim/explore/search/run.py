@@ -42,13 +42,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 import numpy as np
 
 from hwsim.errors import ConfigError, HwsimError
-from hwsim.explore.search.families.base import Value
-from hwsim.explore.search.families.registry import names as family_names
+from hwsim.explore.search.families.base import Templates, Value
 from hwsim.explore.search.output import columns, read_rows, row, write_all
 from hwsim.explore.search.progress import ProgressBar
 from hwsim.explore.search.report import format_report, plot_search
@@ -79,7 +78,6 @@ __all__ = [
     "allocations",
     "columns",
     "count_allocations",
-    "family_names",
     "format_report",
     "pareto_mask",
     "plot_search",
@@ -93,7 +91,7 @@ _CHUNK = 256  # allocations evaluated (and appended to the file) at a time
 class _Combo:
     """Per combination of choices: the family's templates and their simulated unit totals."""
 
-    templates: Any
+    templates: Templates
     totals: UnitTotals = field(repr=False)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -83,7 +83,7 @@ def score(family: Family, candidates: Sequence[Candidate], units: UnitTotals, ac
     return results(candidates, candidate_totals(counts, units), accel)
 
 
-def simulate_graph(family: Family, templates: Any, candidate: Candidate, accel: Accelerator) -> CandidateResult:
+def simulate_graph(family: Family, templates: Templates, candidate: Candidate, accel: Accelerator) -> CandidateResult:
     """``candidate`` scored by simulating its whole assembled graph (the slow, reference way)."""
     from hwsim.simulate import simulate
 

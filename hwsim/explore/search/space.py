@@ -111,6 +111,10 @@ class SearchSpace:
         object.__setattr__(self, "choices", self._checked_choices(definition, dict(self.choices)))
         settings = self._known(definition, "setting", dict(self.settings), [s.name for s in definition.settings])
         checked = definition.check(stages, {**definition.default_settings, **settings})
+        for s in definition.settings:  # a CSV column reads back as the default's type
+            if s.per_row and type(checked[s.name]) is not type(s.default):
+                raise ConfigError(f"setting {s.name} {checked[s.name]!r}: expected {type(s.default).__name__} "
+                                  f"like {s.default!r}")
         object.__setattr__(self, "settings", tuple((s.name, checked[s.name]) for s in definition.settings))
         if self.count > MAX_CANDIDATES:
             raise ConfigError(

@@ -109,6 +109,8 @@ def test_the_family_bounds_its_spaces(family: Family) -> None:
         SearchSpace(family="chain", stages=4, blocks_total=8)
     with pytest.raises(ConfigError, match="no choice 'conv1'"):
         SearchSpace(family="chain", choices={"conv1": (5,)})
+    with pytest.raises(ConfigError, match="setting channels 8.0: expected int like 8"):  # written 8.0, read int
+        SearchSpace(family="chain", settings={"channels": 8.0})
     with pytest.raises(ConfigError, match=r"depth must be an integer >= 3 \(stem \+ blocks \+ head\)"):
         SearchSpace.from_depth(2, family="chain")
     assert SearchSpace.from_depth(9, family="chain").blocks_total == 7

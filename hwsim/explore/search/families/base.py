@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from hwsim.graph.layer_graph import LayerGraph
 
-__all__ = ["RESERVED_NAMES", "Choice", "Family", "Published", "Setting", "Templates", "Variant"]
+__all__ = ["RESERVED_NAMES", "Choice", "Family", "Published", "Setting", "Templates", "Value", "Variant"]
 
 #: Names a choice or setting may not take: the search's own CSV columns and CLI flags.
 RESERVED_NAMES = frozenset({
