@@ -43,26 +43,36 @@ def plot_block_costs(results: Sequence[SimResult]) -> Figure:
     return fig
 
 
+def _combo_label(result: SearchResult, combo: tuple[object, ...]) -> str:
+    """A combination of the family's choices for the legend: ``conv1 5x5, shortcut v1``."""
+    family = result.space.definition
+    return ", ".join(f"{c.name} {c.show(v)}" for c, v in zip(family.choices, combo)) or "candidates"
+
+
 def plot_search_results(results: Sequence[SearchResult]) -> Figure:
-    """One panel per search (accelerator): latency against parameters of every candidate, coloured
-    by conv1 kernel and shortcut style; the front of (latency down, parameters up) as a step line,
-    the fastest candidate starred and the published v1..v5 labelled."""
+    """One panel per search (accelerator) of one family: latency against parameters of every
+    candidate, coloured by the combination of the family's choices (SqueezeNext: conv1 kernel and
+    shortcut style); the front of (latency down, parameters up) as a step line, the fastest
+    candidate starred and the family's published networks (SqueezeNext v1..v5) labelled."""
     from hwsim.explore.search.run import pareto_mask
 
     if not results:
         raise ValueError("plot_search_results: expected at least one SearchResult")
+    if len({r.space.family for r in results}) > 1:
+        raise ValueError("plot_search_results: expected searches of one family, got "
+                         f"{', '.join(sorted({r.space.family for r in results}))}")
     fig, axes = _panels(len(results), width_in=3.9, height_in=4.4)
-    combos = sorted({(r.candidate.conv1_kernel, r.candidate.shortcut) for res in results for r in res.ranked})
+    combos = sorted({r.candidate.choices for res in results for r in res.ranked})
     colors = {combo: _SERIES_COLORS[k % len(_SERIES_COLORS)] for k, combo in enumerate(combos)}
     for ax, result in zip(axes, results):
         ranked = result.ranked
         latency = np.array([r.latency_ms for r in ranked])
         params = np.array([r.params for r in ranked], dtype=np.float64) / 1e6
-        combo_of = [(r.candidate.conv1_kernel, r.candidate.shortcut) for r in ranked]
+        combo_of = [r.candidate.choices for r in ranked]
         for combo in combos:
             mask = np.array([c == combo for c in combo_of])
             ax.scatter(params[mask], latency[mask], s=4, alpha=0.35, color=colors[combo], linewidths=0,
-                       label=f"conv1 {combo[0]}x{combo[0]}, {combo[1]} shortcut")
+                       label=_combo_label(result, combo))
         front = np.flatnonzero(pareto_mask(latency, params))
         order = front[np.argsort(params[front])]
         ax.plot(params[order], latency[order], "-o", color="black", linewidth=1.0, markersize=2,
@@ -73,11 +83,12 @@ def plot_search_results(results: Sequence[SearchResult]) -> Figure:
                     xytext=(0, -12), fontsize=7, va="top", fontweight="bold",
                     ha="right" if params[0] > params.min() + 0.8 * np.ptp(params) else "center")
         ax.margins(y=0.1)
-        for v in result.versions:
+        for k, v in enumerate(result.versions):  # labels alternate right and left of their points
             px, py = v.result.params / 1e6, v.result.latency_ms
             ax.scatter([px], [py], s=30, color="black", zorder=5)
-            ax.annotate(f"v{v.version}", (px, py), textcoords="offset points", xytext=(5, 0) if v.version % 2 else (-6, 0),
-                        ha="left" if v.version % 2 else "right", va="center", fontsize=8, fontweight="bold")
+            right = k % 2 == 0
+            ax.annotate(v.label, (px, py), textcoords="offset points", xytext=(5, 0) if right else (-6, 0),
+                        ha="left" if right else "right", va="center", fontsize=8, fontweight="bold")
         ax.set_xlabel("parameters (millions)")
         ax.set_ylabel("latency (ms)")
         ax.set_title(f"on {result.accelerator_name} ({len(ranked):,} candidates)", fontsize=10)
@@ -87,5 +98,5 @@ def plot_search_results(results: Sequence[SearchResult]) -> Figure:
         handle.set_alpha(1.0)
         handle.set_sizes([20])
     space = results[0].space
-    fig.suptitle(f"SqueezeNext block allocations: {space.describe()}", fontsize=10)
+    fig.suptitle(f"{space.definition.title} block allocations: {space.describe()}", fontsize=10)
     return fig

@@ -159,12 +159,14 @@ def block_table(result: SimResult) -> pd.DataFrame:
 def search_frame(result: SearchResult) -> pd.DataFrame:
     """The ranked candidates of a search as a DataFrame (best first).
 
-    Columns: ``rank``, ``allocation`` (blocks per stage, ``2-4-14-1``), ``conv1``, ``shortcut``,
-    ``latency_ms``, ``energy_uj``, ``utilization``, ``macs``, ``params``, ``on_front`` (on the
-    search's Pareto front: objective vs MACs and parameters) and ``version`` (``v1``..``v5``
-    where the candidate is a published SqueezeNext, else empty).
+    Columns: ``rank``, ``allocation`` (blocks per stage, ``2-4-14-1``), one per choice of the
+    family (SqueezeNext: ``conv1``, ``shortcut``), ``latency_ms``, ``energy_uj``, ``utilization``,
+    ``macs``, ``params``, ``on_front`` (on the search's Pareto front: objective vs MACs and
+    parameters) and ``version`` (the labels of the published networks the candidate is, such as
+    SqueezeNext ``v5``, else empty).
     """
     front = set(result.pareto)
+    names = [choice.name for choice in result.space.definition.choices]
     rows = []
     for i, r in enumerate(result.ranked):
         c = r.candidate
@@ -172,15 +174,14 @@ def search_frame(result: SearchResult) -> pd.DataFrame:
             {
                 "rank": i + 1,
                 "allocation": c.allocation,
-                "conv1": c.conv1_kernel,
-                "shortcut": c.shortcut,
+                **dict(zip(names, c.choices)),
                 "latency_ms": r.latency_ms,
                 "energy_uj": r.energy_uj,
                 "utilization": r.utilization,
                 "macs": r.macs,
                 "params": r.params,
                 "on_front": i in front,
-                "version": ",".join(f"v{v}" for v in result.version_of(c)),
+                "version": ",".join(result.version_of(c)),
             }
         )
     return pd.DataFrame(rows)

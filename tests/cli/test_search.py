@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from hwsim.cli import main
-from hwsim.cli.search import parse_conv1, parse_count
+from hwsim.cli.search import parse_choice, parse_count
 from hwsim.errors import ConfigError
+from hwsim.explore.search.families.registry import register, unregister
+from hwsim.explore.search.families.squeezenext import SQUEEZENEXT
 from tests.cli_helpers import assert_clean_error, hwsim
+from tests.explore.search.toy_family import CHAIN
 from tests.figure_helpers import saved_figures
 
 
@@ -21,18 +25,36 @@ def template_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("HWSIM_CACHE_DIR", str(folder))
 
 
-def test_parse_count_and_conv1() -> None:
+def test_parse_count_and_choices() -> None:
     assert parse_count("--max-macs", "300M") == 300 * 10**6
     assert parse_count("--max-macs", "0.25G") == 250 * 10**6
     assert parse_count("--max-params", "1.5k") == 1500
     assert parse_count("--max-params", "3e5") == 300_000
     assert parse_count("--max-params", None) is None
-    assert parse_conv1("7, 5") == (7, 5)
+    conv1, shortcut = SQUEEZENEXT.choices
+    assert parse_choice(conv1, "7, 5") == (7, 5)
+    assert parse_choice(shortcut, "V5,v1") == ("v5", "v1")
     for bad in ("3", "5,5", "", "x"):
-        with pytest.raises(ConfigError):
-            parse_conv1(bad)
+        with pytest.raises(ConfigError, match=f"--conv1 '{bad}': expected distinct kernel sizes from 5,7, e.g. 5,7"):
+            parse_choice(conv1, bad)
     with pytest.raises(ConfigError):
         parse_count("--max-macs", "lots")
+
+
+def test_family_flags_come_from_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    def search_help() -> str:
+        with pytest.raises(SystemExit):
+            main(["search", "--help"])
+        return capsys.readouterr().out
+
+    text = search_help()
+    assert "--conv1" in text and "--shortcut" in text and "--width" in text and "--kernel" not in text
+    register(CHAIN)
+    try:
+        text = search_help()
+        assert "--kernel" in text and "--channels" in text and "squeezenext, chain" in text
+    finally:
+        unregister(CHAIN.name)
 
 
 def test_search_writes_csv_table_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -86,7 +108,7 @@ def test_constraints_and_objective(tmp_path: Path, capsys: pytest.CaptureFixture
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["resnet"], "unknown family"),
+        (["resnet"], "unknown family 'resnet'; expected one of squeezenext"),
         (["squeezenext", "--blocks-total", "3"], "no allocation is possible"),
         (["squeezenext", "--stages", "3", "--min-blocks", "3", "--blocks-total", "8"], "no allocation is possible"),
         (["squeezenext", "--conv1", "3,5"], "--conv1"),
@@ -123,3 +145,31 @@ def test_bad_outputs_and_inputs_fail_before_any_work(tmp_path: Path) -> None:
     proc = hwsim("search", "squeezenext", "--accel", str(host), "-o", out)
     assert_clean_error(proc, "host_cpu.yaml", "is a host model")
     assert not Path(out).exists()
+
+
+@pytest.fixture
+def chain_family() -> Iterator[None]:
+    register(CHAIN)
+    yield
+    unregister(CHAIN.name)
+
+
+def test_a_registered_family_is_searched_from_the_command_line(chain_family: None, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "chain.csv"
+    argv = ["search", "chain", "--accel", "ws_8x8", "--depth", "6", "--kernel", "3", "--channels", "16", "-o", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    # depth 6 = stem + 4 blocks + head over the family's 2 stages: C(3, 1) = 3 allocations x 1 kernel
+    assert "space: 4 blocks over 2 stages (>= 1 each), kernel 3" in text
+    assert "3 candidates (3 allocations x 1 kernel)" in text and "Published chains and where they rank" in text
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["kernel"], r["channels"]) for r in rows] == [("3", "16")] * 3
+    for flags, message in ((["--conv1", "5"], "--conv1 does not apply to the chain family"),
+                           (["--kernel", "5"], "--kernel '5': expected distinct kernel sizes from 1,3, e.g. 1,3")):
+        assert main(["search", "chain", "--accel", "ws_8x8", *flags, "-o", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err
+    assert main(["search", "squeezenext", "--accel", "ws_8x8", "--kernel", "3", "-o", str(out)]) == 2
+    assert "--kernel does not apply to the squeezenext family" in capsys.readouterr().err

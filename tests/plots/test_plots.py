@@ -322,14 +322,14 @@ def test_block_table_and_plot(accel) -> None:
 def _search_result():
     from hwsim.explore.search.run import Candidate, CandidateResult, Constraints, SearchResult, SearchSpace, VersionPoint
 
-    space = SearchSpace(blocks_total=4, stages=2, conv1_kernels=(5,), shortcuts=("v5",))
+    space = SearchSpace(blocks_total=4, stages=2, choices={"conv1": (5,), "shortcut": ("v5",)})
     rows = [((1, 3), 1.0, 300), ((2, 2), 1.5, 200), ((3, 1), 2.5, 100)]
     ranked = tuple(
-        CandidateResult(Candidate(blocks, 5, "v5", 1.0), cycles=int(ms * 5e5), latency_ms=ms, energy_uj=10 * ms,
+        CandidateResult(Candidate(blocks, (5, "v5")), cycles=int(ms * 5e5), latency_ms=ms, energy_uj=10 * ms,
                         utilization=0.5, macs=1000, params=params)
         for blocks, ms, params in rows
     )
-    version = VersionPoint(version=5, result=ranked[1], rank=2, in_space=True, feasible=True)
+    version = VersionPoint(label="v5", result=ranked[1], rank=2, in_space=True, feasible=True)
     return SearchResult(space=space, accelerator_name="ws_4x4", objective="latency", constraints=Constraints(),
                         ranked=ranked, pareto=(0,), versions=(version,), simulated=3, resumed=0, filtered=0,
                         method="units", seconds=0.1)
@@ -339,6 +339,7 @@ def test_search_frame() -> None:
     frame = plots.search_frame(_search_result())
     assert list(frame["rank"]) == [1, 2, 3]
     assert list(frame["allocation"]) == ["1-3", "2-2", "3-1"]
+    assert list(frame["conv1"]) == [5, 5, 5] and list(frame["shortcut"]) == ["v5"] * 3  # the family's choices
     assert list(frame["on_front"]) == [True, False, False]
     assert list(frame["version"]) == ["", "v5", ""]
     assert list(frame["params"]) == [300, 200, 100]
@@ -356,6 +357,26 @@ def test_plot_search_results() -> None:
         # faster and more parameters dominate: the front is the single candidate 1-3
         np.testing.assert_allclose(front.get_xdata(), [300 / 1e6])
         assert [t.get_text() for t in ax.texts] == ["1-3", "v5"]
+    # one colour per combination of the family's choices, named by them
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels[0] == "conv1 5x5, shortcut v5"
+
+
+def test_plot_search_results_refuses_two_families() -> None:
+    import dataclasses
+
+    from hwsim.explore.search.families.registry import register, unregister
+    from hwsim.explore.search.run import SearchSpace
+    from tests.explore.search.toy_family import CHAIN
+
+    result = _search_result()
+    register(CHAIN)
+    try:
+        other = dataclasses.replace(result, space=SearchSpace(family="chain"))
+        with pytest.raises(ValueError, match="one family, got chain, squeezenext"):
+            plots.plot_search_results([result, other])
+    finally:
+        unregister(CHAIN.name)
 
 
 # ------------------------------------------------------------------------------ measurements

@@ -1,7 +1,9 @@
 """Presenting a finished search: the ranked text table (:func:`format_report`) and the latency vs MACs plot (:func:`plot_search`).
 
 Units as in the search: latency in ms, energy in uJ, EDP in uJ x ms; MACs and parameters
-printed with k/M/G suffixes. matplotlib is imported only when plotting.
+printed with k/M/G suffixes. The candidate columns, the published networks and their labels come
+from the searched family (:mod:`hwsim.explore.search.families`). matplotlib is imported only
+when plotting.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-from hwsim.report.profile import write_figure
+from hwsim.explore.search.families.base import Family
 from hwsim.explore.search.results import CandidateResult, SearchResult, pareto_mask
+from hwsim.report.profile import write_figure
 
 __all__ = ["format_report", "plot_search"]
 
@@ -45,23 +48,34 @@ def _wrap(text: str) -> list[str]:
                          break_long_words=False) or [text]
 
 
-#: Table columns (latency in ms, energy in uJ, EDP in uJ x ms: the CSV's column names).
-_HEADERS = ("rank", "allocation", "conv1", "shortcut", "latency_ms", "energy_uj", "edp_uj_ms", "utilization", "MACs",
-            "params")
+def _headers(family: Family) -> tuple[str, ...]:
+    """Table columns: rank, allocation, the family's choices, then the metrics (latency in ms,
+    energy in uJ, EDP in uJ x ms: the CSV's column names)."""
+    return ("rank", "allocation", *(c.name for c in family.choices), "latency_ms", "energy_uj", "edp_uj_ms",
+            "utilization", "MACs", "params")
 
 
-def _cells(rank: str, r: CandidateResult) -> list[str]:
+def _cells(family: Family, rank: str, r: CandidateResult) -> list[str]:
     c = r.candidate
-    return [rank, c.allocation, f"{c.conv1_kernel}x{c.conv1_kernel}", c.shortcut, f"{r.latency_ms:.4f}",
-            f"{r.energy_uj:.2f}", f"{r.edp:.3f}", f"{100 * r.utilization:.1f}%", _si(r.macs), _si(r.params)]
+    return [rank, c.allocation, *(choice.show(v) for choice, v in zip(family.choices, c.choices)),
+            f"{r.latency_ms:.4f}", f"{r.energy_uj:.2f}", f"{r.edp:.3f}", f"{100 * r.utilization:.1f}%", _si(r.macs),
+            _si(r.params)]
 
 
-def _versions(numbers: Sequence[int]) -> str:
-    """(1, 2, 3) -> 'v1..v3'; (1, 5) -> 'v1, v5'."""
-    numbers = sorted(numbers)
-    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
-        return f"v{numbers[0]}..v{numbers[-1]}"
-    return ", ".join(f"v{n}" for n in numbers)
+def _versions(family: Family, labels: Sequence[str]) -> str:
+    """Labels of published networks, runs of more than two in the family's order shortened:
+    SqueezeNext (v1, v2, v3) -> 'v1..v3'; (v1, v5) -> 'v1, v5'."""
+    order = [p.label for p in family.published]
+    positions = sorted(order.index(label) for label in labels)
+    if len(positions) > 2 and positions == list(range(positions[0], positions[-1] + 1)):
+        return f"{order[positions[0]]}..{order[positions[-1]]}"
+    return ", ".join(order[i] for i in positions)
+
+
+def _choices_in_words(family: Family, r: CandidateResult) -> str:
+    """`` (conv1 5, v5)`` for SqueezeNext; "" for a family without choices."""
+    words = ", ".join(choice.say(v) for choice, v in zip(family.choices, r.candidate.choices))
+    return f" ({words})" if words else ""
 
 
 def _speed(ratio: float) -> str:
@@ -69,47 +83,70 @@ def _speed(ratio: float) -> str:
     return f"{ratio:.3f}x faster" if ratio >= 1 else f"{1 / ratio:.3f}x slower"
 
 
-def _verb(numbers: Sequence[int], singular: str, plural: str) -> str:
-    return singular if len(numbers) == 1 else plural
+def _verb(labels: Sequence[str], singular: str, plural: str) -> str:
+    return singular if len(labels) == 1 else plural
 
 
 def _comparisons(result: SearchResult) -> list[str]:
-    """The best candidate against the published versions inside the space (v1 and v5 when both
-    are in it: the first and the last design); versions outside the space are not compared: the
-    best of a different-sized network being faster says nothing about the allocation."""
+    """The best candidate against the published networks inside the space (the first and the last
+    marked when they are in it: SqueezeNext v1 and v5, the first and the last design); those
+    outside the space are not compared: the best of a different-sized network being faster says
+    nothing about the allocation."""
+    family = result.space.definition
     best = result.ranked[0]
     inside = [v for v in result.versions if v.in_space]
-    outside = [v.version for v in result.versions if not v.in_space]
+    outside = [v.label for v in result.versions if not v.in_space]
+    ends = {result.versions[0].label, result.versions[-1].label}
     lines: list[str] = []
-    for v in [v for v in inside if v.version in (1, 5)] or inside:
+    for v in [v for v in inside if v.label in ends] or inside:
         feasible = "" if v.feasible else " (fails the constraints)"
         lines += _wrap(
-            f"best {best.candidate.allocation} (conv1 {best.candidate.conv1_kernel}, {best.candidate.shortcut}) vs "
-            f"v{v.version}{feasible}: {_speed(v.result.latency_ms / best.latency_ms)}, "
+            f"best {best.candidate.allocation}{_choices_in_words(family, best)} vs "
+            f"{v.label}{feasible}: {_speed(v.result.latency_ms / best.latency_ms)}, "
             f"energy x{best.energy_uj / v.result.energy_uj:.3f}, EDP x{best.edp / v.result.edp:.3f}"
         )
     if outside:
         lines += _wrap(
-            f"{_versions(outside)} {_verb(outside, 'is', 'are')} outside this search space, "
+            f"{_versions(family, outside)} {_verb(outside, 'is', 'are')} outside this search space, "
             f"so the best is not compared with {_verb(outside, 'it', 'them')}"
         )
     return lines
 
 
+def _published_table(result: SearchResult) -> list[str]:
+    """Where each published network ranks (``~``: the rank it would take), and the comparisons."""
+    family, n = result.space.definition, len(result.ranked)
+    rows = []
+    for v in result.versions:
+        where = f"{v.rank}/{n}" if v.in_space and v.feasible else f"~{v.rank}/{n}"
+        rows.append([v.label, *_cells(family, where, v.result)])
+    lines = [f"{family.published_title} and where they rank", _table(("version", *_headers(family)), rows)]
+    outside = [v.label for v in result.versions if not v.in_space]
+    failing = [v.label for v in result.versions if v.in_space and not v.feasible]
+    notes = [f"{_versions(family, outside)} outside the space (simulated on {_verb(outside, 'its', 'their')} own)"] \
+        if outside else []
+    notes += [f"{_versions(family, failing)} {_verb(failing, 'fails', 'fail')} the constraints"] if failing else []
+    if notes:
+        lines += _wrap("~ marks the rank a version would take: " + "; ".join(notes))
+    return [*lines, "", *_comparisons(result), ""]
+
+
 def format_report(result: SearchResult, top: int = 20) -> str:
-    """The ranked table (top ``top``), where v1..v5 fall, the gain of the best, and the Pareto front.
+    """The ranked table (top ``top``), where the published networks (SqueezeNext v1..v5) fall, the
+    gain of the best, and the Pareto front.
 
     Units: latency_ms in ms, energy_uj in uJ, edp_uj_ms in uJ x ms. Prose lines are wrapped to
-    :data:`WIDTH` columns. The best is compared only with published versions inside the space.
+    :data:`WIDTH` columns. The best is compared only with published networks inside the space.
     """
     space, ranked, n = result.space, result.ranked, len(result.ranked)
+    family = space.definition
+    per_choice = "".join(f" x {len(values)} {name}" for name, values in space.choice_pairs)
     lines = [
         *_wrap(f"{space.family} block-allocation search on {result.accelerator_name}"),
         *_wrap(f"space: {space.describe()}"),
         *_wrap(
-            f"{space.count:,} candidates ({space.allocation_count:,} allocations x {len(space.conv1_kernels)} conv1 x "
-            f"{len(space.shortcuts)} shortcut); constraints: {result.constraints.describe()}; {n:,} ranked by "
-            f"{result.objective}"
+            f"{space.count:,} candidates ({space.allocation_count:,} allocations{per_choice}); "
+            f"constraints: {result.constraints.describe()}; {n:,} ranked by {result.objective}"
         ),
         *_wrap(
             f"{result.filtered:,} filtered out, {result.resumed:,} resumed, {result.simulated:,} simulated in "
@@ -117,36 +154,26 @@ def format_report(result: SearchResult, top: int = 20) -> str:
         ),
         "",
     ]
-    marks = {v.result.candidate: [] for v in result.versions}
-    for v in result.versions:
-        marks[v.result.candidate].append(f"v{v.version}")
-    headers = (*_HEADERS, "version")
-    rows = [_cells(str(i + 1), r) + [",".join(marks.get(r.candidate, []))] for i, r in enumerate(ranked[:top])]
+    headers = (*_headers(family), "version")
+
+    def marked(rank: int, r: CandidateResult) -> list[str]:
+        return _cells(family, str(rank), r) + [",".join(result.version_of(r.candidate))]
+
+    rows = [marked(i + 1, r) for i, r in enumerate(ranked[:top])]
     lines += [f"Top {min(top, n)} of {n:,} by {result.objective}", _table(headers, rows), ""]
     if result.versions:
-        rows = []
-        for v in result.versions:
-            where = f"{v.rank}/{n}" if v.in_space and v.feasible else f"~{v.rank}/{n}"
-            rows.append([f"v{v.version}", *_cells(where, v.result)])
-        lines += ["Published versions (SqueezeNextSpec.for_version) and where they rank",
-                  _table(("version", *_HEADERS), rows)]
-        outside = [v.version for v in result.versions if not v.in_space]
-        failing = [v.version for v in result.versions if v.in_space and not v.feasible]
-        notes = [f"{_versions(outside)} outside the space (simulated on {_verb(outside, 'its', 'their')} own)"] if outside else []
-        notes += [f"{_versions(failing)} {_verb(failing, 'fails', 'fail')} the constraints"] if failing else []
-        if notes:
-            lines += _wrap("~ marks the rank a version would take: " + "; ".join(notes))
-        lines += ["", *_comparisons(result), ""]
+        lines += _published_table(result)
     front = [ranked[i] for i in result.pareto]
     lines += _wrap(f"Pareto front: {result.objective} vs MACs and params (more MACs/params stand in for higher "
                    f"accuracy): {len(front)} candidates" + (f", first {top} shown" if len(front) > top else ""))
-    rows = [_cells(str(i + 1), ranked[i]) + [",".join(marks.get(ranked[i].candidate, []))] for i in result.pareto[:top]]
+    rows = [marked(i + 1, ranked[i]) for i in result.pareto[:top]]
     lines.append(_table(headers, rows))
     return "\n".join(lines) + "\n"
 
 
 def plot_search(result: SearchResult, path: str | Path) -> None:
-    """Latency vs MACs of every ranked candidate, the latency/MACs Pareto front, v1..v5 labelled."""
+    """Latency vs MACs of every ranked candidate, the latency/MACs Pareto front, the published
+    networks labelled (SqueezeNext v1..v5)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -164,7 +191,7 @@ def plot_search(result: SearchResult, path: str | Path) -> None:
     for v in result.versions:
         x, y = v.result.macs / 1e6, v.result.latency_ms
         ax.scatter([x], [y], s=40, color="#4C72B0", zorder=3)
-        ax.annotate(f"v{v.version}", (x, y), textcoords="offset points", xytext=(5, 5), fontsize=9, color="#4C72B0")
+        ax.annotate(v.label, (x, y), textcoords="offset points", xytext=(5, 5), fontsize=9, color="#4C72B0")
     ax.set_xlabel("MACs (millions)")
     ax.set_ylabel("latency (ms)")
     ax.set_title(f"{result.space.family}: {result.space.describe()}\non {result.accelerator_name}", fontsize=9)

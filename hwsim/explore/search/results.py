@@ -1,4 +1,4 @@
-"""What a block-allocation search returns: candidate totals, where the published versions rank, the Pareto front.
+"""What a block-allocation search returns: candidate totals, where the published networks rank, the Pareto front.
 
 :data:`OBJECTIVES`, :class:`CandidateResult` (latency in ms, energy in uJ, EDP in uJ x ms),
 :class:`VersionPoint`, :class:`SearchResult` and :func:`pareto_mask` (objective as a cost,
@@ -42,19 +42,21 @@ class CandidateResult:
         return {"latency": self.latency_ms, "energy": self.energy_uj, "edp": self.edp}[objective]
 
     def sort_key(self, objective: str) -> tuple[object, ...]:
+        """Order of the ranking: the objective, then cycles, energy, blocks and choices (ties broken)."""
         c = self.candidate
-        return (self.objective(objective), self.cycles, self.energy_uj, c.blocks, c.conv1_kernel, c.shortcut)
+        return (self.objective(objective), self.cycles, self.energy_uj, c.blocks, *c.choices)
 
 
 @dataclass(frozen=True)
 class VersionPoint:
-    """Where a published SqueezeNext version falls among the ranked candidates.
+    """Where a published network of the family (its ``label``, e.g. SqueezeNext ``v5``) falls
+    among the ranked candidates.
 
     ``rank`` is its rank when it is a kept candidate, else the rank it would take (1 + the
     number of ranked candidates better than it).
     """
 
-    version: int
+    label: str
     result: CandidateResult
     rank: int
     in_space: bool
@@ -63,7 +65,8 @@ class VersionPoint:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A finished search: ranked candidates (best first), Pareto front, published versions."""
+    """A finished search: ranked candidates (best first), Pareto front, published networks
+    (those with the space's number of stages, in the family's order)."""
 
     space: SearchSpace
     accelerator_name: str
@@ -79,9 +82,10 @@ class SearchResult:
     seconds: float
     output: str | None = None
 
-    def version_of(self, candidate: Candidate) -> tuple[int, ...]:
-        """Published versions equal to ``candidate`` (v1 and v2 share an allocation, not conv1)."""
-        return tuple(v.version for v in self.versions if v.result.candidate == candidate)
+    def version_of(self, candidate: Candidate) -> tuple[str, ...]:
+        """Labels of the published networks equal to ``candidate`` (SqueezeNext v1 and v2 share an
+        allocation, not conv1)."""
+        return tuple(v.label for v in self.versions if v.result.candidate == candidate)
 
 
 # --------------------------------------------------------------------------- Pareto front

@@ -1,23 +1,25 @@
 """What a block-allocation search explores: allocations of blocks to stages, the space, candidates, constraints.
 
 :func:`count_allocations` and :func:`allocations` (stars and bars), :class:`SearchSpace`
-(validated: family, blocks, stages, conv1 kernels, shortcut styles, width, input size),
-:class:`Candidate` (one network of the space) and :class:`Constraints` (upper bounds on MACs
-and parameters). The search itself: :mod:`hwsim.explore.search.run`. Never imports torch.
+(validated: a registered family, blocks, stages, the values of each of the family's choices
+and its settings), :class:`Candidate` (one network of the space) and :class:`Constraints`
+(upper bounds on MACs and parameters). The search itself: :mod:`hwsim.explore.search.run`.
+Never imports torch.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
 
 from hwsim.errors import ConfigError
-from hwsim.models.squeezenext_spec import CONV1_KERNELS, SHORTCUT_STYLES, SqueezeNextSpec
+from hwsim.explore.search.families.base import Family, Value, Variant
+from hwsim.explore.search.families.registry import family as registered_family
 
 __all__ = [
-    "FAMILIES",
     "MAX_CANDIDATES",
     "Candidate",
     "Constraints",
@@ -26,7 +28,6 @@ __all__ = [
     "count_allocations",
 ]
 
-FAMILIES: tuple[str, ...] = ("squeezenext",)
 #: Refuse spaces larger than this many candidates (the file alone would be hundreds of MB).
 MAX_CANDIDATES = 1_000_000
 
@@ -53,126 +54,178 @@ def allocations(total: int, stages: int, min_blocks: int = 1) -> Iterator[tuple[
         yield tuple(edges[i + 1] - edges[i] - 1 + min_blocks for i in range(stages))
 
 
+def _positive(label: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{label} must be an integer >= 1, got {value!r}")
+
 
 # --------------------------------------------------------------------------- values
 @dataclass(frozen=True)
-class SearchSpace:
-    """What is searched: block allocations of one family, times conv1 kernels and shortcut styles.
-
-    ``blocks_total`` counts blocks only (SqueezeNext depth = blocks + 2: conv1 and the final
-    1x1; see :meth:`from_depth`). ``input_size`` is the square input in pixels.
-    """
-
-    family: str = "squeezenext"
-    blocks_total: int = 21
-    stages: int = 4
-    min_blocks: int = 1
-    width: float = 1.0
-    conv1_kernels: tuple[int, ...] = (5, 7)
-    shortcuts: tuple[str, ...] = ("v1", "v5")
-    grouped: bool = False
-    num_classes: int = 1000
-    input_size: int = 227
-    batch: int = 1
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "conv1_kernels", tuple(self.conv1_kernels))
-        object.__setattr__(self, "shortcuts", tuple(self.shortcuts))
-        if self.family not in FAMILIES:
-            raise ConfigError(f"unknown family {self.family!r} for search; expected one of {', '.join(FAMILIES)}")
-        for label, value in (("stages", self.stages), ("min_blocks", self.min_blocks), ("blocks_total", self.blocks_total)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{label} must be an integer >= 1, got {value!r}")
-        if self.blocks_total < self.stages * self.min_blocks:
-            raise ConfigError(
-                f"blocks_total={self.blocks_total} < stages={self.stages} x min_blocks={self.min_blocks}: "
-                "no allocation is possible"
-            )
-        if not self.conv1_kernels or any(k not in CONV1_KERNELS or isinstance(k, bool) for k in self.conv1_kernels) \
-                or len(set(self.conv1_kernels)) != len(self.conv1_kernels):
-            raise ConfigError(
-                f"conv1 kernels {list(self.conv1_kernels)}: expected distinct values from "
-                f"{', '.join(map(str, CONV1_KERNELS))}"
-            )
-        if not self.shortcuts or any(s not in SHORTCUT_STYLES for s in self.shortcuts) \
-                or len(set(self.shortcuts)) != len(self.shortcuts):
-            raise ConfigError(
-                f"shortcut styles {list(self.shortcuts)}: expected distinct values from "
-                f"{', '.join(SHORTCUT_STYLES)}"
-            )
-        spec = SqueezeNextSpec(width=self.width, blocks=(1,) * self.stages, grouped=self.grouped,
-                               num_classes=self.num_classes)  # validates width, grouped, classes
-        spec.check_input_size(self.input_size)
-        object.__setattr__(self, "width", spec.width)
-        if self.count > MAX_CANDIDATES:
-            raise ConfigError(
-                f"{self.count:,} candidates exceed the limit of {MAX_CANDIDATES:,}; "
-                "use fewer blocks or stages, or a larger minimum per stage"
-            )
-
-    @classmethod
-    def from_depth(cls, depth: int, **fields_: object) -> SearchSpace:
-        """The space of SqueezeNext-``depth`` networks: ``depth - 2`` blocks (conv1 and the final 1x1)."""
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 3:
-            raise ConfigError(f"depth must be an integer >= 3 (conv1 + blocks + final 1x1), got {depth!r}")
-        stages, min_blocks = fields_.get("stages", 4), fields_.get("min_blocks", 1)
-        if isinstance(stages, int) and isinstance(min_blocks, int) and depth - 2 < stages * min_blocks:
-            raise ConfigError(
-                f"depth {depth} gives {depth - 2} blocks < stages={stages} x min_blocks={min_blocks}: "
-                "no allocation is possible"
-            )
-        return cls(blocks_total=depth - 2, **fields_)  # type: ignore[arg-type]
-
-    @property
-    def allocation_count(self) -> int:
-        return count_allocations(self.blocks_total, self.stages, self.min_blocks)
-
-    @property
-    def count(self) -> int:
-        """Candidates: allocations x conv1 kernels x shortcut styles."""
-        return self.allocation_count * len(self.conv1_kernels) * len(self.shortcuts)
-
-    def allocations(self) -> Iterator[tuple[int, ...]]:
-        return allocations(self.blocks_total, self.stages, self.min_blocks)
-
-    def balanced_allocation(self) -> tuple[int, ...]:
-        """The blocks spread as evenly as possible (earlier stages get the remainder)."""
-        base, extra = divmod(self.blocks_total, self.stages)
-        return tuple(base + (1 if i < extra else 0) for i in range(self.stages))
-
-    def contains(self, candidate: Candidate) -> bool:
-        blocks = candidate.blocks
-        return (
-            len(blocks) == self.stages and sum(blocks) == self.blocks_total and min(blocks) >= self.min_blocks
-            and candidate.conv1_kernel in self.conv1_kernels and candidate.shortcut in self.shortcuts
-            and candidate.width == self.width
-        )
-
-    def describe(self) -> str:
-        return (
-            f"{self.blocks_total} blocks over {self.stages} stages (>= {self.min_blocks} each), width {self.width!r}"
-            f"{' grouped' if self.grouped else ''}, conv1 {'/'.join(map(str, self.conv1_kernels))}, "
-            f"shortcut {'/'.join(self.shortcuts)}"
-        )
-
-
-@dataclass(frozen=True)
 class Candidate:
-    """One network of the space: blocks per stage, conv1 kernel, shortcut style, width."""
+    """One network of a space: blocks per stage and one value per choice of its family."""
 
     blocks: tuple[int, ...]
-    conv1_kernel: int
-    shortcut: str
-    width: float
+    choices: tuple[Value, ...] = ()
 
     @property
     def allocation(self) -> str:
         """Blocks per stage as written in the CSV, e.g. ``6-6-8-1``."""
         return "-".join(str(b) for b in self.blocks)
 
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """What is searched: block allocations of one family, times the values of its choices.
+
+    ``family`` is a registered family name; ``blocks_total`` and ``stages`` default to the
+    family's (``blocks_total`` counts blocks only: see :meth:`from_depth`). ``choices`` maps a
+    choice name to the values searched (default: the choice's default), ``settings`` a setting
+    name to its value (default: the setting's); both are kept as ``(name, ...)`` pairs in the
+    family's order. ``definition`` is the registered :class:`~hwsim.explore.search.families.base.Family`.
+    """
+
+    family: str = "squeezenext"
+    blocks_total: int | None = None
+    stages: int | None = None
+    min_blocks: int = 1
+    choices: Mapping[str, Sequence[Value]] | tuple[tuple[str, tuple[Value, ...]], ...] = ()
+    settings: Mapping[str, Any] | tuple[tuple[str, Any], ...] = ()
+    definition: Family = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        definition = registered_family(self.family)
+        object.__setattr__(self, "definition", definition)
+        if self.stages is None:
+            object.__setattr__(self, "stages", definition.stages)
+        if self.blocks_total is None:
+            object.__setattr__(self, "blocks_total", definition.blocks_total)
+        for label, value in (("stages", self.stages), ("min_blocks", self.min_blocks), ("blocks_total", self.blocks_total)):
+            _positive(label, value)
+        stages, total = self._stages, self._total
+        if definition.max_stages is not None and stages > definition.max_stages:
+            raise ConfigError(f"stages={stages}: the {definition.name} family has at most {definition.max_stages}")
+        if total < stages * self.min_blocks:
+            raise ConfigError(
+                f"blocks_total={total} < stages={stages} x min_blocks={self.min_blocks}: no allocation is possible"
+            )
+        object.__setattr__(self, "choices", self._checked_choices(definition, dict(self.choices)))
+        settings = self._known(definition, "setting", dict(self.settings), [s.name for s in definition.settings])
+        checked = definition.check(stages, {**definition.default_settings, **settings})
+        for s in definition.settings:  # a CSV column reads back as the default's type
+            if s.per_row and type(checked[s.name]) is not type(s.default):
+                raise ConfigError(f"setting {s.name} {checked[s.name]!r}: expected {type(s.default).__name__} "
+                                  f"like {s.default!r}")
+        object.__setattr__(self, "settings", tuple((s.name, checked[s.name]) for s in definition.settings))
+        if self.count > MAX_CANDIDATES:
+            raise ConfigError(
+                f"{self.count:,} candidates exceed the limit of {MAX_CANDIDATES:,}; "
+                "use fewer blocks or stages, or a larger minimum per stage"
+            )
+
+    @staticmethod
+    def _known(definition: Family, kind: str, given: dict[str, Any], known: list[str]) -> dict[str, Any]:
+        unknown = [name for name in given if name not in known]
+        if unknown:
+            raise ConfigError(f"the {definition.name} family has no {kind} {unknown[0]!r}; "
+                              f"expected one of {', '.join(known) or '(none)'}")
+        return given
+
+    @classmethod
+    def _checked_choices(cls, definition: Family, given: dict[str, Any]) -> tuple[tuple[str, tuple[Value, ...]], ...]:
+        cls._known(definition, "choice", given, [c.name for c in definition.choices])
+        out = []
+        for choice in definition.choices:
+            values = tuple(given.get(choice.name, choice.default))
+            exact = [next((a for a in choice.values if a == v and type(a) is type(v)), None) for v in values]
+            if not values or None in exact or len(set(values)) != len(values):
+                raise ConfigError(f"{choice.name} {list(values)}: expected distinct values from "
+                                  f"{', '.join(map(str, choice.values))}")
+            out.append((choice.name, values))
+        return tuple(out)
+
+    @classmethod
+    def from_depth(cls, depth: int, family: str = "squeezenext", **fields_: Any) -> SearchSpace:
+        """The space of networks ``depth`` deep: ``depth`` minus the family's fixed layers are blocks
+        (SqueezeNext-23: 23 - 2 (conv1 and the final 1x1) = 21 blocks)."""
+        definition = registered_family(family)
+        fixed = definition.depth_layers
+        if isinstance(depth, bool) or not isinstance(depth, int) or depth <= fixed:
+            raise ConfigError(f"depth must be an integer >= {fixed + 1} ({definition.depth_note}), got {depth!r}")
+        stages, min_blocks = fields_.get("stages") or definition.stages, fields_.get("min_blocks", 1)
+        if isinstance(stages, int) and isinstance(min_blocks, int) and depth - fixed < stages * min_blocks:
+            raise ConfigError(
+                f"depth {depth} gives {depth - fixed} blocks < stages={stages} x min_blocks={min_blocks}: "
+                "no allocation is possible"
+            )
+        return cls(family=family, blocks_total=depth - fixed, **fields_)
+
+    # ---------------------------------------------------------------- reading (after __post_init__)
     @property
-    def key(self) -> tuple[str, int, str, float]:
-        return (self.allocation, self.conv1_kernel, self.shortcut, self.width)
+    def _stages(self) -> int:
+        return cast(int, self.stages)
+
+    @property
+    def _total(self) -> int:
+        return cast(int, self.blocks_total)
+
+    @property
+    def choice_pairs(self) -> tuple[tuple[str, tuple[Value, ...]], ...]:
+        """``(choice name, values searched)`` in the family's order."""
+        return cast("tuple[tuple[str, tuple[Value, ...]], ...]", self.choices)
+
+    @property
+    def setting_pairs(self) -> tuple[tuple[str, Any], ...]:
+        """``(setting name, value)`` in the family's order."""
+        return cast("tuple[tuple[str, Any], ...]", self.settings)
+
+    @property
+    def choice_values(self) -> tuple[tuple[Value, ...], ...]:
+        """The values searched of each choice, in the family's order."""
+        return tuple(values for _, values in self.choice_pairs)
+
+    def values(self, name: str) -> tuple[Value, ...]:
+        """The values searched of the choice ``name``."""
+        return dict(self.choice_pairs)[name]
+
+    def setting(self, name: str) -> Any:
+        """The value of the setting ``name``."""
+        return dict(self.setting_pairs)[name]
+
+    def variant(self, choices: tuple[Value, ...]) -> Variant:
+        """The family variant with this space's stages and settings and ``choices``."""
+        return Variant(self._stages, self.setting_pairs, choices)
+
+    @property
+    def allocation_count(self) -> int:
+        return count_allocations(self._total, self._stages, self.min_blocks)
+
+    @property
+    def count(self) -> int:
+        """Candidates: allocations x the number of values of each choice."""
+        return self.allocation_count * math.prod(len(values) for values in self.choice_values)
+
+    def allocations(self) -> Iterator[tuple[int, ...]]:
+        return allocations(self._total, self._stages, self.min_blocks)
+
+    def balanced_allocation(self) -> tuple[int, ...]:
+        """The blocks spread as evenly as possible (earlier stages get the remainder)."""
+        base, extra = divmod(self._total, self._stages)
+        return tuple(base + (1 if i < extra else 0) for i in range(self._stages))
+
+    def contains(self, candidate: Candidate) -> bool:
+        blocks = candidate.blocks
+        return (
+            len(blocks) == self.stages and sum(blocks) == self.blocks_total and min(blocks) >= self.min_blocks
+            and len(candidate.choices) == len(self.choices)
+            and all(v in values for v, values in zip(candidate.choices, self.choice_values))
+        )
+
+    def describe(self) -> str:
+        """``21 blocks over 4 stages (>= 1 each), width 1.0, conv1 5/7, shortcut v1/v5``."""
+        parts = [f"{self.blocks_total} blocks over {self.stages} stages (>= {self.min_blocks} each)",
+                 self.definition.describe(dict(self.setting_pairs))]
+        parts += [f"{name} {'/'.join(map(str, values))}" for name, values in self.choice_pairs]
+        return ", ".join(part for part in parts if part)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""hwsim.explore.search.run: enumeration, exact totals, constraints, ranking, Pareto front, CSV and resume."""
+"""hwsim.explore.search.run on the SqueezeNext family: enumeration, exact totals, constraints, ranking,
+Pareto front, CSV and resume (a family written in a test: test_toy_family.py)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,29 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hwsim.explore.search import run as search_module
-from hwsim.hardware.load import load_accelerator
 from hwsim.errors import ConfigError
-from hwsim.models.squeezenext_spec import VERSIONS
+from hwsim.explore.search import run as search_module
+from hwsim.explore.search import scoring
+from hwsim.explore.search.families.squeezenext import SQUEEZENEXT
 from hwsim.explore.search.run import (
-    COLUMNS,
     Candidate,
     Constraints,
     SearchSpace,
     allocations,
+    columns,
     count_allocations,
     format_report,
     pareto_mask,
     search,
 )
+from hwsim.hardware.load import load_accelerator
+from hwsim.models.squeezenext_spec import VERSIONS
+
+COLUMNS = columns(SQUEEZENEXT)
+
+
+def _space(conv1: tuple[int, ...] = (5, 7), shortcut: tuple[str, ...] = ("v1", "v5"), **fields) -> SearchSpace:
+    return SearchSpace(choices={"conv1": conv1, "shortcut": shortcut}, **fields)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +67,7 @@ def test_count_of_the_issue() -> None:
     # 21 blocks over 4 stages, at least one each: C(20, 3) = 20*19*18/6 = 1140
     assert count_allocations(21, 4, 1) == 20 * 19 * 18 // 6 == 1140
     assert SearchSpace().count == 1140 * 2 * 2
-    assert SearchSpace.from_depth(23).blocks_total == 21
+    assert SearchSpace.from_depth(23).blocks_total == 21  # conv1 + 21 blocks + the final 1x1
 
 
 @pytest.mark.parametrize(
@@ -67,11 +76,16 @@ def test_count_of_the_issue() -> None:
         dict(family="resnet"),
         dict(blocks_total=3),  # < 4 stages x 1 block
         dict(blocks_total=7, min_blocks=2),  # < 4 x 2
-        dict(conv1_kernels=(3,)),
-        dict(conv1_kernels=(5, 5)),
-        dict(conv1_kernels=()),
-        dict(shortcuts=("v2",)),
-        dict(width=0.3),
+        dict(choices={"conv1": (3,)}),
+        dict(choices={"conv1": (5, 5)}),
+        dict(choices={"conv1": ()}),
+        dict(choices={"conv1": (5.0,)}),  # a float is not a kernel size
+        dict(choices={"shortcut": ("v2",)}),
+        dict(choices={"kernel": (3,)}),  # not a choice of squeezenext
+        dict(settings={"width": 0.3}),
+        dict(settings={"depth_multiplier": 2}),  # not a setting of squeezenext
+        dict(settings={"input_size": 8}),
+        dict(settings={"batch": 0}),
         dict(stages=0),
         dict(blocks_total=400, stages=8),  # far more candidates than the limit
     ],
@@ -81,11 +95,27 @@ def test_bad_spaces_raise_config_error(kwargs: dict) -> None:
         SearchSpace(**kwargs)
 
 
+def test_space_defaults_come_from_the_family() -> None:
+    space = SearchSpace()
+    assert (space.blocks_total, space.stages, space.min_blocks) == (21, 4, 1)
+    assert space.choice_pairs == (("conv1", (5, 7)), ("shortcut", ("v1", "v5")))
+    assert space.setting("width") == 1.0 and space.setting("input_size") == 227
+    assert space.describe() == "21 blocks over 4 stages (>= 1 each), width 1.0, conv1 5/7, shortcut v1/v5"
+    wide = SearchSpace(settings={"width": 2, "grouped": True}, choices={"shortcut": ("v5",)})
+    assert wide.setting("width") == 2.0 and isinstance(wide.setting("width"), float)
+    assert wide.describe().endswith("width 2.0 grouped, conv1 5/7, shortcut v5")
+    assert wide.count == 1140 * 2 * 1
+    # the same space however its choices are spelled
+    assert _space(conv1=(5,)) == SearchSpace(choices=(("conv1", (5,)), ("shortcut", ("v1", "v5"))))
+
+
 def test_bad_depth_and_objective_raise_config_error(ws) -> None:
     with pytest.raises(ConfigError, match="depth 5 gives 3 blocks"):
         SearchSpace.from_depth(5)
     with pytest.raises(ConfigError, match="objective"):
         search(SearchSpace(blocks_total=4), ws, objective="speed")
+    with pytest.raises(ConfigError, match=r"depth must be an integer >= 3 \(conv1 \+ blocks \+ final 1x1\)"):
+        SearchSpace.from_depth(2)
 
 
 def test_pareto_mask_by_hand() -> None:
@@ -106,16 +136,16 @@ def _brute_force(space: SearchSpace, accel) -> dict:
 
     out = {}
     for blocks in space.allocations():
-        for conv1 in space.conv1_kernels:
-            for shortcut in space.shortcuts:
+        for conv1 in space.values("conv1"):
+            for shortcut in space.values("shortcut"):
                 spec = SqueezeNextSpec(blocks=blocks, conv1_kernel=conv1, shortcut=shortcut)
-                out[Candidate(blocks, conv1, shortcut, 1.0)] = simulate(export(build_squeezenext(spec), (1, 3, 227, 227)), accel)
+                out[Candidate(blocks, (conv1, shortcut))] = simulate(export(build_squeezenext(spec), (1, 3, 227, 227)), accel)
     return out
 
 
 def test_search_finds_the_brute_force_optimum(ws, cache_dir: Path) -> None:
     pytest.importorskip("torch")
-    space = SearchSpace(blocks_total=6, conv1_kernels=(5,), shortcuts=("v5",))  # C(5, 3) = 10 allocations
+    space = _space((5,), ("v5",), blocks_total=6)  # C(5, 3) = 10 allocations
     truth = _brute_force(space, ws)
     assert len(truth) == 10
     latency = {c: r.latency_ms for c, r in truth.items()}
@@ -166,14 +196,15 @@ def test_constraints_filter_exactly(ws, cache_dir: Path) -> None:
 def test_versions_are_marked_in_the_full_space(ws, cache_dir: Path) -> None:
     result = search(SearchSpace(), ws, cache_dir=cache_dir)
     assert len(result.ranked) == 4560
-    assert [v.version for v in result.versions] == sorted(VERSIONS)
-    for v in result.versions:
-        blocks, conv1, shortcut = VERSIONS[v.version]
+    assert [v.label for v in result.versions] == [f"v{n}" for n in sorted(VERSIONS)]
+    for v, n in zip(result.versions, sorted(VERSIONS)):
+        blocks, conv1, shortcut = VERSIONS[n]
         assert v.in_space and v.feasible
         assert result.ranked[v.rank - 1] == v.result
-        assert v.result.candidate == Candidate(blocks, conv1, shortcut, 1.0)
+        assert v.result.candidate == Candidate(blocks, (conv1, shortcut))
     v1, v2 = result.versions[0].result, result.versions[1].result
-    assert v1.candidate.blocks == v2.candidate.blocks and v1.candidate.conv1_kernel != v2.candidate.conv1_kernel
+    assert v1.candidate.blocks == v2.candidate.blocks and v1.candidate.choices[0] != v2.candidate.choices[0]
+    assert result.version_of(v1.candidate) == ("v1",)
     assert all(result.ranked[0].objective("latency") <= v.result.latency_ms for v in result.versions)
     # the front: nothing is faster with at least as many MACs and params
     for i in result.pareto:
@@ -185,7 +216,10 @@ def test_versions_are_marked_in_the_full_space(ws, cache_dir: Path) -> None:
     best = result.ranked[0]
     for v in (result.versions[0], result.versions[4]):  # v1 and v5, both inside: compared with the best
         speed = v.result.latency_ms / best.latency_ms  # >= 1: the best is the fastest
-        assert f"vs v{v.version}: {speed:.3f}x faster, energy x{best.energy_uj / v.result.energy_uj:.3f}" in text
+        assert f"vs {v.label}: {speed:.3f}x faster, energy x{best.energy_uj / v.result.energy_uj:.3f}" in text
+    conv1, shortcut = best.candidate.choices
+    assert f"best {best.candidate.allocation} (conv1 {conv1}, {shortcut}) vs v1" in text
+    assert f"  {conv1}x{conv1}  " in text.splitlines()[7]  # the table's first row: conv1 as a kernel
     assert "outside this search space" not in text and "~" not in text
     outside = search(SearchSpace(blocks_total=8), ws, cache_dir=cache_dir)
     assert not any(v.in_space for v in outside.versions)
@@ -199,16 +233,16 @@ def test_versions_are_marked_in_the_full_space(ws, cache_dir: Path) -> None:
 
 def test_report_compares_only_versions_inside_the_space(ws, cache_dir: Path) -> None:
     # conv1 5 with shortcut v1 holds v2..v4 (21 blocks); v1 (conv1 7) and v5 (shortcut v5) are outside
-    space = SearchSpace(conv1_kernels=(5,), shortcuts=("v1",))
+    space = _space((5,), ("v1",))
     result = search(space, ws, objective="energy", constraints=Constraints(max_params=700_000), cache_dir=cache_dir)
-    inside = {v.version: v for v in result.versions if v.in_space}
-    assert sorted(inside) == [2, 3, 4] and not any(v.feasible for v in inside.values())  # all over 700k params
+    inside = {v.label: v for v in result.versions if v.in_space}
+    assert sorted(inside) == ["v2", "v3", "v4"] and not any(v.feasible for v in inside.values())  # all over 700k params
     text = format_report(result)
     best = result.ranked[0]
     for v in inside.values():
         ratio = v.result.latency_ms / best.latency_ms
         speed = f"{ratio:.3f}x faster" if ratio >= 1 else f"{1 / ratio:.3f}x slower"
-        assert f"vs v{v.version} (fails the constraints): {speed}, energy x{best.energy_uj / v.result.energy_uj:.3f}" in text
+        assert f"vs {v.label} (fails the constraints): {speed}, energy x{best.energy_uj / v.result.energy_uj:.3f}" in text
     assert "v1, v5 are outside this search space, so the best is not compared with them" in text
     assert "~ marks the rank a version would take: v1, v5 outside the space" in text
     assert "v2..v4 fail the constraints" in text
@@ -226,10 +260,12 @@ def test_csv_has_every_candidate_ranked(ws, cache_dir: Path, tmp_path: Path) -> 
     result = search(SearchSpace(blocks_total=7), ws, objective="energy", output=out, cache_dir=cache_dir)
     rows = _rows(out)
     assert tuple(rows[0]) == COLUMNS
+    assert COLUMNS[:4] == ("allocation", "conv1", "shortcut", "width")  # the family's choices, then its width
     assert len(rows) == result.space.count == 20 * 4  # C(6, 3) = 20 allocations
     assert [int(r["rank"]) for r in rows] == list(range(1, len(rows) + 1))
     for row, r in zip(rows, result.ranked):
         assert row["allocation"] == r.candidate.allocation and int(row["cycles"]) == r.cycles
+        assert (int(row["conv1"]), row["shortcut"], row["width"]) == (*r.candidate.choices, "1.0")
         assert float(row["energy_uj"]) == r.energy_uj and float(row["edp_uj_ms"]) == r.edp == r.energy_uj * r.latency_ms
         assert int(row["macs"]) == r.macs and int(row["params"]) == r.params and row["accel"] == "ws_32x32"
 
@@ -269,6 +305,10 @@ def test_rows_are_flushed_as_they_come_and_resume_skips_them(ws, cache_dir: Path
         search(space, load_accelerator("os_32x32"), output=out, resume=True, cache_dir=cache_dir)
     with pytest.raises(ConfigError, match="not in this search"):
         search(SearchSpace(blocks_total=8), ws, output=out, resume=True, cache_dir=cache_dir)
+    with pytest.raises(ConfigError, match=r"line 2 \(.*, width 1.0\) is not in this search"):  # another width
+        search(SearchSpace(blocks_total=7, settings={"width": 2.0}), ws, output=out, resume=True, cache_dir=cache_dir)
+    with pytest.raises(ConfigError, match=r"line \d+ \(.*conv1 7.*\) is not in this search"):  # a conv1 not searched
+        search(_space((5,), ("v1", "v5"), blocks_total=7), ws, output=out, resume=True, cache_dir=cache_dir)
     # a file written before the EDP column was named edp_uj_ms is still resumed
     legacy = tmp_path / "legacy.csv"
     legacy.write_text(out.read_text().replace("energy_uj,edp_uj_ms,", "energy_uj,edp,", 1))
@@ -287,25 +327,19 @@ def test_resume_refuses_files_that_are_not_search_results(ws, cache_dir: Path, t
         assert "\n" not in str(info.value)
 
 
-def test_counts_are_integer_exact_for_large_spaces(ws, cache_dir: Path) -> None:
-    # the template counts of every allocation sum to the number of blocks (no block lost or doubled)
-    blocks = np.array(list(allocations(21, 4, 1)), dtype=np.int64)
-    counts = search_module._counts(blocks)
-    per_stage = counts[:, 1:-1].reshape(len(blocks), 4, 3).sum(axis=2)
-    assert (per_stage == blocks).all()
-
-
 def test_auto_falls_back_to_whole_graphs_when_layers_stop_adding_up(ws, cache_dir: Path, monkeypatch) -> None:
     # pretend the simulator charged something across layers: one extra cycle per whole graph
-    real = search_module._simulate_graph
+    real = search_module.simulate_graph
 
-    def with_extra_cycle(templates, candidate, accel):
-        r = real(templates, candidate, accel)
-        return search_module._results([candidate], [r.cycles + 1], [r.energy_uj * 1e6], [r.macs], [r.params], accel)[0]
+    def with_extra_cycle(family, templates, candidate, accel):
+        r = real(family, templates, candidate, accel)
+        totals = scoring.UnitTotals(np.array([r.cycles + 1]), np.array([r.energy_uj * 1e6]), np.array([r.macs]),
+                                    np.array([r.params]))
+        return scoring.results([candidate], totals, accel)[0]
 
     space = SearchSpace(blocks_total=5)
     plain = search(space, ws, cache_dir=cache_dir)
-    monkeypatch.setattr(search_module, "_simulate_graph", with_extra_cycle)
+    monkeypatch.setattr(search_module, "simulate_graph", with_extra_cycle)
     patched = search(space, ws, cache_dir=cache_dir)
     assert (plain.method, patched.method) == ("units", "graphs")
     assert sorted(r.cycles + 1 for r in plain.ranked) == sorted(r.cycles for r in patched.ranked)

@@ -1,4 +1,5 @@
-"""hwsim.explore.search.templates: SqueezeNext graphs spliced from block templates equal the traced graphs."""
+"""hwsim.explore.search.families.squeezenext: SqueezeNext graphs spliced from block templates equal the
+traced graphs; unit counts; the family's choices, settings and published versions."""
 
 from __future__ import annotations
 
@@ -8,31 +9,38 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from hwsim.explore.search.templates import (
+from hwsim.errors import ConfigError
+from hwsim.explore.search.families.base import Variant
+from hwsim.explore.search.families.cache import cache_file
+from hwsim.explore.search.families.squeezenext import (
     REFERENCE_BLOCKS_PER_STAGE,
+    SOURCES,
+    SQUEEZENEXT,
     TemplateKey,
-    _cache_file,
-    _templates_cached,
     assemble,
+    counts,
     graph_name,
     load_templates,
     squeezenext_graph,
+    templates_for,
     trace_squeezenext,
-    unit_counts,
 )
-from hwsim.errors import ConfigError
+from hwsim.explore.search.space import allocations
 from hwsim.graph.layer_graph import LayerGraph
-from hwsim.models.squeezenext_spec import SqueezeNextSpec
+from hwsim.models.squeezenext_spec import VERSIONS, SqueezeNextSpec
 from tests.paths import REPO
 
-pytest.importorskip("torch")
+
+def _cache_file(folder: Path, key: TemplateKey) -> Path:
+    return cache_file(folder, "squeezenext", asdict(key), SOURCES)
 
 
 @pytest.fixture(scope="module")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    # one folder for the whole pytest session: test_search and test_cli_search reuse the traces
+    # one folder for the whole pytest session: test_run and tests/cli/test_search reuse the traces
     folder = tmp_path_factory.getbasetemp() / "hwsim-template-cache"
     folder.mkdir(exist_ok=True)
     return folder
@@ -56,9 +64,36 @@ def test_unit_counts_match_block_indices(n: int) -> None:
     # block 0 is the stage's first unit; blocks j >= 1 alternate 1x3-first (odd j) and 3x1-first (even j)
     odd = sum(1 for j in range(1, n) if j % 2 == 1)
     even = sum(1 for j in range(1, n) if j % 2 == 0)
-    assert unit_counts((n, 1)) == (1, 1, odd, even, 1, 0, 0, 1)
-    assert sum(unit_counts((n,))[1:4]) == n  # every block counted once
+    assert counts(np.array([(n, 1)])).tolist() == [[1, 1, odd, even, 1, 0, 0, 1]]
+    assert counts(np.array([(n,)]))[0, 1:4].sum() == n  # every block counted once
 
+
+def test_counts_are_integer_exact_for_large_spaces() -> None:
+    # the unit counts of every allocation sum to its blocks per stage (no block lost or doubled)
+    blocks = np.array(list(allocations(21, 4, 1)), dtype=np.int64)
+    matrix = counts(blocks)
+    assert matrix.shape == (1140, 1 + 4 * 3 + 1) and matrix.dtype == np.int64
+    per_stage = matrix[:, 1:-1].reshape(len(blocks), 4, 3).sum(axis=2)
+    assert (per_stage == blocks).all() and (matrix[:, [0, -1]] == 1).all()  # one stem, one head
+
+
+def test_the_family_marks_v1_to_v5_and_validates_settings() -> None:
+    assert SQUEEZENEXT.name == "squeezenext" and (SQUEEZENEXT.stages, SQUEEZENEXT.blocks_total) == (4, 21)
+    assert SQUEEZENEXT.blocks_total + SQUEEZENEXT.depth_layers == 23  # SqNxt-23
+    assert [(p.label, p.blocks, p.choices) for p in SQUEEZENEXT.published] == [
+        (f"v{n}", blocks, (conv1, shortcut)) for n, (blocks, conv1, shortcut) in sorted(VERSIONS.items())]
+    assert [c.name for c in SQUEEZENEXT.choices] == ["conv1", "shortcut"]
+    conv1 = SQUEEZENEXT.choice("conv1")
+    assert (conv1.show(5), conv1.say(5), conv1.value_of(" 7 "), conv1.value_of("3")) == ("5x5", "conv1 5", 7, None)
+    settings = SQUEEZENEXT.check(4, {**SQUEEZENEXT.default_settings, "width": 2})
+    assert settings["width"] == 2.0 and isinstance(settings["width"], float)
+    assert SQUEEZENEXT.describe({**settings, "grouped": True}) == "width 2.0 grouped"
+    for bad in ({"width": 0.3}, {"grouped": "yes"}, {"num_classes": 0}, {"input_size": 10}, {"batch": 0}):
+        with pytest.raises(ConfigError):
+            SQUEEZENEXT.check(4, {**SQUEEZENEXT.default_settings, **bad})
+
+
+needs_torch = pytest.mark.skipif(not __import__("importlib").util.find_spec("torch"), reason="needs torch")
 
 CASES = [
     # (template settings, allocations): v1 and v5 themselves, one-block stages, unequal stages
@@ -68,18 +103,23 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("key", "allocations"), CASES, ids=["k7-v1", "k5-v5", "w1.5-grouped-3-stages"])
-def test_assembled_graph_equals_traced_graph(key: TemplateKey, allocations: list, cache_dir: Path) -> None:
+@needs_torch
+@pytest.mark.parametrize(("key", "blocks_list"), CASES, ids=["k7-v1", "k5-v5", "w1.5-grouped-3-stages"])
+def test_assembled_graph_equals_traced_graph(key: TemplateKey, blocks_list: list, cache_dir: Path) -> None:
     templates = load_templates(key, cache_dir)
-    for blocks in allocations:
+    for blocks in blocks_list:
         spec = key.spec(blocks)
         traced = trace_squeezenext(spec)  # torch: build + export
         assembled = assemble(templates, blocks)
         assert assembled == traced, _diff(assembled, traced)
         assert len(assembled.layers) == len(traced.layers)
         assert assembled.macs == traced.macs and assembled.params == traced.params
+        # the unit counts say how many layers each unit puts in the graph
+        sizes = np.array([stop - start for start, stop in templates.spans])
+        assert (counts(np.array([blocks])) @ sizes).tolist() == [len(traced.layers)]
 
 
+@needs_torch
 def test_squeezenext_graph_and_names(cache_dir: Path) -> None:
     spec = SqueezeNextSpec.for_version(5)
     graph = squeezenext_graph(spec, cache_dir=cache_dir)
@@ -90,8 +130,14 @@ def test_squeezenext_graph_and_names(cache_dir: Path) -> None:
     # one residual add per block, named after the block that makes it
     adds = [layer.name for layer in graph.layers if layer.op == "add"]
     assert adds == [f"stages.{i}.blocks.{j}.add" for i, n in enumerate(spec.blocks) for j in range(n)]
+    # the family's hooks: a search variant's templates are the key's
+    variant = Variant(4, tuple(SQUEEZENEXT.default_settings.items()), (5, "v5"))
+    templates = SQUEEZENEXT.load_templates(variant, cache_dir)
+    assert templates is templates_for(variant, cache_dir) is load_templates(TemplateKey.of(spec), cache_dir)
+    assert SQUEEZENEXT.assemble(templates, spec.blocks) == graph
 
 
+@needs_torch
 def test_bad_allocations_raise_config_error(cache_dir: Path) -> None:
     templates = load_templates(TemplateKey(conv1_kernel=5, shortcut="v5"), cache_dir)
     with pytest.raises(ConfigError):
@@ -104,13 +150,14 @@ def test_bad_allocations_raise_config_error(cache_dir: Path) -> None:
         load_templates(TemplateKey(input_size=8), cache_dir)
 
 
+@needs_torch
 def test_cached_templates_need_no_torch(cache_dir: Path) -> None:
     key = TemplateKey(conv1_kernel=5, shortcut="v5")
     load_templates(key, cache_dir)
     assert _cache_file(cache_dir, key).is_file()
     code = (
         "import sys\n"
-        "from hwsim.explore.search.templates import TemplateKey, assemble, load_templates\n"
+        "from hwsim.explore.search.families.squeezenext import TemplateKey, assemble, load_templates\n"
         f"t = load_templates(TemplateKey(conv1_kernel=5, shortcut='v5'), {str(cache_dir)!r})\n"
         "g = assemble(t, (2, 4, 14, 1))\n"
         "print(len(g.layers), 'torch' in sys.modules)\n"
@@ -121,13 +168,13 @@ def test_cached_templates_need_no_torch(cache_dir: Path) -> None:
     assert out.stdout.split() == [str(expected), "False"]
 
 
-def test_damaged_cache_file_is_traced_again(cache_dir: Path) -> None:
+@needs_torch
+def test_damaged_cache_file_is_traced_again(tmp_path: Path) -> None:
     key = TemplateKey(conv1_kernel=5, shortcut="v1", stages=2, num_classes=7)
-    path = _cache_file(cache_dir, key)
+    path = _cache_file(tmp_path, key)  # a folder of its own: nothing of this key is in memory yet
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("{not json")
-    _templates_cached.cache_clear()
-    templates = load_templates(key, cache_dir)
+    templates = load_templates(key, tmp_path)
     assert len(templates.stages) == 2
     assert LayerGraph.load(path) == templates.reference  # rewritten with the fresh trace
     assert [len(u.layers) for u in templates.units][1:4] == [len(u.layers) for u in templates.units][4:7]
@@ -137,15 +184,16 @@ def test_damaged_cache_file_is_traced_again(cache_dir: Path) -> None:
 def test_template_fingerprint_follows_exporter_sources(tmp_path, monkeypatch):
     """The cache key hashes every exporter source file: editing one must change it."""
     import hwsim
-    from hwsim.explore.search import templates as assemble
+    from hwsim.explore.search.families import cache
 
     package = tmp_path / "hwsim"
-    real = __import__("pathlib").Path(hwsim.__file__).resolve().parent
-    for relative in ("export/__init__.py", "export/builder.py", "graph/layer_graph.py", "models/squeezenext.py", "models/squeezenext_spec.py"):
+    real = Path(hwsim.__file__).resolve().parent
+    for relative in ("export/__init__.py", "export/builder.py", "graph/layer_graph.py", "models/squeezenext.py",
+                     "models/squeezenext_spec.py"):
         target = package / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes((real / relative).read_bytes())
     monkeypatch.setattr(hwsim, "__file__", str(package / "__init__.py"))
-    before = assemble._fingerprint.__wrapped__()
+    before = cache.fingerprint.__wrapped__(SOURCES)
     (package / "export" / "builder.py").write_text("# changed\n")
-    assert assemble._fingerprint.__wrapped__() != before
+    assert cache.fingerprint.__wrapped__(SOURCES) != before

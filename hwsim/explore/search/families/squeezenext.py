@@ -1,4 +1,8 @@
-"""SqueezeNext layer graphs assembled from per-block layer templates (exact, no torch once cached).
+"""The SqueezeNext search family: networks assembled from per-block layer templates (exact, no torch once cached).
+
+:data:`SQUEEZENEXT` is the :class:`~hwsim.explore.search.families.base.Family`: blocks over
+stages (default 21 over 4, SqNxt-23), the conv1 kernel and shortcut style as choices, the width
+(and grouped, classes, input size, batch) as settings, v1..v5 as published networks.
 
 Tracing a SqueezeNext with :func:`hwsim.export.export` takes about a second; the block-allocation
 search needs thousands of graphs. A SqueezeNext graph is a fixed stem, then per stage a first
@@ -18,50 +22,54 @@ renamed to ``stages.i.blocks.j.`` (every layer of a block has it: the exporter n
 block's residual add after its module, ``stages.i.blocks.<ref>.add``) and its external input
 rewired to the previous unit's output; the stem, the first units and the head keep their names.
 The result equals ``export(build_squeezenext(spec), ...)`` field for field (tests check this); each set
-of templates is checked on load by reassembling its own reference graph.
+of templates is checked on load by reassembling its own reference graph. :func:`counts` says
+how many copies of each unit an allocation uses.
 
 Templates are traced once per (width, conv1 kernel, shortcut style, grouped, classes, stages,
 input size, batch) and cached on disk as the reference graph's JSON
-(``$HWSIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/hwsim``, else ``~/.cache/hwsim``; the file name
-is a hash of the key, hwsim's and torch's versions and the source of the exporter and the
-SqueezeNext builder, so a change to either retraces). After that no torch import is needed.
+(:mod:`hwsim.explore.search.families.cache`; the file name hashes the key, hwsim's and torch's
+versions and the source of the exporter and the SqueezeNext builder, so a change to either
+retraces). After that no torch import is needed.
 """
 
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
-import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
+from typing import Any
 
-import hwsim
-from hwsim.errors import ConfigError, HwsimError
+import numpy as np
+from numpy.typing import NDArray
+
+from hwsim.errors import ConfigError
+from hwsim.explore.search.families.base import Choice, Family, Published, Setting, Variant
+from hwsim.explore.search.families.cache import cached_graph, default_cache_dir
 from hwsim.graph.layer_graph import Layer, LayerGraph
-from hwsim.models.squeezenext_spec import SqueezeNextSpec
+from hwsim.models.squeezenext_spec import CONV1_KERNELS, SHORTCUT_STYLES, VERSIONS, SqueezeNextSpec
 
 __all__ = [
     "REFERENCE_BLOCKS_PER_STAGE",
+    "SQUEEZENEXT",
     "SqueezeNextTemplates",
     "TemplateKey",
     "UnitTemplate",
     "assemble",
-    "default_cache_dir",
+    "counts",
     "graph_name",
     "load_templates",
     "squeezenext_graph",
     "templates_from_graph",
     "trace_squeezenext",
-    "unit_counts",
 ]
 
 #: Blocks per stage of the traced reference network: block 0 (first), 1 (odd), 2 (even).
 REFERENCE_BLOCKS_PER_STAGE = 3
 
 #: Sources the traced templates depend on; a folder stands for every .py file in it.
-_SOURCES = ("export", "graph", "models/squeezenext.py", "models/squeezenext_spec.py")
+SOURCES = ("export", "graph", "models/squeezenext.py", "models/squeezenext_spec.py")
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,14 @@ class TemplateKey:
         """The key of ``spec``'s templates."""
         return cls(spec.width, spec.conv1_kernel, spec.shortcut, spec.grouped, spec.num_classes,
                    len(spec.blocks), input_size, batch)
+
+    @classmethod
+    def of_variant(cls, variant: Variant) -> TemplateKey:
+        """The key of a search variant (settings of :data:`SQUEEZENEXT`, choices conv1 and shortcut)."""
+        conv1_kernel, shortcut = variant.choices
+        return cls(variant.setting("width"), conv1_kernel, shortcut, variant.setting("grouped"),
+                   variant.setting("num_classes"), variant.stages, variant.setting("input_size"),
+                   variant.setting("batch"))
 
     def spec(self, blocks: Sequence[int]) -> SqueezeNextSpec:
         """The SqueezeNext with these settings and ``blocks`` per stage."""
@@ -126,20 +142,29 @@ class SqueezeNextTemplates:
 
     @property
     def units(self) -> tuple[UnitTemplate, ...]:
-        """Stem, every stage's (first, odd, even), head: the order of :func:`unit_counts`."""
+        """Stem, every stage's (first, odd, even), head: the columns of :func:`counts`."""
         return (self.stem, *(u for stage in self.stages for u in stage), self.head)
 
+    @property
+    def spans(self) -> tuple[tuple[int, int], ...]:
+        """``(start, stop)`` of each of :attr:`units` in :attr:`reference`."""
+        return tuple((u.start, u.stop) for u in self.units)
 
-def unit_counts(blocks: Sequence[int]) -> tuple[int, ...]:
-    """How many copies of each template (order of :attr:`SqueezeNextTemplates.units`) a network uses.
 
-    Stage with ``n`` blocks: one ``first``, ``n // 2`` ``odd`` (blocks 1, 3, ..) and
-    ``(n - 1) // 2`` ``even`` (blocks 2, 4, ..).
+def counts(blocks: NDArray[np.int64]) -> NDArray[np.int64]:
+    """Copies of each unit (columns: :attr:`SqueezeNextTemplates.units`) for a ``(candidates, stages)`` block matrix.
+
+    One stem and one head; a stage with ``n`` blocks: one ``first``, ``n // 2`` ``odd``
+    (blocks 1, 3, ..) and ``(n - 1) // 2`` ``even`` (blocks 2, 4, ..).
     """
-    counts = [1]
-    for n in blocks:
-        counts += [1, n // 2, (n - 1) // 2]
-    return (*counts, 1)
+    blocks = np.asarray(blocks, dtype=np.int64)
+    ones = np.ones(len(blocks), dtype=np.int64)
+    cols = [ones]
+    for i in range(blocks.shape[1]):
+        n = blocks[:, i]
+        cols += [ones, n // 2, (n - 1) // 2]
+    cols.append(ones)
+    return np.stack(cols, axis=1)
 
 
 def graph_name(spec: SqueezeNextSpec) -> str:
@@ -264,65 +289,20 @@ def assemble(templates: SqueezeNextTemplates, blocks: Sequence[int], name: str |
 
 
 # --------------------------------------------------------------------------- caching
-def default_cache_dir() -> Path:
-    """``$HWSIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/hwsim``, else ``~/.cache/hwsim``."""
-    if os.environ.get("HWSIM_CACHE_DIR"):
-        return Path(os.environ["HWSIM_CACHE_DIR"])
-    root = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(root) / "hwsim"
-
-
-@functools.lru_cache(maxsize=1)
-def _fingerprint() -> str:
-    """Versions and source hashes that invalidate cached templates when they change."""
-    from importlib import metadata
-
-    try:
-        torch_version = metadata.version("torch")
-    except metadata.PackageNotFoundError:
-        torch_version = "none"
-    digest = hashlib.sha256(f"hwsim {hwsim.__version__} torch {torch_version}".encode())
-    package = Path(hwsim.__file__).resolve().parent
-    for relative in _SOURCES:
-        path = package / relative
-        for file in sorted(path.glob("*.py")) if path.is_dir() else [path]:
-            digest.update(file.relative_to(package).as_posix().encode())
-            digest.update(file.read_bytes() if file.is_file() else b"missing")
-    return digest.hexdigest()
-
-
-def _cache_file(folder: Path, key: TemplateKey) -> Path:
-    text = json.dumps({"key": asdict(key), "fingerprint": _fingerprint()}, sort_keys=True)
-    return folder / "squeezenext_templates" / f"{hashlib.sha256(text.encode()).hexdigest()[:24]}.json"
-
-
 @functools.lru_cache(maxsize=64)
 def _templates_cached(key: TemplateKey, cache_dir: str) -> SqueezeNextTemplates:
-    name = f"sqnxt_reference_{key.stages}x{REFERENCE_BLOCKS_PER_STAGE}"
-    path = _cache_file(Path(cache_dir), key) if cache_dir else None
-    if path is not None and path.is_file():
-        try:
-            return templates_from_graph(LayerGraph.load(path), key)
-        except (ValueError, HwsimError):
-            pass  # a stale or damaged cache file: trace again and overwrite it
     spec = key.spec((REFERENCE_BLOCKS_PER_STAGE,) * key.stages)
-    graph = trace_squeezenext(spec, key.input_size, key.batch, name=name)
-    templates = templates_from_graph(graph, key)
-    if path is not None:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            scratch = path.with_suffix(f".{os.getpid()}.tmp")
-            graph.save(scratch)
-            os.replace(scratch, path)
-        except OSError:
-            pass  # no writable cache: keep the templates in memory only
-    return templates
+    name = f"sqnxt_reference_{key.stages}x{REFERENCE_BLOCKS_PER_STAGE}"
+    return cached_graph(cache_dir, "squeezenext", asdict(key), SOURCES,
+                        trace=lambda: trace_squeezenext(spec, key.input_size, key.batch, name=name),
+                        check=lambda graph: templates_from_graph(graph, key))
 
 
 def load_templates(key: TemplateKey, cache_dir: str | Path | None = None) -> SqueezeNextTemplates:
     """Templates for ``key``: from memory, else the disk cache, else traced once (imports torch).
 
-    ``cache_dir`` defaults to :func:`default_cache_dir`; ``""`` disables the disk cache.
+    ``cache_dir`` defaults to :func:`~hwsim.explore.search.families.cache.default_cache_dir`;
+    ``""`` disables the disk cache.
     Invalid settings (width, kernel, shortcut) raise :class:`~hwsim.errors.ConfigError`.
     """
     key.spec((1,) * key.stages).check_input_size(key.input_size)  # validate before any tracing
@@ -335,3 +315,59 @@ def squeezenext_graph(spec: SqueezeNextSpec, input_size: int = 227, batch: int =
     """The exported graph of ``spec`` (as :func:`trace_squeezenext` gives it), assembled from templates."""
     spec.check_input_size(input_size)
     return assemble(load_templates(TemplateKey.of(spec, input_size, batch), cache_dir), spec.blocks, name)
+
+
+# --------------------------------------------------------------------------- the family
+def check_settings(stages: int, settings: Mapping[str, Any]) -> dict[str, Any]:
+    """Width, grouped and classes as :class:`SqueezeNextSpec` takes them, an input size the
+    ``stages`` stages fit; the width as a float. Raises :class:`ConfigError`."""
+    spec = SqueezeNextSpec(width=settings["width"], blocks=(1,) * stages, grouped=settings["grouped"],
+                           num_classes=settings["num_classes"])
+    spec.check_input_size(settings["input_size"])
+    batch = settings["batch"]
+    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+        raise ConfigError(f"squeezenext: batch must be an integer >= 1, got {batch!r}")
+    return {**settings, "width": spec.width}
+
+
+def describe_settings(settings: Mapping[str, Any]) -> str:
+    """``width 1.0``, ``width 1.5 grouped``."""
+    return f"width {settings['width']!r}{' grouped' if settings['grouped'] else ''}"
+
+
+def templates_for(variant: Variant, cache_dir: str | Path | None = None) -> SqueezeNextTemplates:
+    """The templates of a search variant (:func:`load_templates` of :meth:`TemplateKey.of_variant`)."""
+    return load_templates(TemplateKey.of_variant(variant), cache_dir)
+
+
+#: The SqueezeNext family: SqNxt-23's 21 blocks over 4 stages by default, conv1 kernel and
+#: shortcut style chosen per candidate, v1..v5 marked (:data:`~hwsim.models.squeezenext_spec.VERSIONS`).
+SQUEEZENEXT = Family(
+    name="squeezenext",
+    title="SqueezeNext",
+    stages=4,
+    blocks_total=21,
+    load_templates=templates_for,
+    assemble=assemble,
+    counts=counts,
+    choices=(
+        Choice("conv1", CONV1_KERNELS, (5, 7), noun="kernel sizes", help="conv1 kernel sizes to try",
+               cell="{value}x{value}", prose="conv1 {value}"),
+        Choice("shortcut", SHORTCUT_STYLES, ("v1", "v5"), noun="styles", help="shortcut styles to try",
+               prose="{value}"),
+    ),
+    settings=(
+        Setting("width", 1.0, help="width multiplier of the stage channels", per_row=True),
+        Setting("grouped", False),
+        Setting("num_classes", 1000),
+        Setting("input_size", 227),
+        Setting("batch", 1),
+    ),
+    published=tuple(Published(f"v{n}", blocks, (conv1, shortcut)) for n, (blocks, conv1, shortcut)
+                    in sorted(VERSIONS.items())),
+    published_title="Published versions (SqueezeNextSpec.for_version)",
+    depth_layers=2,
+    depth_note="conv1 + blocks + final 1x1",
+    check=check_settings,
+    describe=describe_settings,
+)
