@@ -70,6 +70,7 @@ from hwsim.explore.sweep.chunks import (
     summary_columns,
 )
 from hwsim.explore.sweep.grid import MAX_SWEEP_ROWS, Axis, Grid, check_sweep_size, field_kind, parse_set, parse_sets, sweepable_paths
+from hwsim.explore.sweep.resume import blocks, check_resumable, finished_ids, grid_order
 from hwsim.explore.sweep.output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, resumable_rows, summary_dtypes
 
 __all__ = [
@@ -277,10 +278,10 @@ def sweep(
     if sink is not None and resume and sink.exists():
         done = resumable_rows(sink, columns)
         if done is not None:
-            _check_resumable(done, model_arrays, the_grid, str(output))
+            check_resumable(done, model_arrays, the_grid, str(output))
     if sink is not None:
         prepare_output(sink, layer_sink, done)
-    finished = {m.name: _finished_ids(done, m.name) for m in model_arrays}
+    finished = {m.name: finished_ids(done, m.name) for m in model_arrays}
     kept = sum(len(ids) for ids in finished.values())
     sizes = [_chunk_configs(m, chunk_size, per_layer is not None) for m in model_arrays]
     todo = [the_grid.size - len(finished[m.name]) for m in model_arrays]
@@ -317,60 +318,13 @@ def sweep(
         frame = sink.read()
         if kept:  # rows of an earlier run come first in the file: put everything in grid order
             frame = frame.drop_duplicates(KEY, keep="last")
-            order = _grid_order(frame, model_arrays, the_grid)
+            order = grid_order(frame, model_arrays, the_grid)
             keep = order >= 0
             frame = frame[keep].iloc[np.argsort(order[keep], kind="stable")]
         frame = frame.reset_index(drop=True)[columns]
     frame.attrs["kept"] = kept
     frame.attrs["computed"] = sum(todo)
     return frame
-
-
-#: Configurations whose ids are computed at once when planning, checking and ordering.
-ID_BLOCK = 1 << 20
-
-
-def _blocks(size: int) -> Iterator[NDArray[np.int64]]:
-    for start in range(0, size, ID_BLOCK):
-        yield np.arange(start, min(start + ID_BLOCK, size), dtype=np.int64)
-
-
-def _finished_ids(done: pd.DataFrame | None, model: str) -> pd.Index:
-    """The distinct config ids of ``model`` already in the output."""
-    if done is None or done.empty:
-        return pd.Index([], dtype=object)
-    return pd.Index(done.loc[done["model"] == model, "config_id"].unique())
-
-
-def _check_resumable(done: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid, output: str) -> None:
-    """Every row of an earlier run must be one of this sweep's (model, configuration) pairs."""
-    again = "drop --resume or use another -o"
-    names = [m.name for m in models]
-    other = sorted(set(done["model"]) - set(names))
-    if other:
-        raise ConfigError(f"--resume: {output} holds rows of model(s) {', '.join(other)}, not in this sweep "
-                          f"({', '.join(names)}); {again}")  # fmt: skip
-    bases = sorted(set(done["accelerator"].astype(str)) - {grid.base.name})
-    if bases:
-        raise ConfigError(f"--resume: {output} was computed on base accelerator {', '.join(bases)}, not {grid.base.name}; {again}")
-    for model in models:
-        macs = pd.to_numeric(done.loc[done["model"] == model.name, "macs"], errors="coerce")
-        other_macs = macs[macs != model.macs]
-        if len(other_macs):
-            shown = f"{other_macs.iloc[0]:,.0f}" if np.isfinite(other_macs.iloc[0]) else "unknown"
-            raise ConfigError(f"--resume: {output} holds rows of {model.name} with {shown} MACs, but this sweep's "
-                              f"{model.name} has {model.macs:,} (another input size, batch or version of the model); {again}")  # fmt: skip
-    wanted = pd.Index(done["config_id"].unique())
-    found = np.zeros(len(wanted), dtype=bool)
-    for ordinals in _blocks(grid.size):
-        hit = wanted.get_indexer(grid.config_ids(ordinals))
-        found[hit[hit >= 0]] = True
-    if not found.all():
-        missing = wanted[~found]
-        raise ConfigError(
-            f"--resume: {output} holds {len(missing):,} configuration(s) that are not in this sweep (e.g. config_id {missing[0]}): "
-            f"it was written with other --set values or a base accelerator with other fields; {again}"
-        )
 
 
 def _chunk_configs(model: ModelArrays, chunk_size: int | None, per_layer: bool) -> int:
@@ -393,7 +347,7 @@ def _plan(
         held_ordinals: list[NDArray[np.int64]] = []  # configurations waiting for a full chunk
         held_ids: list[NDArray[np.object_]] = []
         held = 0
-        for ordinals in _blocks(grid.size):
+        for ordinals in blocks(grid.size):
             ids = grid.config_ids(ordinals)
             if len(done):
                 todo = done.get_indexer(ids) < 0
@@ -410,18 +364,3 @@ def _plan(
             held_ordinals, held_ids, held = [all_ordinals[cut:]], [all_ids[cut:]], held - cut
         if held:
             yield ChunkTask(model, index, grid, np.concatenate(held_ordinals), np.concatenate(held_ids), per_layer)
-
-
-def _grid_order(frame: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid) -> NDArray[np.int64]:
-    """Sort key of each row (model position x grid size + ordinal); -1 for a row not in this sweep."""
-    key = np.full(len(frame), -1, dtype=np.int64)
-    model_column = frame["model"].to_numpy()
-    id_column = frame["config_id"].to_numpy()
-    for index, model in enumerate(models):
-        rows = np.flatnonzero(model_column == model.name)
-        ids = pd.Index(id_column[rows])
-        for ordinals in _blocks(grid.size):
-            hit = ids.get_indexer(grid.config_ids(ordinals))
-            found = hit >= 0
-            key[rows[hit[found]]] = index * grid.size + ordinals[found]
-    return key

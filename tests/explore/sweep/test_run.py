@@ -12,6 +12,7 @@ import pytest
 
 import hwsim.explore.sweep.run as sweep_module
 import hwsim.explore.sweep.grid as grid_module
+import hwsim.explore.sweep.resume as resume_module
 from hwsim.hardware.load import accelerator_from_dict, load_accelerator
 from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import Layer, LayerGraph
@@ -448,7 +449,7 @@ def test_lazy_planning_gives_full_chunks_across_id_blocks(monkeypatch, tmp_path)
     """Ids are computed in blocks of 5 configurations; chunks of 7 still come out full and in grid order."""
     graph = toy_graph()
     full = sweep(graph, base_accel(), GRID)  # 48 configurations, default chunking
-    monkeypatch.setattr(sweep_module, "ID_BLOCK", 5)
+    monkeypatch.setattr(resume_module, "ID_BLOCK", 5)
     sizes = []
     original = sweep_module.run_chunk
     monkeypatch.setattr(sweep_module, "run_chunk", lambda task: sizes.append(len(task.ordinals)) or original(task))
