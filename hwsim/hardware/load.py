@@ -45,6 +45,7 @@ from hwsim.hardware.spec import (
     VectorSpec,
     accelerator_from_dict,
 )
+from hwsim.hardware.shipped import accelerator_names, shipped_accelerator_dir, shipped_files
 from hwsim.hardware.yaml_reader import _StrictLoader, read_yaml  # noqa: F401 - _StrictLoader re-exported for tests
 from hwsim.errors import ConfigError, UnknownNameError
 
@@ -96,34 +97,7 @@ def _yaml_kind(value: Any) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# Shipped accelerators and lookup by name
-
-
-def shipped_accelerator_dir() -> Path:
-    """Folder of the shipped accelerator files.
-
-    In a wheel they live in ``hwsim/accelerators/``; in a development (editable) install, in the
-    repository's top-level ``accelerators/`` next to the package.
-    """
-    package = Path(__file__).resolve().parents[1]  # the hwsim package
-    inside = package / "accelerators"
-    return inside if inside.is_dir() else package.parent / "accelerators"
-
-
-def _shipped_files() -> dict[str, Path]:
-    folder = shipped_accelerator_dir()
-    if not folder.is_dir():
-        return {}
-    files: dict[str, Path] = {}
-    for path in sorted(folder.iterdir()):
-        if path.suffix in (".yaml", ".yml") and path.is_file():
-            files.setdefault(path.stem, path)
-    return files
-
-
-def accelerator_names() -> tuple[str, ...]:
-    """Sorted names (file stems) of the shipped accelerators."""
-    return tuple(sorted(_shipped_files()))
+# Lookup by name (the shipped files: :mod:`hwsim.hardware.shipped`)
 
 
 def _looks_like_path(name: str) -> bool:
@@ -150,7 +124,7 @@ def load_accelerator(name_or_path: str | os.PathLike[str]) -> Accelerator:
             f"{', '.join(ACCELERATOR_SUFFIXES)}"
         )
     name = str(name_or_path)
-    files = _shipped_files()
+    files = shipped_files()
     if name not in files:
         raise UnknownNameError("accelerator", name, files)
     return _load_yaml_file(files[name])
