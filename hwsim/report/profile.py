@@ -1,23 +1,25 @@
 """SimResult -> pandas DataFrame, terminal table, CSV/JSON and a per-layer plot.
 
 Column names are stable and documented in the README ("CSV columns"); units are in the names
-(``*_cycles``, ``*_bytes``, ``*_pj``, ``latency_us``). matplotlib is imported lazily.
+(``*_cycles``, ``*_bytes``, ``*_pj``, ``latency_us``). pandas (frames, CSV, JSON) and matplotlib
+are imported only by what needs them: the table needs neither.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import math
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hwsim.errors import HwsimError
 from hwsim.graph.layer_graph import GEMM_OPS
 from hwsim.cost.metrics import REPORTED
 from hwsim.cost.result import SimResult
+from hwsim.report.plain_table import Column, render_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`).
 LAYER_COLUMNS: tuple[str, ...] = REPORTED
@@ -25,6 +27,8 @@ LAYER_COLUMNS: tuple[str, ...] = REPORTED
 
 def to_frame(result: SimResult) -> pd.DataFrame:
     """One row per layer, columns :data:`LAYER_COLUMNS`."""
+    import pandas as pd
+
     return pd.DataFrame({column: _column(getattr(result, column)) for column in LAYER_COLUMNS})
 
 
@@ -81,49 +85,43 @@ def _energy_uj(energy_pj: float) -> str:
     return f"{uj:,.0f}" if uj >= 100 else f"{uj:.3g}" if uj >= 0.001 else ("0" if uj == 0 else f"{uj:.1e}")
 
 
+#: Columns of the per-layer table: the layer name folds when the table is too wide.
+TABLE_COLUMNS: tuple[Column, ...] = (
+    Column("layer", fold=True),
+    Column("op"),
+    Column("df"),
+    *(Column(header, "right") for header in ("MACs", "cycles", "stall", "util%", "DRAM B", "uJ")),
+    Column("bound"),
+)
+
+
+def table_row(result: SimResult, i: int) -> tuple[str, ...]:
+    """The cells of layer ``i`` in the per-layer table (:data:`TABLE_COLUMNS`)."""
+    return (
+        result.names[i],
+        result.ops[i],
+        result.dataflow[i],
+        _si(result.macs[i]),
+        _si(result.cycles[i]),
+        _si(result.stall_cycles[i]),
+        f"{100 * result.utilization[i]:.1f}" if result.ops[i] in GEMM_OPS else "-",
+        _si(result.dram_bytes[i]),
+        _energy_uj(result.energy_pj[i]),
+        result.bound[i],
+    )
+
+
 def format_table(result: SimResult, top: int | None = None, worst: int = 5, width: int = 120) -> str:
     """The per-layer table and totals block as text (fits ``width`` columns, at least 80).
 
     ``top`` keeps only the ``top`` layers with the most cycles (in network order).
     """
-    from rich.console import Console
-    from rich.table import Table
-
     rows = list(range(len(result)))
     if top is not None:
         keep = set(sorted(rows, key=lambda i: -result.cycles[i])[:top])
         rows = [i for i in rows if i in keep]
-    table = Table(title=f"{result.graph_name} on {result.accelerator_name}", title_justify="left", box=None, pad_edge=False)
-    for header, justify in (
-        ("layer", "left"),
-        ("op", "left"),
-        ("df", "left"),
-        ("MACs", "right"),
-        ("cycles", "right"),
-        ("stall", "right"),
-        ("util%", "right"),
-        ("DRAM B", "right"),
-        ("uJ", "right"),
-        ("bound", "left"),
-    ):
-        table.add_column(header, justify=justify, overflow="fold" if header == "layer" else "ellipsis", no_wrap=header != "layer")
-    for i in rows:
-        is_gemm = result.ops[i] in GEMM_OPS
-        table.add_row(
-            result.names[i],
-            result.ops[i],
-            result.dataflow[i],
-            _si(result.macs[i]),
-            _si(result.cycles[i]),
-            _si(result.stall_cycles[i]),
-            f"{100 * result.utilization[i]:.1f}" if is_gemm else "-",
-            _si(result.dram_bytes[i]),
-            _energy_uj(result.energy_pj[i]),
-            result.bound[i],
-        )
-    console = Console(width=max(80, width), record=True, file=io.StringIO(), color_system=None)
-    console.print(table)
-    text = "\n".join(line.rstrip() for line in console.export_text().splitlines())
+    title = f"{result.graph_name} on {result.accelerator_name}"
+    text = render_table(title, TABLE_COLUMNS, [table_row(result, i) for i in rows], max(80, width))
     t = totals(result, worst)
     stall_share = t["stall_cycles"] / max(t["cycles"], 1)
     lines = [
