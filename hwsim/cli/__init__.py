@@ -1,12 +1,15 @@
 """The ``hwsim`` command line: one parser, one module per group of subcommands.
 
 ``main(argv) -> int`` is the entry point (tests call it directly). Any :class:`HwsimError`
-becomes one line on stderr and exit code 2; so does a usage error.
+becomes one line on stderr and exit code 2; so does a usage error. ``hwsim COMMAND ...`` builds
+(and imports) only the module of COMMAND (:data:`COMMAND_MODULES`), so a profile does not load
+what a sweep, a search or a measurement needs; ``hwsim --help`` and unknown commands build them all.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from collections.abc import Sequence
 
@@ -21,13 +24,25 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from hwsim.cli import correlate as correlate_commands
-    from hwsim.cli import measure as measure_commands
-    from hwsim.cli import model_commands
-    from hwsim.cli import search as search_commands
-    from hwsim.cli import sweep as sweep_commands
+#: The modules of hwsim.cli that define subcommands, in the order ``hwsim --help`` lists them.
+MODULES: tuple[str, ...] = ("model_commands", "sweep", "search", "measure", "correlate")
+#: Subcommand -> the module that defines it (a command missing here still works: all modules are built).
+COMMAND_MODULES: dict[str, str] = {
+    "profile": "model_commands",
+    "compare": "model_commands",
+    "list": "model_commands",
+    "export": "model_commands",
+    "sweep": "sweep",
+    "pareto": "sweep",
+    "search": "search",
+    "measure": "measure",
+    "calibrate": "measure",
+    "correlate": "correlate",
+}
 
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every subcommand, or only of the module defining ``command`` when it is known."""
     parser = OneLineParser(
         prog="hwsim",
         description="Hardware-aware performance simulator and latency profiler for CNNs.",
@@ -37,15 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hwsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
-    for module in (model_commands, sweep_commands, search_commands, measure_commands, correlate_commands):
-        module.add_parsers(sub)
+    names = (COMMAND_MODULES[command],) if command in COMMAND_MODULES else MODULES
+    for name in names:
+        importlib.import_module(f"hwsim.cli.{name}").add_parsers(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv and not argv[0].startswith("-") else None  # top-level options come first
+    args = build_parser(command).parse_args(argv)
     try:
         return int(args.run(args) or 0)
     except HwsimError as exc:

@@ -50,12 +50,21 @@ def load_model(source: str, input_size: tuple[int, int] | None = None, batch: in
     return load_graph(source, input_size=input_size, batch=batch)
 
 
+def _is_host_model(source: str) -> bool:
+    """Whether ``source`` is a host model file (``kind: host``); only YAML files can be one, so
+    anything else is answered without importing the host model (and its schema)."""
+    if not source.lower().endswith((".yaml", ".yml")):
+        return False
+    from hwsim.host.model import is_host_model_file
+
+    return is_host_model_file(source)
+
+
 def load_accel(source: str, dataflow: str | None = None):
     """An Accelerator from a shipped name, a YAML path or a SCALE-Sim .cfg, optionally re-flowed."""
     from hwsim.hardware.load import load_accelerator
-    from hwsim.host.model import is_host_model_file
 
-    if is_host_model_file(source):
+    if _is_host_model(source):
         raise ConfigError(f"{source}: is a host model (kind: host, from `hwsim calibrate`); it predicts latency "
                           "with `hwsim profile` and `hwsim compare` only, not with this command")
     accel = load_accelerator(source)
@@ -67,19 +76,31 @@ def load_accel(source: str, dataflow: str | None = None):
     return accel
 
 
+def read_accel(source: str, dataflow: str | None = None):
+    """The accelerator to simulate on or list, as :func:`load_accel` gives it, but a shipped one
+    whose file is unchanged and that ``dataflow`` leaves as it is comes from the snapshot taken
+    when the package was built (:mod:`hwsim.hardware.shipped`: no schema, no pydantic, no YAML)."""
+    from hwsim.hardware.shipped import shipped_accelerator
+
+    frozen = shipped_accelerator(source)
+    if frozen is not None and dataflow in (None, frozen.dataflow):
+        return frozen
+    return load_accel(source, dataflow)
+
+
 def simulate_on(graph, accel: str, dataflow: str | None = None):
     """SimResult of ``graph`` on ``accel``: simulated on an accelerator, or predicted by a host
     model file (``kind: host``, written by ``hwsim calibrate``). ``graph=None`` only validates ``accel``."""
-    from hwsim.host.model import is_host_model_file, load_host_model, predict
+    if _is_host_model(accel):
+        from hwsim.host.model import load_host_model, predict
 
-    if is_host_model_file(accel):
         if dataflow is not None:
             raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it")
         host = load_host_model(accel)
         return None if graph is None else predict(graph, host)
     from hwsim.simulate import simulate
 
-    hardware = load_accel(accel, dataflow)
+    hardware = read_accel(accel, dataflow)
     return None if graph is None else simulate(graph, hardware)
 
 
@@ -162,11 +183,10 @@ def format_records(records: list[dict], fmt: str, title: str = "") -> str:
     """Rows of plain values as a table, CSV or JSON."""
     import json
 
-    import pandas as pd
-
-    frame = pd.DataFrame(records)
     if fmt == "csv":
-        return frame.to_csv(index=False)
+        import pandas as pd
+
+        return pd.DataFrame(records).to_csv(index=False)
     if fmt == "json":
         safe = [{key: json_safe(value) if isinstance(value, float) else value for key, value in row.items()} for row in records]
         return json.dumps(safe, indent=1, default=float)

@@ -31,7 +31,6 @@ from hwsim.cli.measure import (
     wrap,
 )
 from hwsim.graph.layer_graph import GEMM_OPS
-from hwsim.report.profile import write_figure
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:
@@ -116,6 +115,8 @@ def plot_correlation(records: list[dict[str, Any]], path: str | Path, title: str
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
+    from hwsim.report.profile import write_figure
 
     rows = [r for r in records if r["measured_us"] > 0 and r["simulated_us"] > 0]
     fig, ax = plt.subplots(figsize=(6.5, 5.5))

@@ -15,6 +15,7 @@ from hwsim.cli.common import (
     load_model,
     parse_input_size,
     positive_int,
+    read_accel,
     resolve_format,
     simulate_on,
     split_list,
@@ -188,11 +189,11 @@ def run_list(args: argparse.Namespace) -> int:
                 }
             )
     else:
-        from hwsim.hardware.load import accelerator_names, load_accelerator
+        from hwsim.hardware.shipped import accelerator_names
 
         records = []
         for name in accelerator_names():
-            a = load_accelerator(name)
+            a = read_accel(name)
             records.append(
                 {
                     "name": name,

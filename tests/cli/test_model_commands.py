@@ -5,6 +5,8 @@
 import io
 import json
 import math
+import subprocess
+import sys
 import textwrap
 
 import numpy as np
@@ -18,6 +20,7 @@ from hwsim.report.profile import LAYER_COLUMNS
 from hwsim.simulate import simulate
 from tests.cli_helpers import assert_clean_error, hwsim
 from tests.figure_helpers import saved_figures, stacked_bar_heights
+from tests.paths import REPO
 
 
 def test_profile_table():
@@ -197,3 +200,46 @@ def test_dataflow_override_is_named_and_batch_rescales_without_torch(tmp_path):
     one = json.loads(hwsim("profile", "squeezenext_23v5", "--accel", "ws_32x32", "--format", "json").stdout)
     four = json.loads(hwsim("profile", "squeezenext_23v5", "--accel", "ws_32x32", "--format", "json", "--batch", "4").stdout)
     assert four["totals"]["macs"] == 4 * one["totals"]["macs"]
+
+
+#: Libraries the model commands must not load for shipped or plain-file inputs (issue 17): data
+#: frames, schema validation, figures, terminal styling, fitting, tracing.
+HEAVY_MODULES = ("pandas", "pydantic", "matplotlib", "rich", "scipy", "torch")
+
+
+def test_model_commands_import_only_what_they_need(tmp_path):
+    """Each command in a fresh process; every heavy library it loaded is reported by name."""
+    graph, topology = tmp_path / "g.json", tmp_path / "t.csv"
+    commands = {
+        "profile zoo model on a shipped accelerator": ["profile", "squeezenext_23v5", "--accel", "ws_32x32"],
+        "profile --top": ["profile", "shufflenet_v1_g3", "--accel", "best_16x16", "--top", "5"],
+        "profile json": ["profile", "mobilenet_v1", "--accel", "os_32x32", "--format", "json"],
+        "compare": ["compare", "squeezenext_23,alexnet", "--accel", "ws_32x32,best_32x32"],
+        "list models": ["list", "models"],
+        "list accelerators": ["list", "accelerators"],
+        "export json": ["export", "squeezenext_23v5", "-o", str(graph)],
+        "export topology": ["export", "alexnet", "-o", str(topology)],
+        "profile graph json": ["profile", str(graph), "--accel", "ws_16x16"],
+        "profile SCALE-Sim topology": ["profile", str(topology), "--accel", "ws_32x32"],
+        "profile csv": ["profile", "alexnet", "--accel", "is_32x32", "--format", "csv"],
+    }
+    code = textwrap.dedent(
+        """
+        import contextlib, io, json, sys
+        from hwsim.cli import main
+        with contextlib.redirect_stdout(io.StringIO()):
+            rc = main(json.loads(sys.argv[1]))
+        print(json.dumps([rc, sorted(m for m in json.loads(sys.argv[2]) if m in sys.modules)]))
+        """
+    )
+    loaded = {}
+    for what, argv in commands.items():
+        proc = subprocess.run([sys.executable, "-c", code, json.dumps(argv), json.dumps(HEAVY_MODULES)],
+                              capture_output=True, text=True, cwd=REPO)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        rc, heavy = json.loads(proc.stdout)
+        assert rc == 0, (what, proc.stderr)
+        loaded[what] = heavy
+    # CSV and JSON are written by pandas (``hwsim.report.profile.to_frame``): they may load it, nothing else.
+    assert loaded.pop("profile json") == loaded.pop("profile csv") == ["pandas"]
+    assert loaded == {what: [] for what in loaded}
