@@ -12,7 +12,7 @@ import re
 import sys
 from typing import Any
 
-from hwsim.cli.common import FIGURE_SUFFIXES, check_output, load_accel, positive_int, split_list
+from hwsim.cli.common import FIGURE_SUFFIXES, check_output, positive_int, read_accel, split_list
 from hwsim.errors import ConfigError
 from hwsim.explore.search.families.base import Choice, Family, Setting, Value
 from hwsim.explore.search.families.registry import families, family
@@ -142,7 +142,7 @@ def run_search(args: argparse.Namespace) -> int:
     # before any work: the outputs can be written, ACCEL is an accelerator (not a host model)
     check_output(args.output, "-o")
     check_output(args.plot, "--plot", FIGURE_SUFFIXES)
-    accel = load_accel(args.accel)
+    accel = read_accel(args.accel)
     fields = _space_fields(args, fam)
     if args.blocks_total is not None:
         space = SearchSpace(family=fam.name, blocks_total=args.blocks_total, **fields)

@@ -12,20 +12,23 @@ Algorithm: sort lexicographically (a dominator always sorts strictly before the 
 dominates). Two objectives: one pass with a running minimum, O(n log n). More: blocks of sorted
 points are checked, vectorised, against the front found so far and against each other —
 O(n x front size), fast for the fronts of real sweeps (tens to thousands of points).
-matplotlib is imported only by :func:`plot_front`.
+matplotlib is imported only by :func:`plot_front`, pandas only by the functions on frames.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from hwsim.errors import ConfigError
 from hwsim.report.profile import write_figure
+
+if TYPE_CHECKING:
+    import pandas as pd  # only the frame functions take or give frames: pareto_mask needs no pandas
 
 __all__ = ["pareto_front", "pareto_mask", "plot_front"]
 
@@ -104,6 +107,8 @@ def _front_nd(s: NDArray[np.float64]) -> NDArray[np.bool_]:
 
 
 def _check_objectives(frame: pd.DataFrame, objectives: Sequence[str]) -> None:
+    import pandas as pd
+
     if not objectives:
         raise ConfigError("pareto: expected at least one objective column")
     numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]

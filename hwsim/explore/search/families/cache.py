@@ -1,10 +1,13 @@
-"""A disk cache of traced reference graphs, for families whose unit templates are cut from a torch trace.
+"""Where traced reference graphs are kept, for families whose unit templates are cut from a torch trace.
 
-:func:`cached_graph` returns the graph a family traced for a key, from
-``<cache_dir>/<family>_templates/<hash>.json`` when it is there and passes the family's check,
-else traced (and written, atomically; a cache that cannot be written is skipped). The file name
-hashes the key, hwsim's and torch's versions and the source files the trace depends on
-(:func:`fingerprint`), so a change to any of them traces again. Reading a cached file needs no torch.
+:func:`cached_graph` returns the graph a family traced for a key: the one shipped with hwsim
+(:func:`shipped_file`, ``shipped_templates/<family>/``, traced when the package is built by
+:mod:`hwsim.explore.search.families.shipped`: the variants a search runs by default), else the one
+in ``<cache_dir>/<family>_templates/<hash>.json``, in either case only when it passes the
+family's check; else it is traced (and written to the cache, atomically; a cache that cannot be
+written is skipped). The cache's file name hashes the key, hwsim's and torch's versions and the
+source files the trace depends on (:func:`fingerprint`), so a change to any of them traces again;
+the shipped files, like the zoo's graphs, are kept current by a test. Reading either needs no torch.
 
 The folder: ``$HWSIM_CACHE_DIR``, else ``$XDG_CACHE_HOME/hwsim``, else ``~/.cache/hwsim``
 (:func:`default_cache_dir`); ``""`` turns the disk cache off.
@@ -24,9 +27,20 @@ import hwsim
 from hwsim.errors import HwsimError
 from hwsim.graph.layer_graph import LayerGraph
 
-__all__ = ["cache_file", "cached_graph", "default_cache_dir", "fingerprint"]
+__all__ = ["SHIPPED_DIR", "cache_file", "cached_graph", "default_cache_dir", "fingerprint", "shipped_file"]
 
 T = TypeVar("T")
+
+#: Reference graphs shipped inside the package (one folder per family).
+SHIPPED_DIR = Path(__file__).resolve().parent / "shipped_templates"
+
+
+def shipped_file(family: str, key: Mapping[str, Any]) -> Path:
+    """Where the shipped reference graph of ``key`` (JSON-able fields) of ``family`` is; it may not exist.
+
+    The file name spells the key: ``width-1.0_conv1_kernel-7_..._batch-1.json``.
+    """
+    return SHIPPED_DIR / family / ("_".join(f"{field}-{value}" for field, value in key.items()) + ".json")
 
 
 def default_cache_dir() -> Path:
@@ -65,12 +79,19 @@ def cache_file(folder: Path, family: str, key: Mapping[str, Any], sources: tuple
 
 def cached_graph(cache_dir: str, family: str, key: Mapping[str, Any], sources: tuple[str, ...],
                  trace: Callable[[], LayerGraph], check: Callable[[LayerGraph], T]) -> T:
-    """``check(graph)`` of the cached trace of ``key``, else of a fresh ``trace()``, cached.
+    """``check(graph)`` of the shipped or cached trace of ``key``, else of a fresh ``trace()``, cached.
 
     ``check`` turns the graph into the family's templates and raises ``ValueError`` (or an
-    :class:`~hwsim.errors.HwsimError`) when it does not fit: a damaged or stale file is traced
-    again and overwritten. ``cache_dir`` ``""``: no disk cache.
+    :class:`~hwsim.errors.HwsimError`) when it does not fit: a shipped file that does not is
+    passed over, a damaged or stale cache file is traced again and overwritten. ``cache_dir``
+    ``""``: no disk cache (shipped files are still read).
     """
+    shipped = shipped_file(family, key)
+    if shipped.is_file():
+        try:
+            return check(LayerGraph.load(shipped))
+        except (ValueError, HwsimError):
+            pass  # does not fit this hwsim: trace as if it were not shipped
     path = cache_file(Path(cache_dir), family, key, sources) if cache_dir else None
     if path is not None and path.is_file():
         try:

@@ -29,7 +29,9 @@ Templates are traced once per (width, conv1 kernel, shortcut style, grouped, cla
 input size, batch) and cached on disk as the reference graph's JSON
 (:mod:`hwsim.explore.search.families.cache`; the file name hashes the key, hwsim's and torch's
 versions and the source of the exporter and the SqueezeNext builder, so a change to either
-retraces). After that no torch import is needed.
+retraces). After that no torch import is needed. The reference graphs of the variants a search
+runs by default (width 1.0, conv1 5 or 7, shortcut v1 or v5) ship with hwsim
+(:mod:`hwsim.explore.search.families.shipped`): they are never traced at all.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ __all__ = [
     "load_templates",
     "squeezenext_graph",
     "templates_from_graph",
+    "trace_reference",
     "trace_squeezenext",
 ]
 
@@ -289,13 +292,17 @@ def assemble(templates: SqueezeNextTemplates, blocks: Sequence[int], name: str |
 
 
 # --------------------------------------------------------------------------- caching
-@functools.lru_cache(maxsize=64)
-def _templates_cached(key: TemplateKey, cache_dir: str) -> SqueezeNextTemplates:
+def trace_reference(key: TemplateKey) -> LayerGraph:
+    """The reference graph of ``key`` (:data:`REFERENCE_BLOCKS_PER_STAGE` blocks in every stage), traced (imports torch)."""
     spec = key.spec((REFERENCE_BLOCKS_PER_STAGE,) * key.stages)
     name = f"sqnxt_reference_{key.stages}x{REFERENCE_BLOCKS_PER_STAGE}"
+    return trace_squeezenext(spec, key.input_size, key.batch, name=name)
+
+
+@functools.lru_cache(maxsize=64)
+def _templates_cached(key: TemplateKey, cache_dir: str) -> SqueezeNextTemplates:
     return cached_graph(cache_dir, "squeezenext", asdict(key), SOURCES,
-                        trace=lambda: trace_squeezenext(spec, key.input_size, key.batch, name=name),
-                        check=lambda graph: templates_from_graph(graph, key))
+                        trace=lambda: trace_reference(key), check=lambda graph: templates_from_graph(graph, key))
 
 
 def load_templates(key: TemplateKey, cache_dir: str | Path | None = None) -> SqueezeNextTemplates:
