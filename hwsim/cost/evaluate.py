@@ -34,9 +34,12 @@ def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays) -> dict[s
     mapping = map_gemm(dataflow, m, k, n, hw.rows, hw.cols)
     # Diagonal packing of small groups (accelerator option, off by default): p groups share a fold.
     # rows // Sr is 0 when a group does not fit the array: then one group per pass.
-    pack = np.minimum(g, np.minimum(hw.rows // mapping.sr, hw.cols // mapping.sc))
-    per_pass = np.where(hw.pack_groups, np.maximum(pack, 1), 1)
-    passes = ceil_div(g, per_pass)
+    if hw.pack_groups.any():
+        pack = np.minimum(g, np.minimum(hw.rows // mapping.sr, hw.cols // mapping.sc))
+        per_pass = np.where(hw.pack_groups, np.maximum(pack, 1), 1)
+        passes = ceil_div(g, per_pass)
+    else:  # no configuration packs: one group per pass
+        passes = np.broadcast_to(g, mapping.row_folds.shape)
     # A 1x1 OS array would finish one cycle "early" by SCALE-Sim's formula; never below MACs/PEs.
     compute = np.maximum(passes * mapping.cycles, ceil_div(la.macs, hw.pes))
     folds = passes * mapping.folds

@@ -144,15 +144,17 @@ def gemm_timing(
     bw = np.asarray(bandwidth_bytes_per_cycle, dtype=np.float64)
     per_port = np.asarray(per_operand_ports, dtype=bool)
 
+    drain = traffic.ofmap_bytes / folds_f / bw
+    fill_shared = traffic.read_bytes / folds_f / bw
+    shared_memory = traffic.total_bytes / bw
+    shared_cycles = np.maximum(compute + fill_shared + drain, shared_memory)
+    if not per_port.any():  # every configuration has one shared port (the default): no port terms
+        return Timing(cycles=whole_cycles(shared_cycles), memory_cycles=shared_memory)
+
     t_ifmap = traffic.ifmap_bytes / bw
     t_filter = traffic.filter_bytes / bw
     t_ofmap = (traffic.ofmap_bytes + traffic.psum_read_bytes) / bw  # partial sums use the ofmap port both ways
-    drain = traffic.ofmap_bytes / folds_f / bw
-    fill_shared = traffic.read_bytes / folds_f / bw
     fill_ports = np.maximum(t_ifmap, t_filter) / folds_f
-
-    shared_memory = traffic.total_bytes / bw
-    shared_cycles = np.maximum(compute + fill_shared + drain, shared_memory)
     port_memory = np.maximum(np.maximum(t_ifmap, t_filter), t_ofmap)
     port_cycles = np.maximum.reduce(
         [compute + fill_ports + drain, t_ifmap + drain, t_filter + drain, t_ofmap + fill_ports]

@@ -286,6 +286,20 @@ def test_vectorised_equals_loop_on_mixed_graphs(g, hws):
             np.testing.assert_allclose(out[key][i], getattr(single, key), rtol=1e-12, err_msg=key)
 
 
+@settings(max_examples=60, deadline=None)
+@given(g=mixed_graphs, hws=st.lists(accels(), min_size=2, max_size=5))
+def test_a_configuration_costs_the_same_alone_and_among_others(g, hws):
+    """Bit for bit: evaluate() takes shortcuts when no configuration of a call packs groups or has
+    per-operand ports, and a sweep groups its configurations by dataflow; neither may change a number."""
+    la = layer_arrays(g)
+    together = evaluate(la, hardware_arrays(hws))
+    for i, hw in enumerate(hws):
+        alone = evaluate(la, hardware_arrays([hw]))
+        for key in METRICS:
+            assert together[key].dtype == alone[key].dtype, key
+            np.testing.assert_array_equal(together[key][i], alone[key][0], err_msg=key)
+
+
 def test_vectorised_equals_loop_of_simulations():
     g = vector_graph()
     hws = [accel(rows=r, cols=c, dataflow=d, bw=b, word=w, ports=p, kib=k)
