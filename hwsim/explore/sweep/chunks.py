@@ -70,6 +70,8 @@ LAYER_METRICS: tuple[str, ...] = (
 )  # fmt: skip
 #: Columns of a per-layer row.
 LAYER_COLUMNS: tuple[str, ...] = ("model", "config_id", "layer_index", *(m.name for m in select(LAYER_METRICS)))
+#: The metrics of :func:`hwsim.cost.evaluate.evaluate` that :func:`layer_rows` reads.
+LAYER_SOURCES: tuple[str, ...] = (*(n for n in LAYER_METRICS if n not in ("layer", "op", "dataflow")), "dataflow_index")
 
 
 # --------------------------------------------------------------------------------------------
@@ -143,6 +145,21 @@ class ChunkTask:
 class ChunkResult:
     summary: pd.DataFrame
     layers: pd.DataFrame | None
+
+
+def config_groups(grid: Grid, ordinals: IntArray) -> list[IntArray]:
+    """Positions in ``ordinals`` grouped by the configuration's dataflow value, each group in chunk
+    order (one group when ``dataflow`` is not swept).
+
+    Every configuration of a group may use the same dataflows, so a block of one group maps its
+    layers only with those (a ``ws`` configuration needs one mapping, ``best`` all of them);
+    configurations never affect each other's numbers, so the grouping changes no result.
+    """
+    if "dataflow" not in grid.paths:
+        return [np.arange(len(ordinals), dtype=np.int64)]
+    codes = grid.axis_indices(ordinals)[grid.paths.index("dataflow")]
+    order = np.argsort(codes, kind="stable")
+    return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
 
 
 def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]]) -> dict[str, Any]:

@@ -62,13 +62,16 @@ from hwsim.cost.evaluate import evaluate
 from hwsim.explore.sweep.backends import run_dask, run_processes, run_serial
 from hwsim.explore.sweep.chunks import (
     LAYER_COLUMNS,
+    LAYER_SOURCES,
     ChunkResult,
     ChunkTask,
     ModelArrays,
+    config_groups,
     layer_rows,
     summarise,
     summary_columns,
 )
+from hwsim.explore.sweep.fastest import Fastest
 from hwsim.explore.sweep.grid import MAX_SWEEP_ROWS, Axis, Grid, check_sweep_size, field_kind, parse_set, parse_sets, sweepable_paths
 from hwsim.explore.sweep.resume import blocks, check_resumable, finished_ids, grid_order
 from hwsim.explore.sweep.output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, resumable_rows, summary_dtypes
@@ -91,8 +94,10 @@ __all__ = [
 
 #: Configurations x unique layers evaluated in one call of :func:`hwsim.cost.evaluate.evaluate` (cache-sized).
 BLOCK_ELEMENTS = 16384
-#: Default configurations per written chunk.
-DEFAULT_CHUNK_CONFIGS = 2048
+#: Default configurations per written chunk: large enough that writing a chunk (a frame, a Parquet
+#: file, an fsync) costs little beside evaluating it, small enough to hold in memory (a few MB)
+#: and to lose little to a kill (a fraction of a second of work).
+DEFAULT_CHUNK_CONFIGS = 16384
 #: With per-layer output, a chunk holds at most this many configurations x layers.
 PER_LAYER_CHUNK_ELEMENTS = 1_000_000
 DELAY_ENV = "HWSIM_SWEEP_CHUNK_DELAY_S"
@@ -105,30 +110,41 @@ SCHEDULER_TIMEOUT_S = 20.0
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Evaluate one chunk (vectorised over configurations x distinct layers, in cache-sized blocks)."""
+    """Evaluate one chunk, vectorised over configurations x distinct layers in cache-sized blocks.
+
+    The configurations of one dataflow value are evaluated together (:func:`config_groups`), so
+    a block maps its layers only with the dataflows its configurations may use; the rows come
+    out in the chunk's order.
+    """
     model, grid = task.model, task.grid
     block = max(1, BLOCK_ELEMENTS // len(model.unique))
     parts: list[dict[str, Any]] = []
-    layer_parts: list[pd.DataFrame] = []
-    ids_all = task.config_ids
-    for start in range(0, len(task.ordinals), block):
-        ordinals = task.ordinals[start : start + block]
-        hw = grid.hardware(ordinals)
-        out = evaluate(model.unique, hw)
-        parts.append(summarise(model, hw, out))
-        if task.per_layer:
-            layer_parts.append(layer_rows(model, ids_all[start : start + block], out))
-    metrics = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
+    outs: list[dict[str, NDArray[Any]]] = []
+    done: list[NDArray[np.int64]] = []  # positions in the chunk, in the order they were evaluated
+    for group in config_groups(grid, task.ordinals):
+        for start in range(0, len(group), block):
+            at = group[start : start + block]
+            hw = grid.hardware(task.ordinals[at])
+            out = evaluate(model.unique, hw)
+            parts.append(summarise(model, hw, out))
+            if task.per_layer:
+                outs.append({key: out[key] for key in LAYER_SOURCES})
+            done.append(at)
+    back = np.argsort(np.concatenate(done))  # evaluation order -> chunk order
+
+    def joined(pieces: list[dict[str, NDArray[Any]]], key: str) -> NDArray[Any]:
+        return np.concatenate([p[key] for p in pieces])[back]
+
     summary = pd.DataFrame(
         {
             "model": np.full(len(task.ordinals), model.name, dtype=object),
-            "config_id": ids_all,
+            "config_id": task.config_ids,
             **grid.value_columns(task.ordinals),
             "accelerator": np.full(len(task.ordinals), grid.base.name, dtype=object),
-            **metrics,
+            **{key: joined(parts, key) for key in parts[0]},
         }
     )
-    layers = pd.concat(layer_parts, ignore_index=True) if task.per_layer else None
+    layers = layer_rows(model, task.config_ids, {key: joined(outs, key) for key in LAYER_SOURCES}) if task.per_layer else None
     return ChunkResult(summary=summary, layers=layers)
 
 
@@ -229,6 +245,7 @@ def sweep(
     progress: bool = False,
     input_size: tuple[int, int] | None = None,
     batch: int = 1,
+    fastest: int | None = None,
 ) -> pd.DataFrame:
     """Sweep every model over the cartesian product ``grid`` of accelerator field values.
 
@@ -245,12 +262,16 @@ def sweep(
         workers: local processes (1: run here).
         scheduler: a Dask scheduler address or ``dask.distributed.Client`` to run the chunks on.
         progress: show a progress bar on stderr.
+        fastest: return only each model's ``fastest`` rows of least ``latency_ms`` (ties: the
+            earlier row; ``DataFrame.nsmallest`` with ``keep="first"`` picks the same), ranked
+            while the sweep runs, so an output file is not read back (None: every row).
 
     Returns:
         One row per (model, configuration), models in the given order, configurations in grid
         order (last field fastest); columns ``model``, ``config_id``, the swept fields,
         :func:`summary_columns`. ``frame.attrs["kept"]``: rows kept from an earlier run
-        (``resume``); ``frame.attrs["computed"]``: rows computed by this call.
+        (``resume``); ``frame.attrs["computed"]``: rows computed by this call;
+        ``frame.attrs["rows"]``: rows of the whole sweep (more than the frame's with ``fastest``).
 
     Raises:
         ConfigError: bad grid or arguments, more than :data:`MAX_SWEEP_ROWS` rows, a host-model
@@ -264,6 +285,8 @@ def sweep(
         raise ConfigError("--per-layer needs an output file (-o) for the summary rows")
     if resume and output is None:
         raise ConfigError("--resume needs an output file (-o) to resume from")
+    if fastest is not None and fastest < 1:
+        raise ConfigError(f"--top {fastest}: expected an integer >= 1")
     items = _model_items(models)
     check_sweep_size(_known_lengths(grid), len(items))  # before any value or id is built
     accel = _load_base(base)
@@ -298,10 +321,14 @@ def sweep(
     delay = float(os.environ.get(DELAY_ENV, "0") or 0)
     bar = _Progress(sum(todo), progress)
     frames: list[pd.DataFrame] = []
+    ranked = Fastest(fastest) if fastest is not None and not kept else None  # else ranked once read back
     try:
         for task, result in results:
+            if ranked is not None:
+                ranked.add(result.summary)
             if sink is None:
-                frames.append(result.summary)
+                if ranked is None:
+                    frames.append(result.summary)
             else:
                 part = part_name(task, str(result.summary["config_id"].iloc[0]))
                 if layer_sink is not None and result.layers is not None:
@@ -312,7 +339,9 @@ def sweep(
                 time.sleep(delay)
     finally:
         bar.close()
-    if sink is None:
+    if ranked is not None:
+        frame = ranked.frame(columns)
+    elif sink is None:
         frame = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
     else:
         frame = sink.read()
@@ -322,8 +351,13 @@ def sweep(
             keep = order >= 0
             frame = frame[keep].iloc[np.argsort(order[keep], kind="stable")]
         frame = frame.reset_index(drop=True)[columns]
+        if fastest is not None:
+            ranked = Fastest(fastest)
+            ranked.add(frame)
+            frame = ranked.frame(columns)
     frame.attrs["kept"] = kept
     frame.attrs["computed"] = sum(todo)
+    frame.attrs["rows"] = kept + sum(todo)
     return frame
 
 

@@ -508,7 +508,7 @@ def test_resume_of_a_torn_header_starts_afresh_but_a_foreign_file_is_refused(tmp
     header = out.read_bytes().split(b"\n")[0]
     out.write_bytes(header[:20])  # a kill cut the very first write
     frame = sweep(toy_graph(), base_accel(), {"array.rows": [2, 4]}, output=out, resume=True)
-    assert frame.attrs == {"kept": 0, "computed": 2}
+    assert frame.attrs == {"kept": 0, "computed": 2, "rows": 2}
     pd.testing.assert_frame_equal(read_sweep(out), frame)
     out.write_bytes(b"some notes without a newline")
     with pytest.raises(ConfigError, match="not a sweep output"):
