@@ -559,3 +559,33 @@ def test_a_host_model_file_is_not_a_base_accelerator(tmp_path):
     host.write_text("kind: host\nname: my_cpu\n")
     with pytest.raises(ConfigError, match="host.yaml: is a host model .*a sweep needs an accelerator"):
         sweep(toy_graph(), str(host), {})
+
+
+# ------------------------------------------------------------------------------------ the fastest rows only
+
+
+@pytest.mark.parametrize("suffix", [None, ".csv", ".parquet"])
+def test_fastest_rows_equal_nsmallest_of_the_whole_sweep(tmp_path, suffix):
+    graphs = [toy_graph(), toy_graph("other")]
+    full = sweep(graphs, base_accel(), GRID, chunk_size=5)
+    output = None if suffix is None else tmp_path / f"s{suffix}"
+    top = sweep(graphs, base_accel(), GRID, chunk_size=5, output=output, fastest=3)
+    expected = pd.concat(
+        [rows.nsmallest(3, "latency_ms", keep="first").sort_index() for _, rows in full.groupby("model", sort=False)]
+    ).reset_index(drop=True)
+    pd.testing.assert_frame_equal(top, expected)
+    assert top.attrs["rows"] == len(full) == 2 * 3 * 2 * 2 * 4
+    if output is not None:
+        pd.testing.assert_frame_equal(read_sweep(output), full)  # every row is still written
+
+
+def test_fastest_after_resume_counts_the_kept_rows(tmp_path):
+    out = tmp_path / "s.csv"
+    full = sweep(toy_graph(), base_accel(), GRID, output=out, chunk_size=5)
+    lines = out.read_text().splitlines(keepends=True)
+    out.write_text("".join(lines[:20]))  # a cut run: 19 rows kept
+    top = sweep(toy_graph(), base_accel(), GRID, output=out, chunk_size=5, resume=True, fastest=2)
+    assert top.attrs == {"kept": 19, "computed": len(full) - 19, "rows": len(full)}
+    pd.testing.assert_frame_equal(top, full.nsmallest(2, "latency_ms", keep="first").sort_index().reset_index(drop=True))
+    with pytest.raises(ConfigError, match="--top 0"):
+        sweep(toy_graph(), base_accel(), GRID, fastest=0)
