@@ -29,6 +29,8 @@ bench: $(STAMP)
 
 graphs: $(STAMP)
 	$(BIN)/python -m hwsim.sources.zoo --regenerate
+	$(BIN)/python -m hwsim.hardware.shipped --regenerate
+	$(BIN)/python -m hwsim.explore.search.families.shipped --regenerate
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

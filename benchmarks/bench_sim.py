@@ -14,6 +14,7 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")  # one core
 
 import numpy as np  # noqa: E402
+from targets import check  # noqa: E402
 
 from hwsim.hardware.load import load_accelerator  # noqa: E402
 from hwsim.models import model_names  # noqa: E402
@@ -42,7 +43,7 @@ def main() -> None:
         seconds = best_time(lambda: simulate(graph, accel))
         worst = max(worst, seconds)
         print(f"  {name:32s} {len(graph):6d} {1e3 * seconds:8.3f}")
-    print(f"  slowest network: {1e3 * worst:.3f} ms (target < 2 ms)")
+    check("slowest zoo network, simulate() on ws_32x32", 1e3 * worst, 2.0, "ms")
 
     graph = load_zoo_graph("squeezenext_23v5")
     configs = [accel.with_overrides({"array.rows": r, "array.cols": c, "dram.bandwidth_bytes_per_cycle": b, "dataflow": d})
@@ -53,8 +54,8 @@ def main() -> None:
     seconds = best_time(lambda: evaluate(la, hw), repeats=5)
     evals = len(configs) * len(la)
     print(f"vectorised evaluate(): {len(configs)} configurations x {len(la)} layers of squeezenext_23v5 "
-          f"in {1e3 * seconds:.1f} ms = {evals / seconds / 1e6:.2f} million layer evaluations per second "
-          f"(target >= 1) [each evaluation covers all three dataflows]")
+          f"in {1e3 * seconds:.1f} ms [each evaluation covers all three dataflows]")
+    check("vectorised evaluate() on one core", evals / seconds, 1_000_000, "layer evals/s", higher_is_better=True)
     print(f"torch imported: {'torch' in sys.modules}")
     assert np.isfinite(seconds)
 

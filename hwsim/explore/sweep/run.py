@@ -12,7 +12,9 @@ How it runs:
   value tables;
 - layers with identical shapes are evaluated once (:class:`ModelArrays`) and
   :func:`hwsim.cost.evaluate.evaluate` runs over blocks of ``configs x unique layers`` small enough to
-  stay in cache — no Python loop per configuration;
+  stay in cache — no Python loop per configuration; a block holds configurations of one
+  ``dataflow`` value (:func:`~hwsim.explore.sweep.chunks.config_groups`), so a ``ws`` block maps
+  its layers with ``ws`` only, and only ``best`` blocks with every dataflow;
 - configurations are grouped into chunks (``chunk_size`` configurations of one model); each
   finished chunk is appended to the output at once, so an interrupted sweep loses at most the
   chunk in flight (the chunks in flight with ``workers``/``scheduler``: up to two per worker
@@ -20,6 +22,8 @@ How it runs:
   holding rows of other models, another base accelerator or other values is refused);
 - configurations are planned lazily, their ids computed block by block, and a sweep over more
   than :data:`MAX_SWEEP_ROWS` configurations x models is refused before anything is built;
+- ``fastest=N`` returns each model's N fastest rows only, ranked chunk by chunk
+  (:mod:`~hwsim.explore.sweep.fastest`): the output is never read back;
 - chunks run in this process (default), in ``workers`` local processes, or on a Dask cluster
   (``scheduler``); results are written in chunk order, so the output is the same either way.
 
@@ -110,12 +114,8 @@ SCHEDULER_TIMEOUT_S = 20.0
 
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
-    """Evaluate one chunk, vectorised over configurations x distinct layers in cache-sized blocks.
-
-    The configurations of one dataflow value are evaluated together (:func:`config_groups`), so
-    a block maps its layers only with the dataflows its configurations may use; the rows come
-    out in the chunk's order.
-    """
+    """Evaluate one chunk, vectorised over configurations x distinct layers in cache-sized blocks
+    of one dataflow value each (:func:`config_groups`); rows come out in the chunk's order."""
     model, grid = task.model, task.grid
     block = max(1, BLOCK_ELEMENTS // len(model.unique))
     parts: list[dict[str, Any]] = []
@@ -326,10 +326,9 @@ def sweep(
         for task, result in results:
             if ranked is not None:
                 ranked.add(result.summary)
-            if sink is None:
-                if ranked is None:
-                    frames.append(result.summary)
-            else:
+            if sink is None and ranked is None:
+                frames.append(result.summary)
+            elif sink is not None:
                 part = part_name(task, str(result.summary["config_id"].iloc[0]))
                 if layer_sink is not None and result.layers is not None:
                     layer_sink.write(result.layers, part)
