@@ -85,11 +85,15 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-@functools.cache
 def _snapshot() -> dict[str, Any]:
-    """The snapshot file's entries by name ({} when there is no snapshot)."""
+    """The entries of :data:`SNAPSHOT` by name ({} when there is no snapshot)."""
+    return _read_snapshot(SNAPSHOT)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_snapshot(path: Path) -> dict[str, Any]:
     try:
-        return json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
 
@@ -133,7 +137,7 @@ def regenerate() -> Path:
     """Validate every shipped file and write :data:`SNAPSHOT`; returns its path."""
     entries = {name: snapshot_entry(path) for name, path in shipped_files().items()}
     SNAPSHOT.write_text(_snapshot_text(entries), encoding="utf-8")
-    _snapshot.cache_clear()
+    _read_snapshot.cache_clear()
     return SNAPSHOT
 
 
