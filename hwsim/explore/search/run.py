@@ -52,7 +52,8 @@ from hwsim.explore.search.output import columns, read_rows, row, write_all
 from hwsim.explore.search.progress import ProgressBar
 from hwsim.explore.search.report import format_report, plot_search
 from hwsim.explore.search.results import OBJECTIVES, CandidateResult, SearchResult, VersionPoint, pareto_mask
-from hwsim.explore.search.scoring import UnitTotals, same, score, simulate_graph, unit_totals
+from hwsim.cost.totals import Totals
+from hwsim.explore.search.scoring import same, score, simulate_graph, unit_totals
 from hwsim.explore.search.space import (
     MAX_CANDIDATES,
     Candidate,
@@ -92,7 +93,7 @@ class _Combo:
     """Per combination of choices: the family's templates and their simulated unit totals."""
 
     templates: Templates
-    totals: UnitTotals = field(repr=False)
+    totals: Totals = field(repr=False)
 
 
 @dataclass(frozen=True)
