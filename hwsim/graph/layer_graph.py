@@ -2,7 +2,7 @@
 
 Dimension letters follow Timeloop: input N x C x H x W, output N x K x P x Q, kernel R x S.
 ``h`` and ``w`` are the *unpadded* input sizes; ``pad_h``/``pad_w`` are the padding on each side.
-Every GEMM-like layer (conv, linear) has a GEMM view per group (MODELING.md §1):
+Every GEMM-like layer (conv, linear) has a GEMM view per group (docs/MODEL.md §1):
 
 - conv: ``gemm_m = N*P*Q`` (output pixels), ``gemm_k = (C/g)*R*S`` (window), ``gemm_n = K/g``
 - linear: ``gemm_m = N`` (rows of the input), ``gemm_k = C`` (in features), ``gemm_n = K``

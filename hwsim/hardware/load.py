@@ -27,13 +27,10 @@ shipped accelerators by name and re-exports the public names.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from hwsim.hardware.spec import (
-    DATAFLOW_NAMES,
-    GEMM_DATAFLOWS,
     HOROWITZ_45NM,
     OPERANDS,
     Accelerator,
@@ -45,13 +42,11 @@ from hwsim.hardware.spec import (
     VectorSpec,
     accelerator_from_dict,
 )
-from hwsim.hardware.yaml_reader import _StrictLoader, read_yaml  # noqa: F401 - _StrictLoader re-exported for tests
+from hwsim.hardware.yaml_reader import read_yaml
 from hwsim.errors import ConfigError, UnknownNameError
 
 __all__ = [
     "ACCELERATOR_SUFFIXES",
-    "DATAFLOW_NAMES",
-    "GEMM_DATAFLOWS",
     "HOROWITZ_45NM",
     "OPERANDS",
     "Accelerator",

@@ -50,17 +50,6 @@ def dataflow_names() -> tuple[str, ...]:
     return (*gemm_dataflows(), "best")
 
 
-def __getattr__(name: str) -> tuple[str, ...]:
-    """``GEMM_DATAFLOWS`` and ``DATAFLOW_NAMES``: :func:`gemm_dataflows` and :func:`dataflow_names`
-    as module constants, read from the registry when asked (``from ... import`` keeps the value of
-    that moment)."""
-    if name == "GEMM_DATAFLOWS":
-        return gemm_dataflows()
-    if name == "DATAFLOW_NAMES":
-        return dataflow_names()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 #: The three operand buffers, in the order of ``buffers``.
 OPERANDS: tuple[str, ...] = ("ifmap", "filter", "ofmap")
 
@@ -143,7 +132,7 @@ class VectorSpec(_Spec):
 
 
 class OptionsSpec(_Spec):
-    """Modelling options (MODELING.md §1 and §4).
+    """Modelling options (docs/MODEL.md §1 and §4).
 
     ``pack_groups``: pack several small groups of a grouped conv onto the array diagonal (off by
     default: groups run one after another). ``concat_in_place``: producers write straight into the

@@ -1,7 +1,7 @@
 """The model zoo: AlexNet, SqueezeNet, SqueezeNext, MobileNet v1/v2, ShuffleNet v1/v2.
 
 One module per family builds plain ``nn.Module`` s with random weights (nothing is
-downloaded); /work/shared/MODELS.md states the architecture facts each follows. This package
+downloaded); docs/ZOO.md states the architecture facts each follows. This package
 and its registry import without torch; only :func:`build_model` / :func:`build_squeezenext`
 import it.
 """

@@ -10,7 +10,7 @@ Two variants, both with biases on every conv and FC and no batch-norm, as in the
 - ``grouped=False`` (registry ``alexnet``): the common single-tower version: conv 64 11x11/4
   pad 2, conv 192 5x5 pad 2, convs 384, 256, 256 3x3 pad 1, no LRN.
 
-Both pool 3x3/2 in Caffe ceil mode (MODELS.md) and end in the paper's classifier: dropout,
+Both pool 3x3/2 in Caffe ceil mode (docs/ZOO.md) and end in the paper's classifier: dropout,
 fc6 4096, ReLU, dropout, fc7 4096, ReLU, fc8. fc6's input size follows from ``input_size``
 (no adaptive pooling): 256x6x6 for the grouped net at 227, and 256x7x7 for the single tower at
 227, whose padded conv1 gives 56x56 rather than 55x55.

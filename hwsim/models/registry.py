@@ -1,6 +1,6 @@
 """Model names -> :class:`ModelSpec` -> ``nn.Module``; importing this module never imports torch.
 
-The canonical names are those of /work/shared/MODELS.md's registry table (tests, docs and users
+The canonical names are those of docs/ZOO.md's registry table (tests, docs and users
 type them). :func:`resolve_model` also accepts the long spellings
 ``squeezenext_<width>[g]_23[v<n>]`` (widths 1.0/1.5/2.0, versions 1..5, e.g.
 ``squeezenext_1.0_23v5`` for ``squeezenext_23v5``) and ``shufflenet_v1_g<g>_<scale>`` for any
@@ -215,7 +215,7 @@ _SHUFFLENET_V1 = re.compile(r"shufflenet_v1_g(?P<groups>\d+)(?:_(?P<scale>\d+\.\
 
 
 def model_names() -> tuple[str, ...]:
-    """Canonical model names, in the order of MODELS.md's registry table."""
+    """Canonical model names, in the order of docs/ZOO.md's registry table."""
     return tuple(_CANONICAL)
 
 

@@ -14,7 +14,7 @@ ReLU(input + branch) at stride 1, or ReLU(concat(3x3/2 avg-pool of the input, br
 stride 2, where the branch then gives out - in channels. The first 1x1 of stage 2 is not
 grouped. Stage output channels at scale 1.0 (Table 1): g=1 144, g=2 200, g=3 240, g=4 272,
 g=8 384, doubling per stage. The scale factor s multiplies every channel count, the 24-channel
-stem included (MODELS.md). hwsim's rounding rule, which leaves every listed g=3 size and every
+stem included (docs/ZOO.md). hwsim's rounding rule, which leaves every listed g=3 size and every
 scale-1.0 size unchanged: stage channels are rounded to the nearest multiple of 4g (so the
 bottleneck splits into g groups), and the stem is ``round(24 s)`` raised to the next count
 that leaves the stage-2 branch (out - stem) divisible by g (for g=8 at 0.5x that gives 16, as

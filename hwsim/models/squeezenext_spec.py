@@ -8,7 +8,7 @@ same value, so a searched allocation is exactly the network that gets simulated.
 
 Facts follow the authors' Caffe definitions (github.com/amirgholami/SqueezeNext:
 ``1.0-SqNxt-23``, ``1.0-SqNxt-23v5``, ``2.0-SqNxt-23``, ``2.0-SqNxt-23v5``, ``1.0-G-SqNxt-23``);
-see /work/shared/MODELS.md and the builder's docstring for the layer-level rules.
+see docs/ZOO.md and the builder's docstring for the layer-level rules.
 
 Block allocations per version (:meth:`SqueezeNextSpec.for_version`):
 
@@ -47,9 +47,9 @@ SHORTCUT_STYLES = ("v1", "v5")
 #: version -> (blocks per stage, conv1 kernel, shortcut style); see the module docstring.
 VERSIONS: dict[int, tuple[tuple[int, int, int, int], int, str]] = {
     1: ((6, 6, 8, 1), 7, "v1"),
-    2: ((6, 6, 8, 1), 5, "v1"),  # unconfirmed: MODELS.md's choice
-    3: ((4, 8, 8, 1), 5, "v1"),  # unconfirmed: MODELS.md's choice
-    4: ((2, 10, 8, 1), 5, "v1"),  # unconfirmed: MODELS.md's choice
+    2: ((6, 6, 8, 1), 5, "v1"),  # unconfirmed: docs/ZOO.md's choice
+    3: ((4, 8, 8, 1), 5, "v1"),  # unconfirmed: docs/ZOO.md's choice
+    4: ((2, 10, 8, 1), 5, "v1"),  # unconfirmed: docs/ZOO.md's choice
     5: ((2, 4, 14, 1), 5, "v5"),
 }
 

@@ -1,7 +1,7 @@
 """Tests of the model zoo (hwsim.models): registry, builders, architecture facts.
 
 Expected parameter counts and sizes are computed here in closed form from the architecture
-facts of /work/shared/MODELS.md; the few golden numbers say where they come from. Most models
+facts of docs/ZOO.md; the few golden numbers say where they come from. Most models
 are built on the meta device (no memory, no weight init) and run through torch.fx shape
 propagation, which executes the forward pass on shapes only; a handful run a real forward.
 """
@@ -34,7 +34,7 @@ from hwsim.models import (
 from hwsim.models.mobilenet import make_divisible
 from hwsim.models.shufflenet import channel_shuffle, shufflenet_v1_channels
 
-# The registry table of MODELS.md, in order.
+# The registry table of docs/ZOO.md, in order.
 TABLE_NAMES = (
     "alexnet",
     "alexnet_grouped",
@@ -352,7 +352,7 @@ def test_squeezenet_bypasses_add_inputs() -> None:
 
 
 def squeezenext_params(spec: SqueezeNextSpec) -> int:
-    """Closed form from the block rules of MODELS.md (conv + BN everywhere, FC without bias)."""
+    """Closed form from the block rules of docs/ZOO.md (conv + BN everywhere, FC without bias)."""
     g = 2 if spec.grouped else 1
     total = conv(3, 64, spec.conv1_kernel, bn=True)
     cin = 64
@@ -426,7 +426,7 @@ def test_squeezenext_stage_spatial_sizes() -> None:
             expected.append(conv_size(expected[-1], 1, 2))
         assert stage_output_sizes(meta_model(name), 227) == expected
         assert list(squeezenext_spec(name).stage_spatial_sizes(227)) == expected
-    assert stage_output_sizes(meta_model("squeezenext_23"), 227) == [55, 28, 14, 7]  # MODELS.md
+    assert stage_output_sizes(meta_model("squeezenext_23"), 227) == [55, 28, 14, 7]  # docs/ZOO.md
     assert stage_output_sizes(meta_model("squeezenext_23v5"), 227) == [56, 28, 14, 7]
 
 
