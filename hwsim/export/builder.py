@@ -30,6 +30,9 @@ from hwsim.graph.layer_graph import Layer
 #: Label of the ``unsupported`` entry that counts parameter elements no layer accounts for.
 #: Metadata key: parameter elements of the module that its (eval-mode) forward never uses.
 UNACCOUNTED_PARAMS = "unused_params"
+#: Metadata key: parameter elements the forward uses in ops that make no layer (a ViT's class token
+#: read through ``expand`` into a concat the graph cannot hold).
+OUTSIDE_LAYERS_PARAMS = "params_outside_layers"
 
 
 def _numel(shape: Sequence[int]) -> int:
@@ -63,6 +66,7 @@ class _Builder:
         self.used_params: dict[int, int] = {}
         self.unsupported_params = 0  #: parameter elements of unsupported ops (in no layer)
         self.unused_params = 0  #: parameter elements the traced forward never uses
+        self.outside_params = 0  #: parameter elements the forward uses in ops that make no layer (expand, view)
         self.flushed: dict[torch.fx.Node, _Val] = {}
         self.node_layers: dict[str, str] = {}  #: traced node name -> name of the layer it made
 
@@ -71,13 +75,16 @@ class _Builder:
         for op in self.traced.ops:
             getattr(self, f"_on_{op.kind}")(op)
         total = {id(p): p.numel() for p in module.parameters()}
-        self.unused_params = sum(n for key, n in total.items() if key not in self.used_params)
+        read = {id(p) for op in self.traced.ops for p in op.params}  # by any op, layer or not (a class token)
+        self.unused_params = sum(n for key, n in total.items() if key not in self.used_params and key not in read)
+        self.outside_params = sum(n for key, n in total.items() if key not in self.used_params and key in read)
         layers = tuple(Layer(**fields) for fields in self.layers)
         return layers, tuple(sorted(self.unsupported.items()))
 
     def parameter_notes(self) -> tuple[tuple[str, str], ...]:
         """Metadata entries for parameters no layer holds (element counts; absent when zero)."""
-        notes = (("params_in_unsupported_ops", self.unsupported_params), (UNACCOUNTED_PARAMS, self.unused_params))
+        notes = (("params_in_unsupported_ops", self.unsupported_params), (UNACCOUNTED_PARAMS, self.unused_params),
+                 (OUTSIDE_LAYERS_PARAMS, self.outside_params))
         return tuple((key, str(count)) for key, count in notes if count)
 
     # ------------------------------------------------------------------ helpers
