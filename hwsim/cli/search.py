@@ -81,7 +81,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from hwsim.explore.search.run import FAMILIES, Constraints, SearchSpace, format_report, plot_search, search
+    from hwsim.explore.search.run import FAMILIES, Constraints, SearchSpace, format_report, search
 
     if args.family not in FAMILIES:
         raise ConfigError(f"unknown family {args.family!r}; expected one of {', '.join(FAMILIES)}")
@@ -101,6 +101,9 @@ def run_search(args: argparse.Namespace) -> int:
                     resume=args.resume, progress=progress)
     sys.stdout.write(format_report(result, top=args.top))
     if args.plot:
-        plot_search(result, args.plot)
+        from hwsim.plots.search_objective import plot_search_objective
+        from hwsim.report.profile import write_figure
+
+        write_figure(plot_search_objective(result), args.plot)
         print(f"wrote {args.plot}")
     return 0
