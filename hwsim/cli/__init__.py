@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     from hwsim.cli import measure as measure_commands
     from hwsim.cli import model_commands
     from hwsim.cli import search as search_commands
+    from hwsim.cli import show as show_commands
     from hwsim.cli import sweep as sweep_commands
 
     parser = OneLineParser(
@@ -37,9 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hwsim {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
     sub.required = True
-    for module in (model_commands, sweep_commands, search_commands, measure_commands, correlate_commands):
+    for module in (model_commands, show_commands, sweep_commands, search_commands, measure_commands, correlate_commands):
         module.add_parsers(sub)
     return parser
+
+
+def resume_hint(args: argparse.Namespace) -> str:
+    """What to tell a user who stopped a command with Ctrl-C: how to continue where it stopped."""
+    if getattr(args, "resume", None) is not None:  # sweep, search: rows are written as they go
+        done = "" if args.resume else " --resume"
+        return f"; what was written to {args.output} is kept: run the same command{done} to compute only the rest"
+    if args.command == "calibrate":
+        return f"; measurements taken so far are kept beside {args.output}: run the same command to go on from there"
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -52,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hwsim {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"hwsim {args.command}: interrupted", file=sys.stderr)
+        print(f"hwsim {args.command}: interrupted{resume_hint(args)}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -177,9 +177,9 @@ def run_correlate(args: argparse.Namespace) -> int:
     else:
         table = _table(
             records,
-            [("layer", "layer", ""), ("op", "op", ""), ("measured_us", "measured us", ".1f"),
-             ("measured_share", "meas. share", ".1%"), ("simulated_us", "simulated us", ".2f"),
-             ("simulated_share", "sim. share", ".1%")],
+            [("layer", "layer", "text"), ("op", "op", "text"), ("measured_us", "measured us", "number"),
+             ("measured_share", "meas. share", "percent"), ("simulated_us", "simulated us", "number"),
+             ("simulated_share", "sim. share", "percent")],
         )
         text = "\n".join([*measurement_header(m), *_wrapped([f"  {sim_line}", f"  {summary}"]), "", table])
     emit(text, args.output)

@@ -29,6 +29,7 @@ from hwsim.cli.common import (
     split_list,
 )
 from hwsim.errors import ConfigError, GraphFileError
+from hwsim.report.formatting import format_number, format_percent
 
 MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
 ACCEL_HELP = (
@@ -255,13 +256,20 @@ def _measurement_json(m, records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _table(records: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
-    """Plain fixed-width table: columns are (key, header, format); text columns (no format) left-aligned, None as '-'."""
-    rows = [
-        ["-" if r[key] is None else format(r[key], fmt) if fmt else str(r[key]) for key, _, fmt in columns] for r in records
-    ]
+    """Plain fixed-width table: columns are (key, header, kind) with kind ``text`` (left-aligned),
+    ``number`` (:func:`~hwsim.report.formatting.format_number`) or ``percent`` (a share, one
+    decimal); None as '-'."""
+    def cell(value: Any, kind: str) -> str:
+        if value is None:
+            return "-"
+        if kind == "percent":
+            return format_percent(value) + "%"
+        return format_number(value) if kind == "number" else str(value)
+
+    rows = [[cell(r[key], kind) for key, _, kind in columns] for r in records]
     headers = [h for _, h, _ in columns]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    left = {i for i, (_, _, fmt) in enumerate(columns) if not fmt}  # text columns
+    left = {i for i, (_, _, kind) in enumerate(columns) if kind == "text"}
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
@@ -292,8 +300,9 @@ def run_measure(args: argparse.Namespace) -> int:
     else:
         table = _table(
             records,
-            [("layer", "layer", ""), ("op", "op", ""), ("kind", "kind", ""), ("macs", "MACs", ","),
-             ("latency_us", "median us", ".1f"), ("share", "share", ".1%"), ("gmacs_per_s", "GMAC/s", ".2f")],
+            [("layer", "layer", "text"), ("op", "op", "text"), ("kind", "kind", "text"), ("macs", "MACs", "number"),
+             ("latency_us", "median us", "number"), ("share", "share", "percent"),
+             ("gmacs_per_s", "GMAC/s", "number")],
         )
         text = "\n".join(measurement_header(m)) + "\n\n" + table
     emit(text, args.output)

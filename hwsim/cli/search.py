@@ -136,7 +136,7 @@ def _space_fields(args: argparse.Namespace, fam: Family) -> dict[str, Any]:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    from hwsim.explore.search.run import Constraints, SearchSpace, format_report, plot_search, search
+    from hwsim.explore.search.run import Constraints, SearchSpace, format_report, search
 
     fam = family(args.family)  # an unknown family: one line, before any work
     # before any work: the outputs can be written, ACCEL is an accelerator (not a host model)
@@ -155,6 +155,9 @@ def run_search(args: argparse.Namespace) -> int:
                     resume=args.resume, progress=progress)
     sys.stdout.write(format_report(result, top=args.top))
     if args.plot:
-        plot_search(result, args.plot)
+        from hwsim.plots.search_objective import plot_search_objective
+        from hwsim.report.profile import write_figure
+
+        write_figure(plot_search_objective(result), args.plot)
         print(f"wrote {args.plot}")
     return 0

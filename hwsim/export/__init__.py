@@ -56,8 +56,10 @@ Conventions (what becomes what)
   silently: its consumers connect to its tensor producers. ``strict=True`` raises
   :class:`UnsupportedOpError` instead. Parameters no layer holds are counted (in parameter
   elements) in the graph's metadata: ``params_in_unsupported_ops`` (weights of an op listed as
-  unsupported) and ``unused_params`` (parameters the eval-mode forward never uses, e.g. an
-  auxiliary head); layer params plus these equal ``sum(p.numel())`` of the module.
+  unsupported), ``params_outside_layers`` (parameters the forward uses in ops that make no
+  layer, e.g. a class token read through ``expand``) and ``unused_params`` (parameters the
+  eval-mode forward never uses, e.g. an auxiliary head); layer params plus these equal
+  ``sum(p.numel())`` of the module.
 - Layer names are the modules' qualified names. A layer made by a functional op is named
   ``<qualified name of the innermost module it runs in>.<op word>``, from the module path both
   tracers record in ``node.meta["nn_module_stack"]``: ``stages.2.blocks.3.add``,

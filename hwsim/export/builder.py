@@ -54,6 +54,9 @@ __all__ = ["ACTIVATION_HOSTS", "UNACCOUNTED_PARAMS", "BuiltLayers", "build_layer
 UNACCOUNTED_PARAMS = "unused_params"
 #: Metadata key: parameter elements of ops listed as unsupported (in no layer).
 UNSUPPORTED_PARAMS = "params_in_unsupported_ops"
+#: Metadata key: parameter elements the forward uses in ops that make no layer (a ViT's class token
+#: read through ``expand`` into a concat the graph cannot hold).
+OUTSIDE_LAYERS_PARAMS = "params_outside_layers"
 #: Layer ops an activation may be fused into.
 ACTIVATION_HOSTS = frozenset({"conv", "linear", "add", "mul", "pool", "global_pool", "batchnorm", "lrn", "activation"})
 
@@ -97,18 +100,22 @@ class _Walk:
         self.by_name: dict[str, dict[str, Any]] = {}
         self.values: dict[str, _Value] = {}
         self.unsupported: Counter[str] = Counter()
-        self.used_params: set[str] = set()
+        self.used_params: set[str] = set()  #: parameters a layer holds
+        self.read_params: set[str] = set()  #: parameters any op reads, layer or not
         self.unsupported_params = 0  #: parameter elements of unsupported ops (in no layer)
         self.flushed: dict[str, _Value] = {}
         self.layer_names: dict[str, str] = {}
 
     def visit(self, op: NeutralOp) -> None:
+        self.read_params.update(p.key for p in op.params)
         getattr(self, f"_on_{op.kind}")(op)
 
     def result(self, params: Iterable[Param]) -> BuiltLayers:
         total = {p.key: p.elements for p in params}
-        unused = sum(n for key, n in total.items() if key not in self.used_params)
-        notes = ((UNSUPPORTED_PARAMS, self.unsupported_params), (UNACCOUNTED_PARAMS, unused))
+        unheld = {key: n for key, n in total.items() if key not in self.used_params}
+        unused = sum(n for key, n in unheld.items() if key not in self.read_params)
+        outside = sum(n for key, n in unheld.items() if key in self.read_params)
+        notes = ((UNSUPPORTED_PARAMS, self.unsupported_params), (UNACCOUNTED_PARAMS, unused), (OUTSIDE_LAYERS_PARAMS, outside))
         return BuiltLayers(
             layers=tuple(Layer(**fields) for fields in self.layers),
             unsupported=tuple(sorted(self.unsupported.items())),

@@ -276,7 +276,9 @@ class LayerGraph:
             left = ", ".join(f"{op} x{count}" for op, count in self.unsupported)
             text += f"; unsupported ops left out: {left}"
         notes = dict(self.metadata)
-        for key, what in (("params_in_unsupported_ops", "in unsupported ops"), ("unused_params", "unused by the forward pass")):
+        for key, what in (("params_in_unsupported_ops", "in unsupported ops"),
+                          ("params_outside_layers", "used by the forward outside any layer"),
+                          ("unused_params", "unused by the forward pass")):
             if key in notes:
                 text += f"; {int(notes[key]):,} params {what}"
         return text

@@ -28,10 +28,22 @@ from pathlib import Path
 from hwsim.errors import ConfigError, read_text
 from hwsim.hardware.spec import Accelerator, accelerator_from_dict
 
-__all__ = ["DEFAULT_CLOCK_MHZ", "load_scalesim_config", "load_scalesim_config_text"]
+__all__ = ["ASSUMPTIONS", "DEFAULT_CLOCK_MHZ", "load_scalesim_config", "load_scalesim_config_text"]
 
 #: Clock given to accelerators read from a ``.cfg`` (SCALE-Sim has no clock), MHz.
 DEFAULT_CLOCK_MHZ = 1000.0
+
+#: What hwsim assumes when it reads a ``.cfg``, by dotted accelerator field (a trailing ``.``:
+#: every field of that section), and why; ``hwsim show FILE.cfg`` prints them.
+ASSUMPTIONS: dict[str, str] = {
+    "clock_mhz": "SCALE-Sim counts cycles only; 1000 MHz makes a cycle one nanosecond",
+    "word_bytes": "SCALE-Sim's words are 1 byte",
+    "buffers.": "IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB: SCALE-Sim's kB are 1024 bytes",
+    "dram.bandwidth_bytes_per_cycle": "Bandwidth (the first value) in 1-byte words per cycle, applied in USER and "
+    "CALC mode alike",
+    "dram.ports": "SCALE-Sim gives ifmap, filter and ofmap their own port of that bandwidth",
+    "energy_pj.": "SCALE-Sim has no energy model: hwsim's default prices (those of accelerators/ws_32x32.yaml)",
+}
 
 # --------------------------------------------------------------------------------------------
 # Config reading

@@ -195,7 +195,7 @@ class Accelerator(_Spec):
     description: Annotated[str, Field(strict=True), Expect("a string")] = ""
     array: ArraySpec
     dataflow: Annotated[str, Expect("one of " + ", ".join(dataflow_names()))]  # validated by _known_dataflow
-    dataflow_choices: Optional[tuple[str, ...]] = None  # validated by _distinct_choices
+    dataflow_choices: Annotated[Optional[tuple[str, ...]], Expect(_choices_expected())] = None  # validated by _distinct_choices
     clock_mhz: PositiveFloat
     word_bytes: PositiveInt = 1
     buffers: BufferSpec

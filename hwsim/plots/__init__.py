@@ -11,7 +11,9 @@ matplotlib is imported lazily, so ``import hwsim.plots`` is cheap; torch is neve
 
 Modules: :mod:`~hwsim.plots.common` (colours, axis labels, :func:`save_figure`),
 :mod:`~hwsim.plots.tables` (the DataFrames behind the figures), :mod:`~hwsim.plots.layers`
-(per-layer, per-stage and per-kind cycles), :mod:`~hwsim.plots.roofline`,
+(per-layer, per-stage and per-kind cycles), :mod:`~hwsim.plots.profile` (the figure of
+``hwsim profile --plot``), :mod:`~hwsim.plots.search_objective` (that of ``hwsim search --plot``),
+:mod:`~hwsim.plots.roofline`,
 :mod:`~hwsim.plots.design_space` (dataflows by array size, Pareto fronts),
 :mod:`~hwsim.plots.search` (block-allocation search) and :mod:`~hwsim.plots.measured`
 (measured host latency beside the models).
@@ -33,9 +35,11 @@ from hwsim.plots.common import (
 from hwsim.plots.design_space import plot_dataflow_arrays, plot_pareto_fronts
 from hwsim.plots.layers import plot_kind_breakdown, plot_layer_cycles, plot_stage_breakdown
 from hwsim.plots.measured import plot_measured_vs_predicted, plot_time_shares
+from hwsim.plots.profile import plot_profile
 from hwsim.plots.roofline import plot_roofline
 from hwsim.plots.search import plot_block_costs, plot_search_results
 from hwsim.plots.tables import (
+    block_labels,
     block_table,
     conv_kinds,
     kind_table,
@@ -50,6 +54,7 @@ __all__ = [
     "COLUMN_LABELS",
     "FIGURES_ENV",
     "KIND_COLORS",
+    "block_labels",
     "block_table",
     "column_label",
     "conv_kinds",
@@ -60,6 +65,7 @@ __all__ = [
     "plot_layer_cycles",
     "plot_measured_vs_predicted",
     "plot_pareto_fronts",
+    "plot_profile",
     "plot_roofline",
     "plot_search_results",
     "plot_stage_breakdown",

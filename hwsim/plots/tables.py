@@ -20,6 +20,15 @@ if TYPE_CHECKING:
 _FUNCTIONAL_OPS = frozenset({"add", "mul", "concat", "shuffle"})
 _STAGE_PATTERNS = ((re.compile(r"^stages\.(\d+)\."), 1), (re.compile(r"^stage(\d+)\."), 0))
 _BLOCK = re.compile(r"^stages\.(\d+)\.blocks\.(\d+)\.")
+#: Block of a layer from its module path, first match wins: a SqueezeNext block or stage entry
+#: (``stages.1.blocks.3``, ``stages.1.entry``), a ShuffleNet unit (``stage2.0``), a numbered
+#: block (MobileNet's ``blocks.4``).
+_BLOCK_PATTERNS = (
+    re.compile(r"^stages\.\d+\.blocks\.\d+(?=\.)"),
+    re.compile(r"^stages\.\d+\.[A-Za-z_]\w*(?=\.)"),
+    re.compile(r"^stage\d+\.\d+(?=\.)"),
+    re.compile(r"^[A-Za-z_]\w*\.\d+(?=\.)"),
+)
 
 
 def stage_labels(result: SimResult) -> tuple[str, ...]:
@@ -52,6 +61,29 @@ def stage_labels(result: SimResult) -> tuple[str, ...]:
     )
 
 
+def block_labels(result: SimResult) -> tuple[str, ...]:
+    """The block of every layer, from the module names: a SqueezeNext block or stage entry
+    (``stages.1.blocks.3``, ``stages.1.entry``), a ShuffleNet unit (``stage2.0``), a numbered
+    block (``blocks.4``); else the name without its last part when it has three or more
+    (SqueezeNet's ``features.fire2``, ``stem.conv1``), else the layer's own name (``fc``). A
+    functional op without a module path (``add_3``) belongs to the block of the layer before it.
+    """
+    labels: list[str] = []
+    for name, op in zip(result.names, result.ops):
+        if op in _FUNCTIONAL_OPS and "." not in name and labels:
+            labels.append(labels[-1])
+            continue
+        for pattern in _BLOCK_PATTERNS:
+            match = pattern.match(name)
+            if match:
+                labels.append(match.group(0))
+                break
+        else:
+            parts = name.split(".")
+            labels.append(".".join(parts[:-1]) if len(parts) >= 3 else name)
+    return tuple(labels)
+
+
 def _is_gemm(result: SimResult) -> np.ndarray:
     return np.array([op in ("conv", "linear") for op in result.ops], dtype=bool)
 
@@ -61,6 +93,12 @@ def _cycle_parts(result: SimResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     gemm = _is_gemm(result)
     compute = result.compute_cycles.astype(np.float64)
     return np.where(gemm, compute, 0.0), np.where(gemm, 0.0, compute), result.stall_cycles.astype(np.float64)
+
+
+def group_table(result: SimResult, keys: Sequence[str], column: str) -> pd.DataFrame:
+    """Cycles per group of layers (``keys``: one label per layer; groups in order of first
+    appearance), indexed by ``column``; the columns of :func:`stage_table`."""
+    return _group_table(result, keys, column)
 
 
 def _group_table(result: SimResult, keys: Sequence[str], column: str) -> pd.DataFrame:

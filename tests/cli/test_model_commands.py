@@ -17,7 +17,7 @@ from hwsim.hardware.load import load_accelerator
 from hwsim.report.profile import LAYER_COLUMNS
 from hwsim.simulate import simulate
 from tests.cli_helpers import assert_clean_error, hwsim
-from tests.figure_helpers import saved_figures, stacked_bar_heights
+from tests.figure_helpers import saved_figures
 
 
 def test_profile_table():
@@ -31,17 +31,19 @@ def test_profile_table():
 def test_profile_csv_json_plot(tmp_path, monkeypatch):
     csv_path, json_path, png = tmp_path / "p.csv", tmp_path / "p.json", tmp_path / "p.png"
     figures = saved_figures(monkeypatch)
-    assert main(["profile", "mobilenet_v1", "--accel", "best_32x32", "--format", "csv", "-o", str(csv_path), "--plot", str(png)]) == 0
+    assert main(["profile", "mobilenet_v1", "--accel", "best_32x32", "--format", "csv", "-o", str(csv_path),
+                 "--plot", str(png), "--by", "layer"]) == 0
     frame = pd.read_csv(csv_path)
     assert list(frame.columns) == list(LAYER_COLUMNS)
     assert set(frame["dataflow"]) - {"-"} <= {"ws", "os"}
-    # the figure shows the profile it was drawn with: one stacked bar per layer that takes time,
-    # as tall as that layer's cycles in the CSV
+    # the figure shows the profile it was drawn with: one stacked horizontal bar per layer that
+    # takes time, top to bottom in network order, as long as that layer's cycles in the CSV
     (fig,) = figures
-    ax = next(ax for ax in fig.axes if ax.get_ylabel() == "cycles")
+    ax = fig.axes[0]
     timed = frame[frame["cycles"] > 0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == timed["layer"].tolist()
-    np.testing.assert_array_equal(list(stacked_bar_heights(ax).values()), timed["cycles"].to_numpy())
+    assert [t.get_text() for t in ax.get_yticklabels()] == timed["layer"].tolist()
+    lengths = [sum(bars[i].get_width() for bars in ax.containers) for i in range(len(timed))]
+    np.testing.assert_array_equal(lengths, timed["cycles"].to_numpy())
     proc = hwsim("profile", "alexnet", "--accel", "os_32x32", "--format", "json", "-o", str(json_path), "--batch", "2")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(json_path.read_text())
@@ -197,3 +199,158 @@ def test_dataflow_override_is_named_and_batch_rescales_without_torch(tmp_path):
     one = json.loads(hwsim("profile", "squeezenext_23v5", "--accel", "ws_32x32", "--format", "json").stdout)
     four = json.loads(hwsim("profile", "squeezenext_23v5", "--accel", "ws_32x32", "--format", "json", "--batch", "4").stdout)
     assert four["totals"]["macs"] == 4 * one["totals"]["macs"]
+
+
+# ------------------------------------------------------------------ issue 18: what a new user stumbles on
+
+
+def run_main(capsys, *argv, code=0):
+    """Run the CLI in-process; returns (stdout, stderr)."""
+    assert main(list(argv)) == code
+    out = capsys.readouterr()
+    return out.out, out.err
+
+
+def test_profile_says_what_it_wrote(tmp_path, capsys):
+    csv_path, png = tmp_path / "p.csv", tmp_path / "p.png"
+    out, _ = run_main(capsys, "profile", "alexnet", "--accel", "ws_32x32", "-o", str(csv_path), "--plot", str(png))
+    # alexnet: 12 layers, one of them free (flatten): 11 bars, one per layer (fewer than 40)
+    assert out.splitlines() == [f"wrote {csv_path}: csv of 12 layers of alexnet on ws_32x32",
+                                f"wrote {png}: 11 bars, one per layer"]
+    assert png.stat().st_size > 0 and len(pd.read_csv(csv_path)) == 12
+    out, err = run_main(capsys, "profile", "alexnet", "--accel", "ws_32x32", "--format", "json", "--plot", str(png),
+                        "--by", "stage", "--top", "1")
+    assert json.loads(out)["totals"]["model"] == "alexnet"  # stdout stays JSON: the note goes to stderr
+    assert err == f"wrote {png}: 1 bars, one per stage\n"
+
+
+def test_profile_title_names_the_dataflow_override(capsys):
+    out, _ = run_main(capsys, "profile", "mobilenet_v1", "--accel", "best_32x32", "--dataflow", "os", "--top", "2")
+    assert out.splitlines()[0] == "mobilenet_v1 on best_32x32[os]"
+
+
+def test_compare_keeps_significant_digits(capsys):
+    from hwsim.hardware.load import load_accelerator
+    from hwsim.report.formatting import format_number
+    from hwsim.simulate import simulate
+    from hwsim.sources import load_graph
+
+    out, _ = run_main(capsys, "compare", "squeezenext_23v5,alexnet", "--accel", "ws_8x8,ws_32x32")
+    lines = out.splitlines()
+    header = lines[1].split()
+    row = next(line.split() for line in lines if line.startswith("squeezenext_23v5  ws_32x32"))
+    latency = simulate(load_graph("squeezenext_23v5"), load_accelerator("ws_32x32")).latency_ms
+    # 1.872 ms, as the profile totals print it; the old per-column decimals printed "1.9" once a
+    # latency of the same column passed 100 ms... and 0.2 for 0.242
+    assert row[header.index("latency_ms")] == format_number(latency) == "1.872"
+
+
+def test_compare_takes_an_input_size_per_model(capsys):
+    from hwsim.sources import load_graph
+
+    out, _ = run_main(capsys, "compare", "squeezenet1_1,squeezenet1_1", "--input-size", "227", "--input-size", "113",
+                      "--accel", "ws_32x32", "--format", "json")
+    rows = json.loads(out)
+    assert [r["macs"] for r in rows] == [load_graph("squeezenet1_1").macs, load_graph("squeezenet1_1", (113, 113)).macs]
+    _, err = run_main(capsys, "compare", "alexnet,squeezenet1_1", "--input-size", "227", "--input-size", "227",
+                      "--input-size", "227", "--accel", "ws_32x32", code=2)
+    assert err.strip().endswith("--input-size: 3 values for 2 models; give one for every model or one per model")
+
+
+@pytest.mark.parametrize("command", ["compare", "export"])
+def test_batch_and_input_size_have_help(command):
+    text = hwsim(command, "--help").stdout
+    flat = " ".join(text.split())
+    assert "--batch BATCH batch size (default 1)" in flat
+    assert "--input-size HxW input resolution (default:" in flat
+
+
+USER_NET = """
+import torch, torch.nn as nn
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.patch = nn.Conv2d(3, 8, 4, stride=4)
+        self.cls_token = nn.Parameter(torch.zeros(1, 8, 1))
+        self.head = nn.Linear(8, 10)
+    def forward(self, x):
+        y = self.patch(x).flatten(2)
+        y = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), y], dim=2)
+        return self.head(y[:, :, 0])
+def build():
+    return Net()
+"""
+
+
+def test_user_models_are_named_after_their_files(tmp_path, capsys):
+    (tmp_path / "vit_tiny.py").write_text(USER_NET)
+    factory = f"{tmp_path / 'vit_tiny.py'}:build"
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    out, _ = run_main(capsys, "export", factory, "--input-size", "16", "-o", str(a))
+    # the class token (1 x 8 x 1) is read by the forward through expand: used, though in no layer
+    assert out.startswith(f"wrote {a}: vit_tiny: input 1x3x16x16")
+    assert "8 params used by the forward outside any layer" in out and "unused" not in out
+    run_main(capsys, "export", factory, "--input-size", "16", "-o", str(b), "--name", "other")
+    assert json.loads(b.read_text())["name"] == "other"
+    out, _ = run_main(capsys, "compare", f"{a},{b}", "--accel", "ws_8x8", "--format", "json")
+    assert [r["model"] for r in json.loads(out)] == ["a", "b"]  # not two rows called "build"
+    out, _ = run_main(capsys, "compare", f"{a},{b}", "--name", "x,y", "--accel", "ws_8x8", "--format", "json")
+    assert [r["model"] for r in json.loads(out)] == ["x", "y"]
+    out, _ = run_main(capsys, "profile", factory, "--input-size", "16", "--accel", "ws_8x8", "--top", "1")
+    assert out.splitlines()[0] == "vit_tiny on ws_8x8"
+
+
+def test_batch_rescales_a_saved_graph(tmp_path, capsys):
+    one, two = tmp_path / "one.json", tmp_path / "two.json"
+    run_main(capsys, "export", "squeezenet1_1", "-o", str(one))
+    run_main(capsys, "export", "squeezenet1_1", "-o", str(two), "--batch", "2")
+    totals = {}
+    for path, batch in ((one, "1"), (one, "2"), (two, "1"), (two, "4")):
+        out, _ = run_main(capsys, "profile", str(path), "--accel", "ws_32x32", "--format", "json", "--batch", batch)
+        totals[path.stem, batch] = json.loads(out)["totals"]["macs"]
+    base = totals["one", "1"]
+    # batch 1 keeps a graph's own batch; another batch rescales it exactly (N is the only dimension)
+    assert (totals["one", "2"], totals["two", "1"], totals["two", "4"]) == (2 * base, 2 * base, 4 * base)
+    _, err = run_main(capsys, "profile", str(two), "--accel", "ws_32x32", "--batch", "3", code=2)
+    assert err == f"hwsim profile: error: {two}: the graph's batch is 2; --batch 3 must be a multiple of it\n"
+
+
+def test_host_model_profile_speaks_in_time(tmp_path, capsys):
+    host = tmp_path / "cpu.yaml"
+    host.write_text("kind: host\nname: cpu\noverhead_s: {conv: 2.0e-5, conv1x1: 1.0e-5, depthwise: 1.0e-5, grouped: "
+                    "1.0e-5, linear: 1.0e-5, pool: 4.0e-6, vector: 3.0e-6, reshape: 1.0e-6}\n"
+                    "peak_macs_per_s: {conv: 5.0e+10, conv1x1: 4.0e+10, depthwise: 5.0e+9, grouped: 2.5e+10, "
+                    "linear: 3.0e+10}\npeak_elements_per_s: {pool: 5.0e+8, vector: 2.0e+9}\n"
+                    "bandwidth_bytes_per_s: 1.6e+10\n")
+    out, _ = run_main(capsys, "profile", "squeezenet1_1", "--accel", str(host))
+    totals = out.split("Totals")[1]
+    assert out.splitlines()[0] == "squeezenet1_1 on cpu (host model)"
+    for word in ("uJ", "PEs", "MHz", "stall"):
+        assert word not in out, word
+    from hwsim.host.model import host_kind
+    from hwsim.report.formatting import format_number
+    from hwsim.sources import load_graph
+
+    overhead_us = {"conv": 20, "conv1x1": 10, "depthwise": 10, "grouped": 10, "linear": 10, "pool": 4, "vector": 3,
+                   "reshape": 1}
+    overhead_ms = sum(overhead_us[host_kind(layer)] for layer in load_graph("squeezenet1_1").layers) / 1e3
+    assert f"  overhead           {format_number(overhead_ms)} ms = " in totals
+    assert "predicted latency" in totals and "by kind" in totals
+
+
+def test_interrupted_sweep_and_search_suggest_resume(tmp_path, capsys, monkeypatch):
+    import hwsim.explore.search.run as search_run
+    import hwsim.explore.sweep.run as sweep_run
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep_run, "sweep", interrupt)
+    monkeypatch.setattr(search_run, "search", interrupt)
+    out = tmp_path / "s.csv"
+    _, err = run_main(capsys, "sweep", "alexnet", "--accel", "ws_32x32", "--set", "array.rows=8,16", "-o", str(out),
+                      code=130)
+    assert err == (f"hwsim sweep: interrupted; what was written to {out} is kept: run the same command --resume to "
+                   "compute only the rest\n")
+    _, err = run_main(capsys, "search", "squeezenext", "--accel", "ws_32x32", "-o", str(out), "--resume", code=130)
+    assert "run the same command to compute only the rest" in err

@@ -296,20 +296,43 @@ def test_alexnet_grouped_parameters() -> None:
     assert len(lrn) == 2
 
 
+def pool_floor(size: int, kernel: int = 3, stride: int = 2) -> int:
+    return (size - kernel) // stride + 1
+
+
 @pytest.mark.parametrize("input_size", [227, 224])
-def test_alexnet_single_tower_parameters_follow_the_input_size(input_size: int) -> None:
-    size = pool_ceil(pool_ceil(pool_ceil(conv_size(input_size, 11, 4, padding=2))))
+def test_alexnet_single_tower_is_torchvisions_layout(input_size: int) -> None:
+    # torchvision's alexnet: conv1 11x11/4 pad 2, floor-mode 3x3/2 pools. At 227: 56 -> 27 -> 13 -> 6;
+    # at 224: 55 -> 27 -> 13 -> 6. (Ceil-mode pools would give 28 -> 14 -> 7 at 227: 74.7 M params.)
+    conv1 = conv_size(input_size, 11, 4, padding=2)
+    size = pool_floor(pool_floor(pool_floor(conv1)))
+    assert size == 6 and conv1 == {227: 56, 224: 55}[input_size]
     expected = (
         conv(3, 64, 11, bias=True) + conv(64, 192, 5, bias=True) + conv(192, 384, 3, bias=True)
         + conv(384, 256, 3, bias=True) + conv(256, 256, 3, bias=True)
         + fc(256 * size * size, 4096) + fc(4096, 4096) + fc(4096, 1000)
     )
+    # Golden: torchvision's alexnet lists 61,100,840 parameters.
+    assert expected == 61_100_840
     with torch.device("meta"):
         model = build_model("alexnet", input_size=input_size)
     assert n_params(model) == expected
-    if input_size == 224:
-        # Golden: torchvision's alexnet (224 input, 6x6 features) lists 61,100,840 parameters.
-        assert size == 6 and expected == 61_100_840
+    pools = [m for m in model.modules() if isinstance(m, nn.MaxPool2d)]
+    assert len(pools) == 3 and not any(p.ceil_mode for p in pools)
+
+
+def test_alexnet_single_tower_macs_at_227() -> None:
+    # Per conv: output pixels x filters x (input channels x kernel area); sizes 56, 27, 13, 13, 13.
+    from hwsim.sources.zoo import export_zoo_graph
+
+    expected = (
+        56 * 56 * 64 * (3 * 11 * 11) + 27 * 27 * 192 * (64 * 5 * 5) + 13 * 13 * 384 * (192 * 3 * 3)
+        + 13 * 13 * 256 * (384 * 3 * 3) + 13 * 13 * 256 * (256 * 3 * 3)
+        + 256 * 6 * 6 * 4096 + 4096 * 4096 + 4096 * 1000
+    )
+    assert expected == 716_767_232
+    graph = export_zoo_graph("alexnet")
+    assert graph.macs == expected and graph.params == 61_100_840
 
 
 # ------------------------------------------------------------------------- SqueezeNet

@@ -1,14 +1,16 @@
-"""report: DataFrame columns, totals, table layout, JSON/CSV writing and the per-layer plot."""
+"""report: DataFrame columns, totals, table layout, the least efficient layers, JSON/CSV writing."""
 
 import json
+from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from hwsim.graph.layer_graph import Layer
 from hwsim.report import profile as report
 from hwsim.simulate import simulate
 from tests.cost.test_evaluate import accel, conv, graph, vector_graph
-from tests.figure_helpers import saved_figures, stacked_bar_heights
 
 #: vector_graph() on 4x4, 16 B/cycle, 4 lanes (tests/cost/test_evaluate.py::test_totals derives them):
 #: conv c 25 compute + 9 stall = 34 cycles, pool 16, pool2 16, add 8; concat, shuffle, flatten free.
@@ -68,14 +70,50 @@ def test_unsupported_ops_are_named_in_the_table():
     assert "aten.sort x3" in text
 
 
-def test_plot(tmp_path, result, monkeypatch):
-    figures = saved_figures(monkeypatch)
-    path = tmp_path / "layers.png"
-    report.plot_layers(result, path)
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    (fig,) = figures
-    ax = next(ax for ax in fig.axes if ax.get_ylabel() == "cycles")
-    # one stacked bar (compute + stall) per layer that takes time, in network order
-    taking_time = [name for name, cycles in CYCLES.items() if cycles > 0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == taking_time
-    assert list(stacked_bar_heights(ax).values()) == [CYCLES[name] for name in taking_time]
+@pytest.fixture(scope="module")
+def hand():
+    """Two convs and a pool with hand-set cycles and utilization: ``big`` runs 1,000 cycles at 50 %
+    (loses 500), ``small`` 100 cycles at 1 % (loses 99), the pool 50 cycles; 1,150 in all."""
+    big, small = conv(name="big"), conv(name="small")
+    pool = Layer(name="pool", op="pool", inputs=("big",), c=2, h=2, w=2, k=2, p=1, q=1, r=2, s=2, stride_h=2,
+                 stride_w=2, mode="max")
+    result = simulate(graph(big, small, pool), accel())
+    cycles = np.array([1000, 100, 50])
+    metrics = {**result.metrics, "cycles": cycles, "compute_cycles": cycles, "stall_cycles": np.zeros(3, dtype=np.int64),
+               "utilization": np.array([0.5, 0.01, 0.0]), "energy_pj": np.array([2.4e9, 0.0, 0.0])}
+    return replace(result, metrics=metrics, clock_mhz=1150 / 0.24217 / 1e3)
+
+
+def test_least_efficient_ranks_by_cycles_lost_to_low_utilization(hand):
+    # lost = cycles x (1 - utilization): big 1000 x 0.5 = 500, small 100 x 0.99 = 99. Ranking by
+    # utilization alone would put small (1 %, 8.7 % of the cycles) first.
+    assert list(report.lost_cycles(hand)) == pytest.approx([500.0, 99.0, 0.0])
+    assert report.least_efficient(hand, 1) == [0]
+    assert report.least_efficient(hand, 5) == [0, 1]  # PE-array layers only
+    assert report.totals(hand, worst=1)["least_efficient_layers"] == ["big"]
+
+
+def test_totals_text_says_what_the_ranking_means(hand):
+    text = report.format_table(hand, worst=2)
+    # (500 + 99) / 1150 = 52.1 %; big: 500 / 1150 = 43.5 % lost, 1000 / 1150 = 87.0 % of the cycles.
+    assert "2 PE-array layers lose 52.1% of all cycles to low utilization (cycles x (1 - utilization)):" in text
+    lines = text.split("least efficient")[1].splitlines()
+    assert lines[1].split() == ["big", "43.5%", "of", "cycles", "lost", "(87.0%", "of", "cycles", "at", "50.0%",
+                                "utilization)"]
+    assert lines[2].split()[:2] == ["small", "8.6%"]  # 99 / 1150
+
+
+def test_totals_numbers_keep_their_significant_digits(hand):
+    text = report.format_table(hand)
+    assert "latency            0.2422 ms at 4.749 MHz" in text  # 1150 cycles / 4.7487 MHz; not "0.242" or "0.2"
+    assert "energy             2,400 uJ" in text
+    assert "utilization" in text and f"of {hand.pes:,} PEs" in text
+
+
+def test_table_title_and_names_keep_their_brackets(hand):
+    # rich reads "[os]" as markup unless told otherwise: the title said "on best_32x32" for best_32x32[os]
+    renamed = replace(hand, accelerator_name="best_32x32[os]", metrics={**hand.metrics, "layer": ("big[0]", "small", "pool")})
+    text = report.format_table(renamed)
+    assert text.splitlines()[0] == f"{hand.graph_name} on best_32x32[os]"
+    assert "big[0]" in text.splitlines()[2]
+    assert f"Totals  {hand.graph_name} on best_32x32[os]" in text
