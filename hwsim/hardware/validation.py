@@ -16,7 +16,7 @@ from typing import Any, Optional, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from dataclasses import dataclass
-from typing import Literal, get_args, get_origin
+from typing import Literal, Union, get_args, get_origin
 
 from hwsim.errors import ConfigError
 
@@ -31,9 +31,12 @@ class Expect:
 
 
 def submodel(annotation: Any) -> Optional[type[BaseModel]]:
-    """The spec class of a field annotation, if the field is a nested section."""
+    """The spec class of a field annotation, if the field is a nested section (``Optional`` ones too)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
+    if get_origin(annotation) is Union:
+        models = [arg for arg in get_args(annotation) if isinstance(arg, type) and issubclass(arg, BaseModel)]
+        return models[0] if len(models) == 1 else None
     return None
 
 
