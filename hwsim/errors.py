@@ -72,3 +72,11 @@ def read_text(
     except UnicodeDecodeError as exc:
         raise error(f"{prefix}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as open() in text mode
+
+
+class SizeLimitError(HwsimError, ValueError):
+    """A model or value is larger than hwsim can count exactly (the int64 limits of docs/MODEL.md §9).
+
+    Also a ``ValueError``, so code that validates layers (``except ValueError``) reports it with
+    the file it came from; anywhere else the CLI reports it as any other :class:`HwsimError`.
+    """
