@@ -80,3 +80,8 @@ class SizeLimitError(HwsimError, ValueError):
     Also a ``ValueError``, so code that validates layers (``except ValueError``) reports it with
     the file it came from; anywhere else the CLI reports it as any other :class:`HwsimError`.
     """
+
+
+class InternalError(HwsimError):
+    """A result breaks the model's own invariants (negative cycles, utilization above 1, ...): a bug
+    in hwsim, reported in one line instead of printing a wrong number."""

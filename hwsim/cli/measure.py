@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -29,6 +30,7 @@ from hwsim.cli.common import (
     split_list,
 )
 from hwsim.errors import ConfigError, GraphFileError
+from hwsim.measure.noise import MachineLoad, load_reason, machine_load, noise_reasons, relative_spread, warning_line
 
 MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
 ACCEL_HELP = (
@@ -124,6 +126,21 @@ def _settings(args: argparse.Namespace):
     )
 
 
+def _load_with(load: MachineLoad | None, threads: int) -> MachineLoad | None:
+    """``load`` with the measurement's threads; None when --threads already got its own warning
+    (more threads than CPUs) or the load average is unknown."""
+    if load is None or threads > load.cpus:
+        return None
+    return dataclasses.replace(load, threads=threads)
+
+
+def _warn_noise(command: str, what: str, reasons: list[str], threads: int, extra: str = "") -> None:
+    """One stderr line when the numbers may not be trustworthy (:mod:`hwsim.measure.noise`)."""
+    line = warning_line(what, reasons, threads, extra)
+    if line is not None:
+        print(f"hwsim {command}: warning: {line}", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def _progress(description: str, total: int) -> Iterator[Any]:
     """A progress bar on stderr when it is a terminal; yields ``callback(done, total)`` or None."""
@@ -187,7 +204,8 @@ def _header_lines(m) -> list[str]:
     e2e = m.end_to_end
     lines = [
         f"{m.model}: measured on {m.info.describe()} (batch {m.batch}, {m.warmup} warm-up + {m.repeats} timed passes)",
-        f"  end to end (eager)   median {_ms(e2e.median_s)}, p10 {_ms(e2e.p10_s)}, p90 {_ms(e2e.p90_s)}, IQR {_ms(e2e.iqr_s)}",
+        f"  end to end (eager)   median {_ms(e2e.median_s)}, p10 {_ms(e2e.p10_s)}, p90 {_ms(e2e.p90_s)}, IQR {_ms(e2e.iqr_s)} "
+        f"(spread {100 * relative_spread(e2e):.1f}% of the median)",
     ]
     if m.graph_replay is not None:
         g = m.graph_replay
@@ -244,6 +262,7 @@ def _measurement_json(m, records: list[dict[str, Any]]) -> dict[str, Any]:
         "date": m.date,
         "method": m.method,
         "end_to_end": m.end_to_end.summary(),
+        "end_to_end_spread": relative_spread(m.end_to_end),  # IQR / median
         "cuda_graph_replay": None if m.graph_replay is None else m.graph_replay.summary(),
         "instrumented": m.instrumented.summary(),
         "layer_sum_ms": m.layer_sum_s * 1e3,
@@ -279,8 +298,10 @@ def run_measure(args: argparse.Namespace) -> int:
     fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything
+    load = machine_load()  # before the measurement's own threads add to it
     with _progress(f"measuring {args.model}", settings.total_passes) as callback:
         m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
+    _warn_noise("measure", f"the times of {m.model}", noise_reasons(m, _load_with(load, m.info.threads)), m.info.threads)
     records = _layer_records(m)
     if fmt == "json":
         text = _json(_measurement_json(m, records))
@@ -334,6 +355,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     except GraphFileError as exc:
         raise GraphFileError(f"{exc}; rerun with --fresh to replace it") from None
     cached = {m.model: m for m in stored if same_conditions(m, settings, info)}
+    load = _load_with(machine_load(), info.threads)  # before measuring: the others' load
     measurements = []
     print(f"calibrating {info.describe()}; measurements go to {cache}", file=sys.stderr)
     for index, name in enumerate(models, start=1):
@@ -351,6 +373,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     host.save(output)
     fit = host.fit
     assert fit is not None
+    _warn_noise("calibrate", f"the fit of {output}", _calibration_noise(measurements, cached, load, fit), info.threads,
+                " and --fresh (cached measurements are reused)")
     print(f"wrote {output}: {host.description}")
     print(f"  fit: {fit.layers} layers, median |error| per layer {100 * (fit.median_abs_layer_error or 0):.1f}%, "
           f"end to end {100 * (fit.median_abs_end_to_end_error or 0):.1f}% (on the calibration models)")
@@ -360,6 +384,26 @@ def run_calibrate(args: argparse.Namespace) -> int:
           + f"; bandwidth {'-' if host.bandwidth_bytes_per_s is None else f'{host.bandwidth_bytes_per_s / 1e9:.2f} GB/s'}")
     print(f"  use: hwsim profile MODEL --accel {output}")
     return 0
+
+
+#: Median layer error of a fit above which calibrate says the fit is not trustworthy.
+MAX_FIT_ERROR = 0.5
+
+
+def _calibration_noise(measurements: list[Any], cached: dict[str, Any], load: MachineLoad | None, fit: Any) -> list[str]:
+    """Why a calibration should not be trusted: noisy models, an overcommitted machine, a poor fit."""
+    reasons = []
+    noisy = [f"{m.model} {100 * relative_spread(m.end_to_end):.0f}%" for m in measurements if noise_reasons(m)]
+    if noisy:
+        reasons.append(f"{len(noisy)} of {len(measurements)} models spread by more than 10% of their median "
+                       f"({', '.join(noisy[:4])}{', ...' if len(noisy) > 4 else ''})")
+    busy = load_reason(load)
+    if busy is not None and any(m.model not in cached for m in measurements):
+        reasons.append(busy)
+    error = fit.median_abs_layer_error
+    if error is not None and error > MAX_FIT_ERROR:
+        reasons.append(f"the median layer error of the fit is {100 * error:.0f}%")
+    return reasons
 
 
 # ---------------------------------------------------------------------------------------------

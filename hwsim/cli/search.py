@@ -6,21 +6,47 @@ import argparse
 import re
 import sys
 
-from hwsim.cli.common import FIGURE_SUFFIXES, check_output, load_accel, positive_int, split_list
+from hwsim.cli.common import FIGURE_SUFFIXES, bounded_int, check_output, load_accel, positive_int, shown, split_list
 from hwsim.errors import ConfigError
 
-_COUNT = re.compile(r"(?P<number>\d+(?:\.\d*)?(?:e\d+)?)(?P<suffix>[kmg]?)")
+_COUNT = re.compile(r"(?P<number>\d{1,30}(?:\.\d{0,30})?(?:e\d{1,3})?)(?P<suffix>[kmg]?)")
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
+#: Largest --max-macs / --max-params (10^18; a network has far fewer MACs than int64 holds).
+MAX_COUNT = 10**18
+#: Largest --width: stage channels 32 x 2^i x width (width 8 gives 2048 .. 16384 channels, and
+#: tracing it already takes a while); wider networks would build weights for minutes.
+MAX_WIDTH = 8.0
+#: Largest --stages, and --depth / --blocks-total / --min-blocks (the space is refused past a
+#: million candidates anyway; these keep its size cheap to count).
+MAX_STAGES, MAX_BLOCKS = 16, 1000
 
 
 def parse_count(flag: str, text: str | None) -> int | None:
-    """``"300M"``, ``"0.3G"``, ``"3e8"``, ``"300_000_000"`` -> 300000000 (None stays None)."""
+    """``"300M"``, ``"0.3G"``, ``"3e8"``, ``"300_000_000"`` -> 300000000 (None stays None); at most 10^18."""
     if text is None:
         return None
+    expected = "expected a count from 0 to 10^18 such as 300000000, 3e8, 300M or 0.3G"
     match = _COUNT.fullmatch(text.strip().lower().replace("_", "").replace(",", ""))
     if match is None:
-        raise ConfigError(f"{flag} {text!r}: expected a count such as 300000000, 3e8, 300M or 0.3G")
-    return int(round(float(match["number"]) * _SUFFIXES[match["suffix"]]))
+        raise ConfigError(f"{flag} {shown(text)}: {expected}")
+    value = float(match["number"]) * _SUFFIXES[match["suffix"]]
+    if not value <= MAX_COUNT:  # also inf (3e999)
+        raise ConfigError(f"{flag} {shown(text)}: {expected}")
+    return int(round(value))
+
+
+def parse_width(text: str) -> float:
+    """argparse type: a finite width multiplier > 0 and <= :data:`MAX_WIDTH`."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_WIDTH:  # refuses nan and inf too
+        raise argparse.ArgumentTypeError(f"expected a number > 0 and <= {MAX_WIDTH:g}, got {shown(text)}")
+    return value
+
+
+parse_width.__name__ = "width"
 
 
 def parse_conv1(text: str) -> tuple[int, ...]:
@@ -59,12 +85,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("family", metavar="FAMILY", help="network family to search: squeezenext")
     p.add_argument("--accel", required=True, metavar="ACCEL", help="a shipped accelerator name, a YAML file or a SCALE-Sim .cfg")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--depth", type=positive_int, metavar="N",
+    size.add_argument("--depth", type=bounded_int(MAX_BLOCKS), metavar="N",
                       help="network depth as in SqNxt-23: conv1 + blocks + final 1x1 (default 23, i.e. 21 blocks)")
-    size.add_argument("--blocks-total", type=positive_int, metavar="N", help="blocks to allocate (default 21)")
-    p.add_argument("--stages", type=positive_int, default=4, help="stages (default 4)")
-    p.add_argument("--min-blocks", type=positive_int, default=1, help="blocks each stage gets at least (default 1)")
-    p.add_argument("--width", type=float, default=1.0, help="width multiplier of the stage channels (default 1.0)")
+    size.add_argument("--blocks-total", type=bounded_int(MAX_BLOCKS), metavar="N", help="blocks to allocate (default 21)")
+    p.add_argument("--stages", type=bounded_int(MAX_STAGES), default=4, help="stages (default 4, at most 16)")
+    p.add_argument("--min-blocks", type=bounded_int(MAX_BLOCKS), default=1, help="blocks each stage gets at least (default 1)")
+    p.add_argument("--width", type=parse_width, default=1.0,
+                   help=f"width multiplier of the stage channels (default 1.0, at most {MAX_WIDTH:g})")
     p.add_argument("--conv1", default="5,7", metavar="K[,K]", help="conv1 kernel sizes to try (default 5,7)")
     p.add_argument("--shortcut", default="v1,v5", metavar="S[,S]", help="shortcut styles to try (default v1,v5)")
     p.add_argument("--objective", choices=("latency", "energy", "edp"), default="latency",

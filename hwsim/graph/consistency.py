@@ -6,8 +6,8 @@ below hold for every graph hwsim's exporter writes; :func:`check_consistency` ra
 :class:`~hwsim.errors.GraphFileError`):
 
 - **op details**: ``fused`` lists only ``batchnorm`` and activations (:data:`FUSED_KINDS`);
-  ``mode`` is ``max``/``avg`` for pools, an activation name for activations, ``""``/``sub``/``div``
-  for add and mul, empty otherwise;
+  ``mode``, when given, is ``max``/``avg`` for pools, an activation name for activations,
+  ``sub``/``div`` for add and mul, and empty for other ops;
 - **shapes**: elementwise ops (activation, batch-norm, LRN, shuffle, add, mul, concat) keep the
   shape (K = C, P = H, Q = W); pools keep the channels, global pools output 1 x 1; a reshape
   keeps every element (N*C*H*W = N*K*P*Q); a linear layer is a plain GEMM (H = W = P = Q = R =
@@ -41,10 +41,10 @@ ACTIVATION_MODES = frozenset(
 )  # fmt: skip
 #: What ``fused`` may list: a folded batch-norm and fused activations.
 FUSED_KINDS = frozenset({"batchnorm"}) | ACTIVATION_MODES
-_MODES: Mapping[str, frozenset[str]] = {
-    "pool": frozenset({"max", "avg"}),
-    "global_pool": frozenset({"max", "avg"}),
-    "activation": ACTIVATION_MODES,
+_MODES: Mapping[str, frozenset[str]] = {  # "" (not given) is accepted for every op
+    "pool": frozenset({"", "max", "avg"}),
+    "global_pool": frozenset({"", "max", "avg"}),
+    "activation": frozenset({""}) | ACTIVATION_MODES,
     "add": frozenset({"", "sub", "div"}),
     "mul": frozenset({"", "sub", "div"}),
 }

@@ -62,7 +62,7 @@ def _power(limit: int) -> str:
 def count_text(value: int) -> str:
     """An integer with thousands separators, or its size when it is too long to print."""
     if abs(value).bit_length() > 200:
-        return f"an integer of about {int(abs(value).bit_length() * 0.30103) + 1} digits"
+        return f"an integer of about {int((abs(value).bit_length() - 1) * 0.30103) + 1} digits"
     return f"{value:,}"
 
 
@@ -97,7 +97,7 @@ def check_layer(layer: Any) -> None:
     ]
     for what, elements in tensors:
         if elements > MAX_TENSOR_ELEMENTS:
-            raise SizeLimitError(f"layer {name!r}: the {what} has {count_text(elements)} elements: expected at most "
+            raise SizeLimitError(f"layer {name!r}: {what} of {count_text(elements)} elements: expected at most "
                              f"{_power(MAX_TENSOR_ELEMENTS)} per tensor")
 
 

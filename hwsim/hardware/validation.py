@@ -143,7 +143,7 @@ def _format_value(value: Any) -> str:
 def _int_text(value: int) -> str:
     """An integer's digits, or its size when it has too many to show (and to convert cheaply)."""
     if value.bit_length() > 256:
-        return f"<an integer of about {int(value.bit_length() * 0.30103) + 1} digits>"
+        return f"<an integer of about {int((value.bit_length() - 1) * 0.30103) + 1} digits>"
     return repr(value)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from hwsim.cost.checks import check_totals
 from hwsim.cost.dataflow import DATAFLOWS
 from hwsim.cost.energy import COMPONENTS
 from hwsim.errors import ConfigError
@@ -173,7 +174,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
         "latency_ms": cycles / (clock * 1e3),
         "energy_uj": sum(energy.values()) / 1e6,
         **{f"energy_{c}_uj": e / 1e6 for c, e in energy.items()},
-        "utilization": model.macs / np.maximum(cycles * pes, 1),
+        "utilization": model.macs / np.maximum(cycles * pes.astype(np.float64), 1.0),  # float: no int64 product
         "dram_bytes": total("dram_bytes"),
         "sram_bytes": total("sram_read_bytes") + total("sram_write_bytes"),
         "roofline_cycles": total("roofline_cycles"),
@@ -186,6 +187,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
         columns[f"layers_{d}"] = ((out["dataflow_index"] == index) & is_gemm) @ w
     columns["area_pes"] = pes
     columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
+    check_totals(f"sweep of {model.name}", [f"#{i} of this block" for i in range(len(cycles))], columns)  # the guard
     return columns
 
 
