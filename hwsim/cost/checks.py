@@ -27,15 +27,12 @@ INT64_MAX = 2**63 - 1
 _REPORT = "a bug in hwsim: please report it with the model and accelerator"
 
 
-def _first_bad(values: ArrayLike, ok: np.ndarray) -> int | None:
-    bad = np.flatnonzero(~ok)
-    return int(bad[0]) if len(bad) else None
-
-
 def _check(label: str, names: Sequence[str], what: str, values: ArrayLike, expected: str, ok: np.ndarray) -> None:
-    index = _first_bad(values, ok)
-    if index is not None:
-        value = np.asarray(values).reshape(-1)[index]
+    bad = np.flatnonzero(~np.asarray(ok).reshape(-1))
+    if len(bad):
+        index = int(bad[0])
+        value = np.asarray(values, dtype=object).reshape(-1)[index]
+        value = value.item() if hasattr(value, "item") else value  # a Python number: plain repr
         where = f"{names[index]}: " if index < len(names) else ""
         raise InternalError(f"internal error: {label}: {where}{what} = {value!r}: expected {expected} ({_REPORT})")
 
