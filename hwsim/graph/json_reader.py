@@ -29,13 +29,13 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
         if key in out:
-            raise _Refused(f"duplicate key {key[:60]!r} in one object")
+            raise _Refused(f"duplicate key {key[:60]!r} in one object: expected each key once")
         out[key] = value
     return out
 
 
 def _no_constant(name: str) -> Any:
-    raise _Refused(f"{name} is not a JSON number")
+    raise _Refused(f"{name} is not a JSON number: expected a finite number")
 
 
 def parse_json(text: str, source: str, error: type[HwsimError] = GraphFileError) -> Any:
@@ -43,13 +43,13 @@ def parse_json(text: str, source: str, error: type[HwsimError] = GraphFileError)
     try:
         return json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise error(f"{source}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        raise error(f"{source}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}: expected strict JSON") from None
     except _Refused as exc:
         raise error(f"{source}: invalid JSON: {exc}") from None
     except RecursionError:
-        raise error(f"{source}: invalid JSON: nested too deeply (expected a graph file)") from None
+        raise error(f"{source}: invalid JSON: nested too deeply: expected a graph file, a few levels deep") from None
     except ValueError as exc:  # an integer with more digits than int() converts
-        raise error(f"{source}: invalid JSON: {str(exc).splitlines()[0][:120]}") from None
+        raise error(f"{source}: invalid JSON: {str(exc).split(':')[0][:80]}: expected numbers of at most 4300 digits") from None
 
 
 def read_json(path: str | Path, source: str | None = None, error: type[HwsimError] = GraphFileError,

@@ -93,12 +93,15 @@ class Layer:
         sizes = {"n": self.n, "c": self.c, "h": self.h, "w": self.w, "k": self.k, "p": self.p, "q": self.q, "r": self.r, "s": self.s}
         low = {key: value for key, value in sizes.items() if value < (1 if self.op in GEMM_OPS else 0)}
         if low:
-            need = "at least 1 for conv/linear layers" if self.op in GEMM_OPS else "not negative"
-            raise ValueError(f"layer {self.name!r}: sizes {low} must be {need}")
+            need = "at least 1 for conv/linear layers" if self.op in GEMM_OPS else "sizes >= 0"
+            raise ValueError(f"layer {self.name!r}: sizes {low}: expected {need}")
         if min(self.stride_h, self.stride_w, self.dilation_h, self.dilation_w) < 1 or min(self.pad_h, self.pad_w) < 0:
-            raise ValueError(f"layer {self.name!r}: stride and dilation must be >= 1 and padding >= 0")
+            raise ValueError(f"layer {self.name!r}: stride {self.stride_h}x{self.stride_w}, dilation "
+                             f"{self.dilation_h}x{self.dilation_w}, padding {self.pad_h}x{self.pad_w}: expected stride "
+                             "and dilation >= 1 and padding >= 0")
         if self.groups < 1 or self.c % self.groups or (self.op in GEMM_OPS and self.k % self.groups):
-            raise ValueError(f"layer {self.name!r}: groups={self.groups} must divide C={self.c} and K={self.k}")
+            raise ValueError(f"layer {self.name!r}: groups = {self.groups}: expected a divisor of C = {self.c}"
+                             + (f" and K = {self.k}" if self.op in GEMM_OPS else ""))
         check_layer(self)  # sizes, tensors and params within the limits (hwsim.graph.limits)
         if self.op == "conv":
             for axis, size, kernel, pad, dilation, stride, out in (
@@ -169,7 +172,7 @@ class Layer:
         """A layer from its JSON form; every field is type-checked and the sizes of a conv or
         linear layer must all be given (a missing one is an error, not a default)."""
         if not isinstance(data, Mapping):
-            raise ValueError(f"a layer must be a JSON object, got {type(data).__name__}")
+            raise ValueError(f"layer = {reprlib.repr(data)}: expected a JSON object of layer fields")
         name = reprlib.repr(data.get("name", "<unnamed>"))
         kinds = {f.name: f.type for f in fields(cls)}
         unknown = set(data) - set(kinds)
@@ -225,11 +228,11 @@ class LayerGraph:
         seen: set[str] = {"input"}
         for layer in self.layers:
             if layer.name in seen:
-                raise ValueError(f"graph {self.name!r}: duplicate layer name {layer.name!r}")
+                raise ValueError(f"graph {self.name!r}: duplicate layer name {layer.name!r}: expected unique names")
             unknown = [name for name in layer.inputs if name not in seen]
             if unknown:
-                raise ValueError(f"graph {self.name!r}: layer {layer.name!r} reads {unknown}, which is neither "
-                                 "'input' nor an earlier layer")
+                raise ValueError(f"graph {self.name!r}: layer {layer.name!r} reads {unknown}: expected 'input' or "
+                                 "an earlier layer")
             seen.add(layer.name)
 
     def __iter__(self) -> Iterator[Layer]:

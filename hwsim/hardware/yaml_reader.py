@@ -143,5 +143,7 @@ def read_yaml(path: Path, source: str) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
         problem = ", ".join(p for p in parts if p) or str(exc).splitlines()[0]
-        raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
+        if "expected" not in problem:
+            problem += ": expected plain YAML (mappings, lists, numbers, strings; no tags)"
+        raise ConfigError(f"{source}: invalid YAML{where}: {problem[:300]}") from None
 

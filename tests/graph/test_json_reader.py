@@ -23,7 +23,8 @@ from hwsim.graph.layer_graph import LayerGraph
         ('[-Infinity]', "g.json: invalid JSON: -Infinity is not a JSON number"),
         ('{"a": 1,}', "g.json: invalid JSON at line 1, column 9: Expecting property name enclosed in double quotes"),
         ("[" * 100_000 + "]" * 100_000, "g.json: invalid JSON: nested too deeply"),
-        ("[" + "9" * 5000 + "]", "g.json: invalid JSON: Exceeds the limit (4300 digits)"),
+        ("[" + "9" * 5000 + "]", "g.json: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: "
+                                 "expected numbers of at most 4300 digits"),
         ("", "g.json: invalid JSON at line 1, column 1: Expecting value"),
     ],
 )

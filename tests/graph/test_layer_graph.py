@@ -99,7 +99,7 @@ def test_gemm_layers_need_positive_sizes():
     with pytest.raises(ValueError, match="stride"):
         Layer(name="c", op="conv", stride_h=0)
     Layer(name="flat", op="reshape", p=0)  # vector ops may be empty... but never negative
-    with pytest.raises(ValueError, match="not negative"):
+    with pytest.raises(ValueError, match=r"sizes \{'c': -1\}: expected sizes >= 0"):
         Layer(name="flat", op="reshape", c=-1)
 
 

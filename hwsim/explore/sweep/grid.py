@@ -155,9 +155,10 @@ def _range_values(path: str, rhs: str, bounds_text: str) -> range:
         raise ConfigError(f"--set {path}: {_trim(rhs)}: {expected}") from None
     count = max(0, (span.stop - span.start + span.step - (1 if span.step > 0 else -1)) // span.step)
     if count == 0:
-        raise ConfigError(f"--set {path}: {_trim(rhs)} is empty")
+        raise ConfigError(f"--set {path}: {_trim(rhs)} is empty: expected at least one value")
     if count > MAX_SWEEP_ROWS:  # len() of a range past sys.maxsize would raise OverflowError
-        raise ConfigError(f"--set {path}: {_trim(rhs)} has {count:,} values, over the limit of {MAX_SWEEP_ROWS:,} rows per sweep")
+        raise ConfigError(f"--set {path}: {_trim(rhs)} has {count:,} values: expected at most {MAX_SWEEP_ROWS:,} "
+                          "(the rows one sweep may have)")
     return span
 
 
@@ -185,7 +186,7 @@ def parse_set(text: str) -> tuple[str, tuple[Any, ...]]:
     if any(not t.strip() for t in tokens):
         raise ConfigError(f"--set {path}: {_trim(rhs)}: expected a comma-separated list of values (an empty value was given)")
     if len(tokens) > MAX_SWEEP_ROWS:
-        raise ConfigError(f"--set {path}: {len(tokens):,} values, over the limit of {MAX_SWEEP_ROWS:,} rows per sweep")
+        raise ConfigError(f"--set {path}: {len(tokens):,} values: expected at most {MAX_SWEEP_ROWS:,} (the rows one sweep may have)")
     return path, tuple(_parse_token(path, kind, t) for t in tokens)
 
 
