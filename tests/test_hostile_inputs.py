@@ -385,6 +385,11 @@ CLI_CASES = [
     cli_case("set-digits", (*SWEEP, "--set", "array.cols=" + "9" * 5000), "--set array.cols: value '9999", "at most 64 characters"),
     cli_case("set-lanes", (*SWEEP, "--set", "vector.lanes=99999999999"), "sweep field vector.lanes", "<= 2^24"),
     cli_case("set-energy", (*SWEEP, "--set", "energy_pj.mac=1e300"), "sweep field energy_pj.mac", "<= 1000000"),
+    cli_case("measure-warmup", ("measure", "alexnet", "--warmup", "-1"), "--warmup", "'-1'", "from 0 to 2,147,483,647"),
+    cli_case("measure-warmup-digits", ("measure", "alexnet", "--warmup", "9" * 50), "--warmup", "'9999"),
+    cli_case("measure-threads", ("measure", "alexnet", "--threads", "10000000000000000000"), "--threads", "'10000000000000000000'"),
+    cli_case("measure-repeats", ("measure", "alexnet", "--repeats", "0"), "--repeats", "'0'"),
+    cli_case("calibrate-batch", ("calibrate", "-o", "{d}/h.yaml", "--batch", "1e9"), "--batch", "'1e9'"),
 ]
 
 CASES = ACCEL_CASES + HOST_CASES + CFG_CASES + GRAPH_CASES + TOPO_CASES + CLI_CASES

@@ -21,12 +21,14 @@ from typing import Any
 
 from hwsim.cli.common import (
     FORMATS,
+    MAX_INT_OPTION,
     check_output,
     emit,
     json_safe,
     parse_input_size,
     positive_int,
     resolve_format,
+    shown,
     split_list,
 )
 from hwsim.errors import ConfigError, GraphFileError
@@ -54,11 +56,25 @@ WIDTH = 120
 FORMAT_HELP = "output format (default: from the -o suffix, .csv or .json, else table)"
 
 
+def _warmup(text: str) -> int:
+    """argparse type of --warmup: an integer from 0 to 2^31 - 1."""
+    try:
+        value = int(text) if len(text.strip()) <= 12 else -1
+    except ValueError:
+        value = -1
+    if not 0 <= value <= MAX_INT_OPTION:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_INT_OPTION:,}, got {shown(text)}")
+    return value
+
+
+_warmup.__name__ = "warmup"
+
+
 def _add_measure_options(p: argparse.ArgumentParser, repeats: int) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to run (default cpu)")
     p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1)")
     p.add_argument("--threads", type=positive_int, metavar="T", help="torch intra-op threads (default: torch's own)")
-    p.add_argument("--warmup", type=int, default=3, metavar="W", help="untimed passes first (default 3)")
+    p.add_argument("--warmup", type=_warmup, default=3, metavar="W", help="untimed passes first (default 3)")
     p.add_argument("--repeats", type=positive_int, default=repeats, metavar="R", help=f"timed passes (default {repeats})")
 
 
