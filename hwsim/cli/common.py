@@ -64,6 +64,18 @@ def bounded_int(maximum: int):
 positive_int = bounded_int(MAX_INT_OPTION)
 
 
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer from 0 to :data:`MAX_INT_OPTION`."""
+    zero = text.strip().lstrip("+-")
+    value = 0 if zero and set(zero) == {"0"} else _bounded(text, MAX_INT_OPTION)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_INT_OPTION:,}, got {shown(text)}")
+    return value
+
+
+nonnegative_int.__name__ = "integer >= 0"
+
+
 def split_list(text: str) -> list[str]:
     """``"a,b, c"`` -> ["a", "b", "c"] (empty items dropped)."""
     return [item.strip() for item in text.split(",") if item.strip()]

@@ -21,18 +21,17 @@ from typing import Any
 
 from hwsim.cli.common import (
     FORMATS,
-    MAX_INT_OPTION,
     check_output,
     emit,
     json_safe,
+    nonnegative_int,
     parse_input_size,
     positive_int,
     resolve_format,
-    shown,
     split_list,
 )
 from hwsim.errors import ConfigError, GraphFileError
-from hwsim.measure.noise import MachineLoad, load_reason, machine_load, noise_reasons, relative_spread, warning_line
+from hwsim.measure.noise import MachineLoad, calibration_reasons, machine_load, noise_reasons, relative_spread, warning_line
 
 MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
 ACCEL_HELP = (
@@ -56,25 +55,11 @@ WIDTH = 120
 FORMAT_HELP = "output format (default: from the -o suffix, .csv or .json, else table)"
 
 
-def _warmup(text: str) -> int:
-    """argparse type of --warmup: an integer from 0 to 2^31 - 1."""
-    try:
-        value = int(text) if len(text.strip()) <= 12 else -1
-    except ValueError:
-        value = -1
-    if not 0 <= value <= MAX_INT_OPTION:
-        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_INT_OPTION:,}, got {shown(text)}")
-    return value
-
-
-_warmup.__name__ = "warmup"
-
-
 def _add_measure_options(p: argparse.ArgumentParser, repeats: int) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to run (default cpu)")
     p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1)")
     p.add_argument("--threads", type=positive_int, metavar="T", help="torch intra-op threads (default: torch's own)")
-    p.add_argument("--warmup", type=_warmup, default=3, metavar="W", help="untimed passes first (default 3)")
+    p.add_argument("--warmup", type=nonnegative_int, default=3, metavar="W", help="untimed passes first (default 3)")
     p.add_argument("--repeats", type=positive_int, default=repeats, metavar="R", help=f"timed passes (default {repeats})")
 
 
@@ -389,8 +374,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     host.save(output)
     fit = host.fit
     assert fit is not None
-    _warn_noise("calibrate", f"the fit of {output}", _calibration_noise(measurements, cached, load, fit), info.threads,
-                " and --fresh (cached measurements are reused)")
+    fresh = [m for m in measurements if m.model not in cached]
+    reasons = calibration_reasons(measurements, load if fresh else None, fit.median_abs_layer_error)
+    _warn_noise("calibrate", f"the fit of {output}", reasons, info.threads, " and --fresh (cached measurements are reused)")
     print(f"wrote {output}: {host.description}")
     print(f"  fit: {fit.layers} layers, median |error| per layer {100 * (fit.median_abs_layer_error or 0):.1f}%, "
           f"end to end {100 * (fit.median_abs_end_to_end_error or 0):.1f}% (on the calibration models)")
@@ -400,26 +386,6 @@ def run_calibrate(args: argparse.Namespace) -> int:
           + f"; bandwidth {'-' if host.bandwidth_bytes_per_s is None else f'{host.bandwidth_bytes_per_s / 1e9:.2f} GB/s'}")
     print(f"  use: hwsim profile MODEL --accel {output}")
     return 0
-
-
-#: Median layer error of a fit above which calibrate says the fit is not trustworthy.
-MAX_FIT_ERROR = 0.5
-
-
-def _calibration_noise(measurements: list[Any], cached: dict[str, Any], load: MachineLoad | None, fit: Any) -> list[str]:
-    """Why a calibration should not be trusted: noisy models, an overcommitted machine, a poor fit."""
-    reasons = []
-    noisy = [f"{m.model} {100 * relative_spread(m.end_to_end):.0f}%" for m in measurements if noise_reasons(m)]
-    if noisy:
-        reasons.append(f"{len(noisy)} of {len(measurements)} models spread by more than 10% of their median "
-                       f"({', '.join(noisy[:4])}{', ...' if len(noisy) > 4 else ''})")
-    busy = load_reason(load)
-    if busy is not None and any(m.model not in cached for m in measurements):
-        reasons.append(busy)
-    error = fit.median_abs_layer_error
-    if error is not None and error > MAX_FIT_ERROR:
-        reasons.append(f"the median layer error of the fit is {100 * error:.0f}%")
-    return reasons
 
 
 # ---------------------------------------------------------------------------------------------

@@ -9,9 +9,10 @@ them is wrong. This module says so:
 - :class:`MachineLoad` / :func:`machine_load`: cores, the 1-minute load average
   (``os.getloadavg``) and the threads a measurement uses, read before it starts;
 - :func:`noise_reasons`: why a measurement should not be trusted (spread above
-  :data:`MAX_RELATIVE_SPREAD`, more threads than free cores), and :func:`warning_line`, the
-  one stderr line with the reasons and how to get clean numbers (``--threads 1``, a quiet
-  machine, more repeats).
+  :data:`MAX_RELATIVE_SPREAD`, more threads than free cores); :func:`calibration_reasons`, the
+  same for a host-model fit (noisy models, a median layer error above :data:`MAX_FIT_ERROR`);
+  :func:`warning_line`, the one stderr line with the reasons and how to get clean numbers
+  (``--threads 1``, a quiet machine, more repeats).
 
 Never imports torch.
 """
@@ -26,7 +27,9 @@ from hwsim.measure.results import LatencyStats, ModelMeasurement
 
 __all__ = [
     "MAX_RELATIVE_SPREAD",
+    "MAX_FIT_ERROR",
     "MachineLoad",
+    "calibration_reasons",
     "load_reason",
     "machine_load",
     "noise_reasons",
@@ -34,6 +37,8 @@ __all__ = [
     "warning_line",
 ]
 
+#: Median layer error of a host-model fit above which the fit is called untrustworthy.
+MAX_FIT_ERROR = 0.5
 #: Spread (IQR / median of the end-to-end samples) above which a measurement is called noisy.
 #: On a quiet machine repeated passes of a CNN agree within a few percent.
 MAX_RELATIVE_SPREAD = 0.10
@@ -106,3 +111,23 @@ def warning_line(what: str, reasons: Sequence[str], threads: int, extra: str = "
         return None
     how = "--threads 1" if threads != 1 else "more --repeats"
     return f"{what} may not be trustworthy: {'; '.join(reasons)}; for clean numbers measure on a quiet machine with {how}{extra}"
+
+
+def calibration_reasons(
+    measurements: Sequence[ModelMeasurement], load: MachineLoad | None, median_layer_error: float | None
+) -> list[str]:
+    """Why a host model fitted to ``measurements`` should not be trusted: models that spread by more
+    than :data:`MAX_RELATIVE_SPREAD`, an overcommitted machine (``load``: None when every
+    measurement came from the cache), a median layer error above :data:`MAX_FIT_ERROR`."""
+    reasons = []
+    noisy = [f"{m.model} {100 * relative_spread(m.end_to_end):.0f}%" for m in measurements
+             if relative_spread(m.end_to_end) > MAX_RELATIVE_SPREAD]
+    if noisy:
+        reasons.append(f"{len(noisy)} of {len(measurements)} models spread by more than "
+                       f"{100 * MAX_RELATIVE_SPREAD:.0f}% of their median ({', '.join(noisy[:4])}{', ...' if len(noisy) > 4 else ''})")
+    busy = load_reason(load)
+    if busy is not None:
+        reasons.append(busy)
+    if median_layer_error is not None and median_layer_error > MAX_FIT_ERROR:
+        reasons.append(f"the median layer error of the fit is {100 * median_layer_error:.0f}%")
+    return reasons

@@ -8,7 +8,15 @@ import pytest
 
 from hwsim.graph.layer_graph import Layer, LayerGraph
 from hwsim.measure.host_info import HostInfo
-from hwsim.measure.noise import MachineLoad, load_reason, machine_load, noise_reasons, relative_spread, warning_line
+from hwsim.measure.noise import (
+    MachineLoad,
+    calibration_reasons,
+    load_reason,
+    machine_load,
+    noise_reasons,
+    relative_spread,
+    warning_line,
+)
 from hwsim.measure.results import LatencyStats, ModelMeasurement
 
 GRAPH = LayerGraph("m", (1, 4), (Layer(name="fc", op="linear", inputs=("input",), c=4, k=2),))
@@ -58,3 +66,15 @@ def test_machine_load_reads_this_machine():
     load = machine_load(3)
     if hasattr(os, "getloadavg"):
         assert load is not None and load.cpus == (os.cpu_count() or 1) and load.threads == 3 and load.load_1min >= 0
+
+
+def test_calibration_reasons():
+    quiet, noisy = measured([10.0, 10.1, 10.2, 10.1, 10.0]), measured([10.0, 12.0, 20.0, 60.0, 600.0])
+    assert calibration_reasons([quiet, quiet], None, 0.05) == []
+    busy = MachineLoad(cpus=2, load_1min=2.0, threads=2)
+    # the audit's case: a fit to noisy data on a loaded machine, with a median layer error of 1,269 %
+    assert calibration_reasons([quiet, noisy], busy, 12.69) == [
+        "1 of 2 models spread by more than 10% of their median (m 240%)",
+        "2 threads but only 0.0 of 2 cores free (load average 2.00)",
+        "the median layer error of the fit is 1269%",
+    ]
