@@ -56,7 +56,6 @@ def bounded_int(maximum: int):
             raise argparse.ArgumentTypeError(f"expected an integer from 1 to {maximum:,}, got {shown(text)}")
         return value
 
-    parse.__name__ = "positive integer"  # argparse names the type in its messages
     return parse
 
 
@@ -71,9 +70,6 @@ def nonnegative_int(text: str) -> int:
     if value is None:
         raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_INT_OPTION:,}, got {shown(text)}")
     return value
-
-
-nonnegative_int.__name__ = "integer >= 0"
 
 
 def split_list(text: str) -> list[str]:
@@ -112,9 +108,8 @@ def load_accel(source: str, dataflow: str | None = None):
 def simulate_on(graph, accel: str, dataflow: str | None = None):
     """SimResult of ``graph`` on ``accel``: simulated on an accelerator, or predicted by a host
     model file (``kind: host``, written by ``hwsim calibrate``). ``graph=None`` only validates ``accel``."""
-    from hwsim.host.model import is_host_model_file, load_host_model, predict
-
     from hwsim.cost.checks import check_result  # the guard: no result leaves breaking the model's invariants
+    from hwsim.host.model import is_host_model_file, load_host_model, predict
 
     if is_host_model_file(accel):
         if dataflow is not None:

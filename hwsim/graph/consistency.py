@@ -22,13 +22,15 @@ Edges are not checked in graphs that list unsupported ops (an op hwsim left out 
 shapes between two layers) nor in graphs read from SCALE-Sim topologies (metadata ``source``
 ``SCALE-Sim ...``: their rows are independent layers, chained only to keep their order).
 This module takes any objects with the fields of :class:`~hwsim.graph.layer_graph.Layer` and
-imports nothing from the rest of the package.
+imports nothing from the rest of the package but :func:`hwsim.graph.limits.shown`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from hwsim.graph.limits import shown
 
 __all__ = ["ACTIVATION_MODES", "FUSED_KINDS", "check_consistency", "check_layer_details"]
 
@@ -52,19 +54,19 @@ _ELEMENTWISE = frozenset({"activation", "batchnorm", "lrn", "shuffle", "add", "m
 
 
 def _fail(layer: Any, what: str) -> None:
-    raise ValueError(f"layer {layer.name!r} ({layer.op}): {what}")
+    raise ValueError(f"layer {shown(layer.name)} ({layer.op}): {what}")
 
 
 def check_layer_details(layer: Any) -> None:
     """Op details and shapes of one layer (first two groups of the module docstring)."""
     unknown = [kind for kind in layer.fused if kind not in FUSED_KINDS]
     if unknown:
-        _fail(layer, f"fused = {list(layer.fused)}: unknown kind {unknown[0]!r}: expected batchnorm or an "
+        _fail(layer, f"fused = {shown(list(layer.fused))}: unknown kind {shown(unknown[0])}: expected batchnorm or an "
                      f"activation ({', '.join(sorted(ACTIVATION_MODES))})")
     modes = _MODES.get(layer.op, frozenset({""}))
     if layer.mode not in modes:
         expected = ", ".join(repr(m) for m in sorted(modes))
-        _fail(layer, f"mode = {layer.mode[:40]!r}: expected {'one of ' if len(modes) > 1 else ''}{expected}")
+        _fail(layer, f"mode = {shown(layer.mode)}: expected {'one of ' if len(modes) > 1 else ''}{expected}")
     if layer.op in _ELEMENTWISE and (layer.k, layer.p, layer.q) != (layer.c, layer.h, layer.w):
         _fail(layer, f"output K x P x Q = {layer.k}x{layer.p}x{layer.q}: expected the input's C x H x W = "
                      f"{layer.c}x{layer.h}x{layer.w} (an elementwise op keeps the shape)")
@@ -104,14 +106,14 @@ def _check_edges(layer: Any, outputs: Mapping[str, tuple[int, int, int, int]]) -
         return
     reads = layer.n * layer.c * layer.h * layer.w
     written = sum(_elements(shape) for shape in producers)
-    names = ", ".join(layer.inputs)
+    names = ", ".join(shown(name).strip("'") for name in layer.inputs[:8]) + (", ..." if len(layer.inputs) > 8 else "")
     operands = tuple(layer.operand_elements)
     if layer.op == "concat":
         if operands and sum(operands) != reads:
             _fail(layer, f"operand_elements add up to {sum(operands):,}: expected its input N*C*H*W = {reads:,}")
         for name, (n, k, p, q) in zip(layer.inputs, producers):
             if (n, p, q) != (layer.n, layer.h, layer.w):
-                _fail(layer, f"input {name!r} is {n}x{k}x{p}x{q}: expected N x H x W = "
+                _fail(layer, f"input {shown(name)} is {n}x{k}x{p}x{q}: expected N x H x W = "
                              f"{layer.n}x{layer.h}x{layer.w} like every input of a concat")
         channels = sum(k for _, k, _, _ in producers)
         if layer.c > channels:
@@ -124,7 +126,7 @@ def _check_edges(layer: Any, outputs: Mapping[str, tuple[int, int, int, int]]) -
         if len(operands) == len(producers):
             for name, count, shape in zip(layer.inputs, operands, producers):
                 if count > _elements(shape):
-                    _fail(layer, f"operand from {name!r} has {count:,} elements: expected at most the "
+                    _fail(layer, f"operand from {shown(name)} has {count:,} elements: expected at most the "
                                  f"{_elements(shape):,} it writes")
         return
     if reads > written:

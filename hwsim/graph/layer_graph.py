@@ -15,7 +15,6 @@ simulator charges them on the vector unit.
 from __future__ import annotations
 
 import json
-import reprlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 from hwsim.errors import GraphFileError
 from hwsim.graph.consistency import check_consistency
 from hwsim.graph.json_reader import parse_json, read_json
-from hwsim.graph.limits import MAX_LAYERS, MAX_SIZE, check_graph, check_layer
+from hwsim.graph.limits import MAX_LAYERS, MAX_SIZE, check_graph, check_layer, shown
 
 #: Op kinds a layer can have.
 GEMM_OPS = frozenset({"conv", "linear"})
@@ -89,18 +88,18 @@ class Layer:
 
     def __post_init__(self) -> None:
         if self.op not in OP_KINDS:
-            raise ValueError(f"layer {self.name!r}: unknown op {reprlib.repr(self.op)}; expected one of {sorted(OP_KINDS)}")
+            raise ValueError(f"layer {shown(self.name)}: unknown op {shown(self.op)}; expected one of {sorted(OP_KINDS)}")
         sizes = {"n": self.n, "c": self.c, "h": self.h, "w": self.w, "k": self.k, "p": self.p, "q": self.q, "r": self.r, "s": self.s}
         low = {key: value for key, value in sizes.items() if value < (1 if self.op in GEMM_OPS else 0)}
         if low:
             need = "at least 1 for conv/linear layers" if self.op in GEMM_OPS else "sizes >= 0"
-            raise ValueError(f"layer {self.name!r}: sizes {low}: expected {need}")
+            raise ValueError(f"layer {shown(self.name)}: sizes {low}: expected {need}")
         if min(self.stride_h, self.stride_w, self.dilation_h, self.dilation_w) < 1 or min(self.pad_h, self.pad_w) < 0:
-            raise ValueError(f"layer {self.name!r}: stride {self.stride_h}x{self.stride_w}, dilation "
+            raise ValueError(f"layer {shown(self.name)}: stride {self.stride_h}x{self.stride_w}, dilation "
                              f"{self.dilation_h}x{self.dilation_w}, padding {self.pad_h}x{self.pad_w}: expected stride "
                              "and dilation >= 1 and padding >= 0")
         if self.groups < 1 or self.c % self.groups or (self.op in GEMM_OPS and self.k % self.groups):
-            raise ValueError(f"layer {self.name!r}: groups = {self.groups}: expected a divisor of C = {self.c}"
+            raise ValueError(f"layer {shown(self.name)}: groups = {self.groups}: expected a divisor of C = {self.c}"
                              + (f" and K = {self.k}" if self.op in GEMM_OPS else ""))
         check_layer(self)  # sizes, tensors and params within the limits (hwsim.graph.limits)
         if self.op == "conv":
@@ -112,7 +111,7 @@ class Layer:
                 low, high = span // stride + 1, -(-span // stride) + 1  # PyTorch's floor, SCALE-Sim's ceil
                 if span < 0 or not low <= out <= high:
                     expected = f"{low}" if low == high else f"{low} or {high}"
-                    raise ValueError(f"layer {self.name!r}: output {axis} = {out} does not follow from the input, "
+                    raise ValueError(f"layer {shown(self.name)}: output {axis} = {out} does not follow from the input, "
                                      f"kernel, padding and stride; expected {expected}")
 
     # ---------------------------------------------------------------- GEMM view
@@ -172,12 +171,12 @@ class Layer:
         """A layer from its JSON form; every field is type-checked and the sizes of a conv or
         linear layer must all be given (a missing one is an error, not a default)."""
         if not isinstance(data, Mapping):
-            raise ValueError(f"layer = {reprlib.repr(data)}: expected a JSON object of layer fields")
-        name = reprlib.repr(data.get("name", "<unnamed>"))
+            raise ValueError(f"layer = {shown(data)}: expected a JSON object of layer fields")
+        name = shown(data.get("name", "<unnamed>"))
         kinds = {f.name: f.type for f in fields(cls)}
         unknown = set(data) - set(kinds)
         if unknown:
-            raise ValueError(f"layer {name}: unknown fields {reprlib.repr(sorted(unknown))}")
+            raise ValueError(f"layer {name}: unknown fields {shown(sorted(unknown))}")
         op = data.get("op")
         required = ["name", "op"] + (list("nchwkpqrs") if isinstance(op, str) and op in GEMM_OPS else [])
         missing = [key for key in required if key not in data]
@@ -197,7 +196,7 @@ class Layer:
                 ok = isinstance(value, list | tuple) and all(isinstance(v, item) and not isinstance(v, bool) for v in value)
                 kwargs[key] = tuple(value) if ok else value
             if not ok:
-                raise ValueError(f"layer {name}: field {key} = {reprlib.repr(value)}: expected {_EXPECTED_TYPE[kind]}")
+                raise ValueError(f"layer {name}: field {key} = {shown(value)}: expected {_EXPECTED_TYPE[kind]}")
         return cls(**kwargs)
 
 
@@ -228,10 +227,10 @@ class LayerGraph:
         seen: set[str] = {"input"}
         for layer in self.layers:
             if layer.name in seen:
-                raise ValueError(f"graph {self.name!r}: duplicate layer name {layer.name!r}: expected unique names")
+                raise ValueError(f"graph {shown(self.name)}: duplicate layer name {shown(layer.name)}: expected unique names")
             unknown = [name for name in layer.inputs if name not in seen]
             if unknown:
-                raise ValueError(f"graph {self.name!r}: layer {layer.name!r} reads {unknown}: expected 'input' or "
+                raise ValueError(f"graph {shown(self.name)}: layer {shown(layer.name)} reads {shown(unknown)}: expected 'input' or "
                                  "an earlier layer")
             seen.add(layer.name)
 
@@ -273,7 +272,7 @@ class LayerGraph:
         """
         own = self.input_shape[0] if self.input_shape else 1
         if batch < 1 or batch % own:
-            raise GraphFileError(f"graph {self.name!r} has batch {own}; cannot rescale it to batch {batch}")
+            raise GraphFileError(f"graph {shown(self.name)} has batch {own}; cannot rescale it to batch {batch}")
         factor = batch // own
         if factor == 1:
             return self

@@ -21,6 +21,7 @@ fields, so this module imports nothing from the rest of the package.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "check_graph",
     "check_layer",
     "count_text",
+    "shown",
     "layer_work",
     "vector_ops",
 ]
@@ -53,6 +55,16 @@ INTEGER_FIELDS: tuple[str, ...] = (
     "n", "c", "h", "w", "k", "p", "q", "r", "s", "stride_h", "stride_w", "pad_h", "pad_w",
     "dilation_h", "dilation_w", "groups",
 )  # fmt: skip
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 80
+_SHORT.maxlist = _SHORT.maxtuple = _SHORT.maxdict = 8
+
+
+def shown(value: Any) -> str:
+    """``repr(value)`` cut short (80 characters of a string, 8 items of a list) for an error message."""
+    return _SHORT.repr(value)
 
 
 def _power(limit: int) -> str:
@@ -78,17 +90,17 @@ def vector_ops(op: str, input_elements: int, output_elements: int, window: int) 
 
 def check_layer(layer: Any) -> None:
     """Refuse a layer whose fields or tensors exceed the limits (SizeLimitError naming the layer)."""
-    name = layer.name
+    name = shown(layer.name)
     large = {field: getattr(layer, field) for field in INTEGER_FIELDS if getattr(layer, field) > MAX_SIZE}
     if large:
         field, value = next(iter(large.items()))
-        raise SizeLimitError(f"layer {name!r}: {field} = {count_text(value)}: expected at most 2^31 - 1 = {MAX_SIZE:,}")
+        raise SizeLimitError(f"layer {name}: {field} = {count_text(value)}: expected at most 2^31 - 1 = {MAX_SIZE:,}")
     if not 0 <= layer.params <= MAX_TENSOR_ELEMENTS:
-        raise SizeLimitError(f"layer {name!r}: params = {count_text(layer.params)}: expected an integer from 0 to "
+        raise SizeLimitError(f"layer {name}: params = {count_text(layer.params)}: expected an integer from 0 to "
                          f"{_power(MAX_TENSOR_ELEMENTS)}")
     operands = tuple(layer.operand_elements)
     if any(e < 0 for e in operands):
-        raise SizeLimitError(f"layer {name!r}: operand_elements has a negative count: expected counts >= 0")
+        raise SizeLimitError(f"layer {name}: operand_elements has a negative count: expected counts >= 0")
     tensors = [
         ("input", layer.n * layer.c * layer.h * layer.w),
         *((f"operand {i}", e) for i, e in enumerate(operands)),
@@ -97,7 +109,7 @@ def check_layer(layer: Any) -> None:
     ]
     for what, elements in tensors:
         if elements > MAX_TENSOR_ELEMENTS:
-            raise SizeLimitError(f"layer {name!r}: {what} of {count_text(elements)} elements: expected at most "
+            raise SizeLimitError(f"layer {name}: {what} of {count_text(elements)} elements: expected at most "
                              f"{_power(MAX_TENSOR_ELEMENTS)} per tensor")
 
 
@@ -114,13 +126,13 @@ def check_graph(name: str, layers: Iterable[Any]) -> None:
     """Refuse a graph with more than :data:`MAX_LAYERS` layers or more than :data:`MAX_GRAPH_WORK` work."""
     layers = tuple(layers)
     if len(layers) > MAX_LAYERS:
-        raise SizeLimitError(f"graph {name!r}: {len(layers):,} layers: expected at most {_power(MAX_LAYERS)}")
+        raise SizeLimitError(f"graph {shown(name)}: {len(layers):,} layers: expected at most {_power(MAX_LAYERS)}")
     work = 0
     for layer in layers:
         work += layer_work(layer)
         if work > MAX_GRAPH_WORK:
             raise SizeLimitError(
-                f"graph {name!r}: more than {_power(MAX_GRAPH_WORK)} MACs, vector operations and worst-case element "
-                f"transfers in total (reached at layer {layer.name!r}): expected a smaller network or batch "
+                f"graph {shown(name)}: more than {_power(MAX_GRAPH_WORK)} MACs, vector operations and worst-case element "
+                f"transfers in total (reached at layer {shown(layer.name)}): expected a smaller network or batch "
                 "(the limit keeps every count of the cost model within int64)"
             )
