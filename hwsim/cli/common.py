@@ -12,32 +12,66 @@ from hwsim.errors import ConfigError, HwsimError
 from hwsim.report.formatting import text_table
 
 FORMATS = ("table", "csv", "json")
+#: Largest integer option (2^31 - 1): counts beyond it are no use and would overflow int64 products.
+MAX_INT_OPTION = 2**31 - 1
+#: Largest --input-size side, pixels (an input of 16384 x 16384 x 3 float32 is already 3.2 GB).
+MAX_INPUT_SIDE = 16384
 
 
-def parse_input_size(text: str | None) -> tuple[int, int] | None:
-    """``"224x224"`` or ``"224"`` -> (224, 224); None stays None."""
-    if text is None:
+def shown(text: str, limit: int = 40) -> str:
+    """A value the user typed, quoted and trimmed for a one-line error message."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _bounded(text: str, maximum: int) -> int | None:
+    """``text`` as an integer from 1 to ``maximum``, or None; digits are counted before converting."""
+    digits = text.strip().lstrip("+").replace("_", "")
+    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) > len(str(maximum)):
         return None
-    parts = text.lower().replace(",", "x").split("x")
-    try:
-        sizes = tuple(int(p) for p in parts)
-    except ValueError:
-        raise ConfigError(f"--input-size {text!r}: expected HxW with positive integers, e.g. 224x224") from None
-    if len(sizes) == 1:
-        sizes = (sizes[0], sizes[0])
-    if len(sizes) != 2 or min(sizes) < 1:
-        raise ConfigError(f"--input-size {text!r}: expected HxW with positive integers, e.g. 224x224")
-    return sizes[0], sizes[1]
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        return None
+    return value if 1 <= value <= maximum else None
+
+
+def parse_input_size(text: str | None) -> tuple[int, int] | None:
+    """``"224x224"`` or ``"224"`` -> (224, 224), each side from 1 to :data:`MAX_INPUT_SIDE`; None stays None."""
+    if text is None:
+        return None
+    parts = text.lower().replace(",", "x").split("x")
+    sizes = tuple(_bounded(p, MAX_INPUT_SIDE) for p in parts)
+    if len(sizes) == 1:
+        sizes = (sizes[0], sizes[0])
+    if len(sizes) != 2 or None in sizes:
+        raise ConfigError(
+            f"--input-size {shown(text)}: expected HxW with integers from 1 to {MAX_INPUT_SIDE}, e.g. 224x224"
+        )
+    return sizes[0], sizes[1]  # type: ignore[return-value]
+
+
+def bounded_int(maximum: int):
+    """argparse type: an integer from 1 to ``maximum``."""
+
+    def parse(text: str) -> int:
+        value = _bounded(text, maximum)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"expected an integer from 1 to {maximum:,}, got {shown(text)}")
+        return value
+
+    return parse
+
+
+#: argparse type: an integer from 1 to :data:`MAX_INT_OPTION`.
+positive_int = bounded_int(MAX_INT_OPTION)
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer from 0 to :data:`MAX_INT_OPTION`."""
+    zero = text.strip().lstrip("+-")
+    value = 0 if zero and set(zero) == {"0"} else _bounded(text, MAX_INT_OPTION)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_INT_OPTION:,}, got {shown(text)}")
     return value
 
 
@@ -78,6 +112,8 @@ def load_model(source: str, input_size: tuple[int, int] | None = None, batch: in
         except ValueError:
             raise ConfigError(f"{source}: the graph's batch is {graph.input_shape[0]}; --batch {batch} must be a "
                               "multiple of it") from None
+    if not graph.layers:
+        raise ConfigError(f"{source}: the model has no layers hwsim can simulate (expected at least one)")
     name = name or (path.stem if path is not None else None)
     return graph if name is None or name == graph.name else replace(graph, name=name)
 
@@ -102,17 +138,18 @@ def load_accel(source: str, dataflow: str | None = None):
 def simulate_on(graph, accel: str, dataflow: str | None = None):
     """SimResult of ``graph`` on ``accel``: simulated on an accelerator, or predicted by a host
     model file (``kind: host``, written by ``hwsim calibrate``). ``graph=None`` only validates ``accel``."""
+    from hwsim.cost.checks import check_result  # the guard: no result leaves breaking the model's invariants
     from hwsim.host.model import is_host_model_file, load_host_model, predict
 
     if is_host_model_file(accel):
         if dataflow is not None:
             raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it")
         host = load_host_model(accel)
-        return None if graph is None else predict(graph, host)
+        return None if graph is None else check_result(predict(graph, host))
     from hwsim.simulate import simulate
 
     hardware = load_accel(accel, dataflow)
-    return None if graph is None else simulate(graph, hardware)
+    return None if graph is None else check_result(simulate(graph, hardware))
 
 
 def host_terms(graph, accel: str):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -23,6 +24,7 @@ from hwsim.cli.common import (
     check_output,
     emit,
     json_safe,
+    nonnegative_int,
     parse_input_size,
     positive_int,
     resolve_format,
@@ -30,6 +32,7 @@ from hwsim.cli.common import (
 )
 from hwsim.errors import ConfigError, GraphFileError
 from hwsim.report.formatting import format_number, format_percent
+from hwsim.measure.noise import MachineLoad, calibration_reasons, machine_load, noise_reasons, relative_spread, warning_line
 
 MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
 ACCEL_HELP = (
@@ -57,7 +60,7 @@ def _add_measure_options(p: argparse.ArgumentParser, repeats: int) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to run (default cpu)")
     p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1)")
     p.add_argument("--threads", type=positive_int, metavar="T", help="torch intra-op threads (default: torch's own)")
-    p.add_argument("--warmup", type=int, default=3, metavar="W", help="untimed passes first (default 3)")
+    p.add_argument("--warmup", type=nonnegative_int, default=3, metavar="W", help="untimed passes first (default 3)")
     p.add_argument("--repeats", type=positive_int, default=repeats, metavar="R", help=f"timed passes (default {repeats})")
 
 
@@ -125,6 +128,21 @@ def _settings(args: argparse.Namespace):
     )
 
 
+def _load_with(load: MachineLoad | None, threads: int) -> MachineLoad | None:
+    """``load`` with the measurement's threads; None when --threads already got its own warning
+    (more threads than CPUs) or the load average is unknown."""
+    if load is None or threads > load.cpus:
+        return None
+    return dataclasses.replace(load, threads=threads)
+
+
+def _warn_noise(command: str, what: str, reasons: list[str], threads: int, extra: str = "") -> None:
+    """One stderr line when the numbers may not be trustworthy (:mod:`hwsim.measure.noise`)."""
+    line = warning_line(what, reasons, threads, extra)
+    if line is not None:
+        print(f"hwsim {command}: warning: {line}", file=sys.stderr)
+
+
 @contextlib.contextmanager
 def _progress(description: str, total: int) -> Iterator[Any]:
     """A progress bar on stderr when it is a terminal; yields ``callback(done, total)`` or None."""
@@ -188,7 +206,8 @@ def _header_lines(m) -> list[str]:
     e2e = m.end_to_end
     lines = [
         f"{m.model}: measured on {m.info.describe()} (batch {m.batch}, {m.warmup} warm-up + {m.repeats} timed passes)",
-        f"  end to end (eager)   median {_ms(e2e.median_s)}, p10 {_ms(e2e.p10_s)}, p90 {_ms(e2e.p90_s)}, IQR {_ms(e2e.iqr_s)}",
+        f"  end to end (eager)   median {_ms(e2e.median_s)}, p10 {_ms(e2e.p10_s)}, p90 {_ms(e2e.p90_s)}, IQR {_ms(e2e.iqr_s)} "
+        f"(spread {100 * relative_spread(e2e):.1f}% of the median)",
     ]
     if m.graph_replay is not None:
         g = m.graph_replay
@@ -245,6 +264,7 @@ def _measurement_json(m, records: list[dict[str, Any]]) -> dict[str, Any]:
         "date": m.date,
         "method": m.method,
         "end_to_end": m.end_to_end.summary(),
+        "end_to_end_spread": relative_spread(m.end_to_end),  # IQR / median
         "cuda_graph_replay": None if m.graph_replay is None else m.graph_replay.summary(),
         "instrumented": m.instrumented.summary(),
         "layer_sum_ms": m.layer_sum_s * 1e3,
@@ -287,8 +307,10 @@ def run_measure(args: argparse.Namespace) -> int:
     fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything
+    load = machine_load()  # before the measurement's own threads add to it
     with _progress(f"measuring {args.model}", settings.total_passes) as callback:
         m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
+    _warn_noise("measure", f"the times of {m.model}", noise_reasons(m, _load_with(load, m.info.threads)), m.info.threads)
     records = _layer_records(m)
     if fmt == "json":
         text = _json(_measurement_json(m, records))
@@ -343,6 +365,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     except GraphFileError as exc:
         raise GraphFileError(f"{exc}; rerun with --fresh to replace it") from None
     cached = {m.model: m for m in stored if same_conditions(m, settings, info)}
+    load = _load_with(machine_load(), info.threads)  # before measuring: the others' load
     measurements = []
     print(f"calibrating {info.describe()}; measurements go to {cache}", file=sys.stderr)
     for index, name in enumerate(models, start=1):
@@ -360,6 +383,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     host.save(output)
     fit = host.fit
     assert fit is not None
+    fresh = [m for m in measurements if m.model not in cached]
+    reasons = calibration_reasons(measurements, load if fresh else None, fit.median_abs_layer_error)
+    _warn_noise("calibrate", f"the fit of {output}", reasons, info.threads, " and --fresh (cached measurements are reused)")
     print(f"wrote {output}: {host.description}")
     print(f"  fit: {fit.layers} layers, median |error| per layer {100 * (fit.median_abs_layer_error or 0):.1f}%, "
           f"end to end {100 * (fit.median_abs_end_to_end_error or 0):.1f}% (on the calibration models)")

@@ -12,23 +12,32 @@ import re
 import sys
 from typing import Any
 
-from hwsim.cli.common import FIGURE_SUFFIXES, check_output, load_accel, positive_int, split_list
+from hwsim.cli.common import FIGURE_SUFFIXES, bounded_int, check_output, load_accel, positive_int, shown, split_list
 from hwsim.errors import ConfigError
 from hwsim.explore.search.families.base import Choice, Family, Setting, Value
 from hwsim.explore.search.families.registry import families, family
 
-_COUNT = re.compile(r"(?P<number>\d+(?:\.\d*)?(?:e\d+)?)(?P<suffix>[kmg]?)")
+_COUNT = re.compile(r"(?P<number>\d{1,30}(?:\.\d{0,30})?(?:e\d{1,3})?)(?P<suffix>[kmg]?)")
 _SUFFIXES = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9}
+#: Largest --max-macs / --max-params (10^18; a network has far fewer MACs than int64 holds).
+MAX_COUNT = 10**18
+#: Largest --stages, and --depth / --blocks-total / --min-blocks (the space is refused past a
+#: million candidates anyway; these keep its size cheap to count).
+MAX_STAGES, MAX_BLOCKS = 16, 1000
 
 
 def parse_count(flag: str, text: str | None) -> int | None:
-    """``"300M"``, ``"0.3G"``, ``"3e8"``, ``"300_000_000"`` -> 300000000 (None stays None)."""
+    """``"300M"``, ``"0.3G"``, ``"3e8"``, ``"300_000_000"`` -> 300000000 (None stays None); at most 10^18."""
     if text is None:
         return None
+    expected = "expected a count from 0 to 10^18 such as 300000000, 3e8, 300M or 0.3G"
     match = _COUNT.fullmatch(text.strip().lower().replace("_", "").replace(",", ""))
     if match is None:
-        raise ConfigError(f"{flag} {text!r}: expected a count such as 300000000, 3e8, 300M or 0.3G")
-    return int(round(float(match["number"]) * _SUFFIXES[match["suffix"]]))
+        raise ConfigError(f"{flag} {shown(text)}: {expected}")
+    value = float(match["number"]) * _SUFFIXES[match["suffix"]]
+    if not value <= MAX_COUNT:  # also inf (3e999)
+        raise ConfigError(f"{flag} {shown(text)}: {expected}")
+    return int(round(value))
 
 
 def parse_choice(choice: Choice, text: str) -> tuple[Value, ...]:
@@ -95,14 +104,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("family", metavar="FAMILY", help=f"network family to search: {names}")
     p.add_argument("--accel", required=True, metavar="ACCEL", help="a shipped accelerator name, a YAML file or a SCALE-Sim .cfg")
     size = p.add_mutually_exclusive_group()
-    size.add_argument("--depth", type=positive_int, metavar="N",
+    size.add_argument("--depth", type=bounded_int(MAX_BLOCKS), metavar="N",
                       help=f"network depth: the blocks plus the family's fixed layers ({depths})")
-    size.add_argument("--blocks-total", type=positive_int, metavar="N",
+    size.add_argument("--blocks-total", type=bounded_int(MAX_BLOCKS), metavar="N",
                       help="blocks to allocate (default: the family's, " +
                       ", ".join(f"{f.name} {f.blocks_total}" for f in registered) + ")")
-    p.add_argument("--stages", type=positive_int, metavar="N",
+    p.add_argument("--stages", type=bounded_int(MAX_STAGES), metavar="N",
                    help="stages (default: the family's, " + ", ".join(f"{f.name} {f.stages}" for f in registered) + ")")
-    p.add_argument("--min-blocks", type=positive_int, default=1, help="blocks each stage gets at least (default 1)")
+    p.add_argument("--min-blocks", type=bounded_int(MAX_BLOCKS), default=1, help="blocks each stage gets at least (default 1)")
     _add_family_flags(p)
     p.add_argument("--objective", choices=("latency", "energy", "edp"), default="latency",
                    help="rank by latency, energy, or energy x latency (default latency)")

@@ -160,7 +160,8 @@ def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
     out["dataflow_index"][:, gemm_idx] = flow_index[choice]
     out["stall_cycles"] = out["cycles"] - out["compute_cycles"]
     pes = hw.pes
-    out["utilization"] = np.where(is_gemm, la.macs / np.maximum(out["cycles"] * pes, 1), 0.0)
+    # in float64: cycles x PEs can pass 2^63 (memory-bound layers on large arrays), the ratio cannot
+    out["utilization"] = np.where(is_gemm, la.macs / np.maximum(out["cycles"] * pes.astype(np.float64), 1.0), 0.0)
     out["dram_bytes"] = out["dram_ifmap_bytes"] + out["dram_filter_bytes"] + out["dram_ofmap_bytes"] + out["dram_psum_read_bytes"]
     word = hw.word_bytes
     gemm_compulsory = (la.input_elements + la.weight_elements + la.output_elements) * word

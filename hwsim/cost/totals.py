@@ -124,4 +124,4 @@ class Totals:
 
     def utilization(self, pes: ArrayLike) -> Any:
         """Utilization of the whole network: MACs / (cycles x PEs) (0 when nothing ran)."""
-        return self.macs / np.maximum(self.cycles * np.asarray(pes), 1)
+        return self.macs / np.maximum(np.asarray(self.cycles, dtype=np.float64) * np.asarray(pes), 1.0)  # float: no int64 product

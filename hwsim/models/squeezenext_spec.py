@@ -30,6 +30,9 @@ from dataclasses import dataclass, fields
 
 from hwsim.errors import ConfigError
 
+#: Largest width multiplier: stage channels 32 x 2^i x width (width 8 gives 2048 .. 16384
+#: channels, and tracing it already takes a while); wider networks would build weights for minutes.
+MAX_WIDTH = 8.0
 #: Stem output channels; not scaled by the width multiplier (authors' 2.0-SqNxt-23 keeps 64).
 STEM_CHANNELS = 64
 #: Block output channels of the first stage at width 1.0; each later stage doubles it.
@@ -98,8 +101,8 @@ class SqueezeNextSpec:
                 f"squeezenext: blocks must be integers >= 1 (one per stage), got {blocks!r}"
             )
         width = self.width
-        if isinstance(width, bool) or not isinstance(width, (int, float)) or not width > 0:
-            raise ConfigError(f"squeezenext: width must be a positive number, got {self.width!r}")
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= MAX_WIDTH:
+            raise ConfigError(f"squeezenext: width must be a number > 0 and <= {MAX_WIDTH:g}, got {self.width!r}")
         object.__setattr__(self, "width", float(self.width))
         if self.conv1_kernel not in CONV1_KERNELS or not _is_int(self.conv1_kernel):
             raise ConfigError(

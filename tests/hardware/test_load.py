@@ -29,6 +29,7 @@ from hwsim.hardware.load import (
     shipped_accelerator_dir,
 )
 from hwsim.errors import ConfigError, HwsimError, UnknownNameError
+from hwsim.hardware.spec import MAX_ARRAY_SIDE
 
 from tests.paths import REPO
 
@@ -261,7 +262,7 @@ BAD_VALUES = [
     ("dram: {bandwidth_bytes_per_cycle: 0}", "dram.bandwidth_bytes_per_cycle", "0", "> 0"),
     ("dram: {bandwidth_bytes_per_cycle: .nan}", "dram.bandwidth_bytes_per_cycle", "nan", "finite"),
     ("dram: {bandwidth_bytes_per_cycle: 4, ports: both}", "dram.ports", "'both'", "shared or per_operand"),
-    ("vector: {lanes: 0}", "vector.lanes", "0", "an integer > 0 or null"),
+    ("vector: {lanes: 0}", "vector.lanes", "0", "an integer > 0 and <= 2^24 or null"),
     ("options: {pack_groups: yes}", "options.pack_groups", "'yes'", "true or false"),
     ("options: {pack_groups: 'yes'}", "options.pack_groups", "'yes'", "true or false"),
     ("options: {concat_in_place: 1}", "options.concat_in_place", "1", "true or false"),
@@ -270,7 +271,20 @@ BAD_VALUES = [
     ("name: 7", "name", "7", "string"),
     ("energy_pj: {mac: -1, rf_access: 0, sram_byte: 0, dram_byte: 0, source: x}", "energy_pj.mac", "-1", ">= 0"),
     ("energy_pj: {mac: 1, rf_access: 0, sram_byte: 0, dram_byte: 0, vector_op: '2', source: x}",
-     "energy_pj.vector_op", "'2'", ">= 0 or null"),
+     "energy_pj.vector_op", "'2'", ">= 0 and <= 1000000 (pJ) or null"),
+    # bounds that keep every count of the cost core inside int64 (docs/MODEL.md §9)
+    ("array: {rows: 4097, cols: 2}", "array.rows", "4097", "an integer > 0 and <= 4096"),
+    ("array: {rows: 4, cols: 1000000000000}", "array.cols", "1000000000000", "<= 4096"),
+    ("word_bytes: 1000000000000", "word_bytes", "1000000000000", "an integer > 0 and <= 8 (bytes)"),
+    ("clock_mhz: 1e-320", "clock_mhz", "1e-320", "from 0.001 to 1000000 (MHz)"),
+    ("clock_mhz: 1e7", "clock_mhz", "10000000.0", "from 0.001 to 1000000 (MHz)"),
+    ("dram: {bandwidth_bytes_per_cycle: 1e-300}", "dram.bandwidth_bytes_per_cycle", "1e-300", "from 2^-10"),
+    ("dram: {bandwidth_bytes_per_cycle: 1.0e-10}", "dram.bandwidth_bytes_per_cycle", "1e-10", "from 2^-10"),
+    ("dram: {bandwidth_bytes_per_cycle: 1e7}", "dram.bandwidth_bytes_per_cycle", "10000000.0", "to 2^20 = 1048576"),
+    ("buffers: {ifmap_kib: 1e300, filter_kib: 1, ofmap_kib: 1}", "buffers.ifmap_kib", "1e+300", "<= 2^30"),
+    ("vector: {lanes: 16777217}", "vector.lanes", "16777217", "<= 2^24"),
+    ("energy_pj: {mac: 1e300, rf_access: 0, sram_byte: 0, dram_byte: 0, source: x}", "energy_pj.mac", "1e+300",
+     "<= 1000000 (pJ)"),
 ]
 
 
@@ -537,10 +551,10 @@ positive_kib = st.integers(min_value=1, max_value=2**24).map(lambda b: b / 1024)
 
 @settings(max_examples=60, deadline=None)
 @given(
-    rows=st.integers(min_value=1, max_value=10**6),
-    cols=st.integers(min_value=1, max_value=10**6),
+    rows=st.integers(min_value=1, max_value=MAX_ARRAY_SIDE),
+    cols=st.integers(min_value=1, max_value=MAX_ARRAY_SIDE),
     kib=positive_kib,
-    bandwidth=st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
+    bandwidth=st.floats(min_value=2.0**-10, max_value=2.0**20, allow_nan=False),
     dataflow=st.sampled_from(spec_module.dataflow_names()),
     lanes=st.none() | st.integers(min_value=1, max_value=4096),
 )

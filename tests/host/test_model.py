@@ -265,7 +265,14 @@ def _valid():
 @pytest.mark.parametrize(
     "change, fragments",
     [
-        (lambda d: d["peak_macs_per_s"].update(conv=-1.0), ["peak_macs_per_s.conv", "-1.0", "> 0 or null"]),
+        (lambda d: d["peak_macs_per_s"].update(conv=-1.0), ["peak_macs_per_s.conv", "-1.0", "from 1e6 to 1e18 per second, or null"]),
+        # bounds that keep predictions inside int64 nanoseconds (hwsim/host/schema.py)
+        (lambda d: d["peak_macs_per_s"].update(conv=1e-300), ["peak_macs_per_s.conv = 1e-300", "from 1e6 to 1e18"]),
+        (lambda d: d["peak_elements_per_s"].update(pool=1e300), ["peak_elements_per_s.pool = 1e+300", "to 1e18"]),
+        (lambda d: d.update(bandwidth_bytes_per_s=float("inf")), ["bandwidth_bytes_per_s = inf", "from 1e6"]),
+        (lambda d: d["overhead_s"].update(conv=1e300), ["overhead_s.conv = 1e+300", ">= 0 and <= 1"]),
+        (lambda d: d.update(threads=10**30), ["threads = 1000000000000000000000000000000", "<= 65,536"]),
+        (lambda d: d.update(word_bytes=10**12), ["word_bytes = 1000000000000", "<= 8"]),
         (lambda d: d["overhead_s"].update(pool="fast"), ["overhead_s.pool", "'fast'", "a number"]),
         (lambda d: d["overhead_s"].pop("vector"), ["overhead_s.vector", "missing"]),
         (lambda d: d.update(bandwith_bytes_per_s=1e9), ["bandwith_bytes_per_s", "unknown key"]),

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
 from hwsim.cost.dataflows import dataflow_names
+from hwsim.cost.checks import check_totals
 from hwsim.cost.energy import COMPONENTS
 from hwsim.cost.metrics import select
 from hwsim.cost.totals import Totals
@@ -183,6 +184,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
         columns[f"layers_{d}"] = ((out["dataflow_index"] == index) & is_gemm) @ w
     columns["area_pes"] = pes
     columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
+    check_totals(f"sweep of {model.name}", [f"#{i} of this block" for i in range(len(cycles))], columns)  # the guard
     return columns
 
 

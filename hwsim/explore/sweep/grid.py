@@ -117,9 +117,19 @@ _EXPECT = {
 }
 
 
+#: Longest value ``--set`` reads, characters (the widest float, 2^20 with its digits, is far shorter).
+_MAX_TOKEN = 64
+
+
+def _trim(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
 def _parse_token(path: str, kind: str, token: str) -> Any:
     """One ``--set`` value typed by its field (errors name the field and the value)."""
     text = token.strip()
+    if len(text) > _MAX_TOKEN:
+        raise ConfigError(f"--set {path}: value {_trim(text)}: expected {_EXPECT[kind]} of at most {_MAX_TOKEN} characters")
     try:
         if kind.startswith("optional_") and text.lower() in ("null", "none"):
             return None
@@ -130,8 +140,27 @@ def _parse_token(path: str, kind: str, token: str) -> Any:
         if kind == "bool":
             return {"true": True, "false": False}[text.lower()]
     except (ValueError, KeyError):
-        raise ConfigError(f"--set {path}: value {text!r}: expected {_EXPECT[kind]}") from None
+        raise ConfigError(f"--set {path}: value {_trim(text)}: expected {_EXPECT[kind]}") from None
     return text
+
+
+def _range_values(path: str, rhs: str, bounds_text: str) -> range:
+    """``range(...)``'s values, their count checked before any is built."""
+    expected = "expected range(START,STOP[,STEP]) with integers, step != 0"
+    parts = bounds_text.split(",")
+    if not 1 <= len(parts) <= 3 or any(len(b.strip()) > _MAX_TOKEN for b in parts):
+        raise ConfigError(f"--set {path}: {_trim(rhs)}: {expected}")
+    try:
+        span = range(*(int(b) for b in parts))
+    except ValueError:
+        raise ConfigError(f"--set {path}: {_trim(rhs)}: {expected}") from None
+    count = max(0, (span.stop - span.start + span.step - (1 if span.step > 0 else -1)) // span.step)
+    if count == 0:
+        raise ConfigError(f"--set {path}: {_trim(rhs)} is empty: expected at least one value")
+    if count > MAX_SWEEP_ROWS:  # len() of a range past sys.maxsize would raise OverflowError
+        raise ConfigError(f"--set {path}: {_trim(rhs)} has {count:,} values: expected at most {MAX_SWEEP_ROWS:,} "
+                          "(the rows one sweep may have)")
+    return span
 
 
 def parse_set(text: str) -> tuple[str, tuple[Any, ...]]:
@@ -139,34 +168,26 @@ def parse_set(text: str) -> tuple[str, tuple[Any, ...]]:
 
     ``range(start, stop[, step])`` has Python's semantics (integers, stop excluded). Values are
     typed by the field (``int``, ``float``, ``true``/``false``, strings, ``null`` for optional
-    fields); their validity is checked when the :class:`Grid` is built.
+    fields); their validity (bounds included) is checked when the :class:`Grid` is built. Values
+    longer than 64 characters and ranges of more values than a sweep may have are refused here.
     """
     path, sep, rhs = text.partition("=")
     path, rhs = path.strip(), rhs.strip()
     if not sep or not path:
-        raise ConfigError(f"--set {text!r}: expected FIELD=V1,V2,... or FIELD=range(START,STOP[,STEP])")
+        raise ConfigError(f"--set {_trim(text)}: expected FIELD=V1,V2,... or FIELD=range(START,STOP[,STEP])")
     _check_sweepable(path)
     kind = field_kind(path)
     match = _RANGE.match(rhs.replace(" ", ""))
     if match:
-        try:
-            bounds = [int(b) for b in match.group(1).split(",")]
-            if not 1 <= len(bounds) <= 3:
-                raise ValueError
-            span = range(*bounds)
-        except ValueError:
-            raise ConfigError(f"--set {path}: {rhs!r}: expected range(START,STOP[,STEP]) with integers, step != 0") from None
-        if not span:
-            raise ConfigError(f"--set {path}: {rhs} is empty")
-        if len(span) > MAX_SWEEP_ROWS:  # checked before the values are built
-            raise ConfigError(f"--set {path}: {rhs} has {len(span):,} values, over the limit of {MAX_SWEEP_ROWS:,} rows per sweep")
-        values: tuple[Any, ...] = tuple(span)
+        values: tuple[Any, ...] = tuple(_range_values(path, rhs, match.group(1)))
         if kind in ("float", "optional_float"):
             values = tuple(float(v) for v in values)
         return path, values
     tokens = rhs.split(",")
     if any(not t.strip() for t in tokens):
-        raise ConfigError(f"--set {path}: {rhs!r}: expected a comma-separated list of values (an empty value was given)")
+        raise ConfigError(f"--set {path}: {_trim(rhs)}: expected a comma-separated list of values (an empty value was given)")
+    if len(tokens) > MAX_SWEEP_ROWS:
+        raise ConfigError(f"--set {path}: {len(tokens):,} values: expected at most {MAX_SWEEP_ROWS:,} (the rows one sweep may have)")
     return path, tuple(_parse_token(path, kind, t) for t in tokens)
 
 
