@@ -145,7 +145,7 @@ def simulate_on(graph, accel: str, dataflow: str | None = None):
         if dataflow is not None:
             raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it")
         host = load_host_model(accel)
-        return None if graph is None else check_result(predict(graph, host))
+        return None if graph is None else check_result(predict(graph, host), utilization_at_most_one=False)
     from hwsim.simulate import simulate
 
     hardware = load_accel(accel, dataflow)

@@ -42,8 +42,12 @@ def _finite_nonnegative(values: ArrayLike) -> np.ndarray:
     return np.isfinite(array) & (array >= 0)
 
 
-def check_result(result: SimResult) -> SimResult:
-    """``result`` unchanged, or :class:`~hwsim.errors.InternalError` at its first broken invariant."""
+def check_result(result: SimResult, utilization_at_most_one: bool = True) -> SimResult:
+    """``result`` unchanged, or :class:`~hwsim.errors.InternalError` at its first broken invariant.
+
+    ``utilization_at_most_one=False`` for host-model predictions, whose "utilization" is the
+    share of the dense-conv peak rate: a kind with a higher peak (a linear layer) may exceed it.
+    """
     label = f"{result.graph_name} on {result.accelerator_name}"
     names = [f"layer {name!r}" for name in result.names]
     for what in ("cycles", "compute_cycles", "stall_cycles"):
@@ -54,10 +58,12 @@ def check_result(result: SimResult) -> SimResult:
     _check(label, names, "compute_cycles + stall_cycles", whole, "cycles", whole == np.asarray(result.cycles))
     _check(label, ["network"], "total cycles", [total], f"at most {INT64_MAX:,}", np.array([0 <= total <= INT64_MAX]))
     utilization = np.asarray(result.utilization, dtype=np.float64)
-    _check(label, names, "utilization", utilization, "a number from 0 to 1",
-           np.isfinite(utilization) & (utilization >= 0) & (utilization <= 1))
+    top = 1.0 if utilization_at_most_one else np.inf
+    expected = "a number from 0 to 1" if utilization_at_most_one else "a finite number >= 0"
+    _check(label, names, "utilization", utilization, expected,
+           np.isfinite(utilization) & (utilization >= 0) & (utilization <= top))
     network = result.utilization_total
-    _check(label, ["network"], "utilization", [network], "a number from 0 to 1", np.array([0 <= network <= 1]))
+    _check(label, ["network"], "utilization", [network], expected, np.array([np.isfinite(network) and 0 <= network <= top]))
     for what in ("energy_pj", "dram_bytes", "latency_us", "roofline_cycles"):
         values = getattr(result, what)
         _check(label, names, what, values, "a finite number >= 0", _finite_nonnegative(values))

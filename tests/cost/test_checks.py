@@ -14,6 +14,11 @@ from hwsim.hardware.load import load_accelerator
 from hwsim.simulate import simulate
 
 
+def with_metrics(result, **changed):
+    """``result`` with some per-layer metrics replaced (a SimResult holds them in one mapping)."""
+    return dataclasses.replace(result, metrics={**result.metrics, **changed})
+
+
 @pytest.fixture(scope="module")
 def result():
     layers = (Layer(name="fc", op="linear", inputs=("input",), n=2, c=64, k=32),
@@ -39,7 +44,7 @@ def test_a_simulated_result_passes_unchanged(result):
 )
 def test_broken_invariants_are_internal_errors_in_one_line(result, field, values, message):
     old = getattr(result, field)
-    broken = dataclasses.replace(result, **{field: np.asarray(values, dtype=old.dtype)})
+    broken = with_metrics(result, **{field: np.asarray(values, dtype=old.dtype)})
     with pytest.raises(InternalError) as info:
         check_result(broken)
     text = str(info.value)
@@ -48,11 +53,11 @@ def test_broken_invariants_are_internal_errors_in_one_line(result, field, values
 
 
 def test_cycles_must_add_up_and_the_network_fit_int64(result):
-    broken = dataclasses.replace(result, compute_cycles=result.compute_cycles + 1)
+    broken = with_metrics(result, compute_cycles=result.compute_cycles + 1)
     with pytest.raises(InternalError, match="compute_cycles \\+ stall_cycles = .*: expected cycles"):
         check_result(broken)
     huge = np.array([2**62, 2**62], dtype=np.int64)  # each fits int64, their sum does not
-    broken = dataclasses.replace(result, cycles=huge, compute_cycles=huge, stall_cycles=np.zeros(2, dtype=np.int64))
+    broken = with_metrics(result, cycles=huge, compute_cycles=huge, stall_cycles=np.zeros(2, dtype=np.int64))
     with pytest.raises(InternalError, match="network: total cycles = 9223372036854775808: expected at most"):
         check_result(broken)
     slow = dataclasses.replace(result, clock_mhz=0.0)  # latency = cycles / 0 MHz
@@ -72,3 +77,11 @@ def test_sweep_totals():
     ]:
         with pytest.raises(InternalError, match=message.replace("(", "\\(")):
             check_totals("sweep of m", ["a", "b"], {**good, key: values})
+
+
+def test_host_predictions_may_exceed_the_dense_peak(result):
+    # a host model's "utilization" is the share of its dense-conv peak: a faster kind goes past 1
+    fast = with_metrics(result, utilization=np.array([1.07, 0.0]))
+    assert check_result(fast, utilization_at_most_one=False) is fast
+    with pytest.raises(InternalError, match="utilization = 1.07"):
+        check_result(fast)
