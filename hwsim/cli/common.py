@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from hwsim.errors import ConfigError, HwsimError
+from hwsim.errors import ConfigError, GraphFileError, HwsimError
 from hwsim.report.formatting import text_table
 
 FORMATS = ("table", "csv", "json")
@@ -109,7 +109,7 @@ def load_model(source: str, input_size: tuple[int, int] | None = None, batch: in
     if saved and batch != 1:
         try:
             graph = graph.with_batch(batch)
-        except ValueError:
+        except (ValueError, GraphFileError):
             raise ConfigError(f"{source}: the graph's batch is {graph.input_shape[0]}; --batch {batch} must be a "
                               "multiple of it") from None
     if not graph.layers:

@@ -26,7 +26,8 @@ import configparser
 from pathlib import Path
 
 from hwsim.errors import ConfigError, read_text
-from hwsim.hardware.spec import MAX_ARRAY_SIDE, MAX_BANDWIDTH, MAX_BUFFER_KIB, Accelerator, accelerator_from_dict
+from hwsim.hardware.fields import MAX_ARRAY_SIDE, MAX_BANDWIDTH, MAX_BUFFER_KIB
+from hwsim.hardware.spec import Accelerator, accelerator_from_dict
 
 __all__ = ["ASSUMPTIONS", "DEFAULT_CLOCK_MHZ", "load_scalesim_config", "load_scalesim_config_text"]
 

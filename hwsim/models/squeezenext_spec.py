@@ -102,7 +102,7 @@ class SqueezeNextSpec:
             )
         width = self.width
         if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= MAX_WIDTH:
-            raise ConfigError(f"squeezenext: width must be a number > 0 and <= {MAX_WIDTH:g}, got {self.width!r}")
+            raise ConfigError(f"squeezenext: width = {self.width!r}: expected a number > 0 and <= {MAX_WIDTH:g}")
         object.__setattr__(self, "width", float(self.width))
         if self.conv1_kernel not in CONV1_KERNELS or not _is_int(self.conv1_kernel):
             raise ConfigError(

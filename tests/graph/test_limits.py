@@ -14,7 +14,7 @@ from hwsim.errors import GraphFileError, HwsimError, SizeLimitError
 from hwsim.graph.layer_graph import Layer, LayerGraph
 from hwsim.graph.limits import MAX_LAYERS, MAX_SIZE, layer_work, vector_ops
 from hwsim.hardware.load import load_accelerator
-from hwsim.hardware.spec import MAX_ARRAY_SIDE, MAX_WORD_BYTES, MIN_BANDWIDTH
+from hwsim.hardware.fields import MAX_ARRAY_SIDE, MAX_WORD_BYTES, MIN_BANDWIDTH
 from hwsim.simulate import simulate
 
 

@@ -29,7 +29,7 @@ from hwsim.hardware.load import (
     shipped_accelerator_dir,
 )
 from hwsim.errors import ConfigError, HwsimError, UnknownNameError
-from hwsim.hardware.spec import MAX_ARRAY_SIDE
+from hwsim.hardware.fields import MAX_ARRAY_SIDE
 
 from tests.paths import REPO
 
