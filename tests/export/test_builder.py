@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from hwsim.export.neutral import Attrs, NeutralGraph, NeutralOp, Param, Tensor
-from hwsim.export.builder import UNACCOUNTED_PARAMS, UNSUPPORTED_PARAMS, BuiltLayers, build_layers
+from hwsim.export.builder import UNACCOUNTED_PARAMS, UNSUPPORTED_MACS, UNSUPPORTED_PARAMS, BuiltLayers, build_layers
 
 
 def op(kind: str, name: str, inputs, outputs, label: str | None = None, **kw) -> NeutralOp:
@@ -149,28 +149,31 @@ def test_a_channel_shuffle_collapses_to_one_layer(transpose):
     assert dict(built.layer_names)["view_1"] == "unit.shuffle"
 
 
-def test_a_shuffle_read_before_it_closes_is_a_reshape_and_an_unsupported_transpose():
+def test_a_shuffle_read_before_it_closes_is_a_reshape_and_a_transpose_layer():
     # the chain ends in a view to another shape: the pending view and transpose are materialised
     x, ops = shuffle_ops(Attrs(swap=(1, 2)), (1, 6, 16))
     built = build(x, *ops)
     assert summary(built) == [
         ("c1", "conv", ("input",)),
         ("unit.view", "reshape", ("c1",)),
-        ("unit.view_1", "reshape", ("unit.view",)),
+        ("unit.transpose", "transpose", ("unit.view",)),
+        ("unit.view_1", "reshape", ("unit.transpose",)),
     ]
-    opening, closing = built.layers[1:]
+    opening, swap, closing = built.layers[1:]
     # (1, 6, 4, 4) -> (1, 3, 2, 4, 4): folded to N C H W, the 5-D output is (1, 3, 2*4, 4)
     assert (opening.c, opening.h, opening.k, opening.p, opening.q) == (6, 4, 3, 8, 4)
+    # the transpose (1, 3, 2, 4, 4) -> (1, 2, 3, 4, 4) copies all 96 elements
+    assert (swap.mode, swap.input_elements, swap.output_elements) == ("transpose", 96, 96)
     # (1, 2, 3, 4, 4) -> (1, 6, 16): a 3-D output is (N, C, L) -> (1, 6, 16, 1)
     assert (closing.c, closing.h, closing.k, closing.p, closing.q) == (2, 12, 6, 16, 1)
-    assert built.unsupported == (("transpose", 1),)
+    assert built.unsupported == ()
 
 
 def test_a_transpose_of_other_dims_does_not_continue_a_shuffle():
     x, ops = shuffle_ops(Attrs(swap=(0, 1)), (1, 6, 4, 4))
     built = build(x, *ops)
-    assert [layer.op for layer in built.layers] == ["conv", "reshape", "reshape"]
-    assert built.unsupported == (("transpose", 1),)
+    assert [layer.op for layer in built.layers] == ["conv", "reshape", "transpose", "reshape"]
+    assert built.unsupported == ()
 
 
 # ----------------------------------------------------------------------------------- pass-through
@@ -275,7 +278,23 @@ def test_unsupported_ops_are_listed_bridged_and_their_params_counted_apart():
     assert summary(built) == [("c1", "conv", ("input",)), ("c2", "conv", ("c1",))]
     assert [layer.params for layer in built.layers] == [4, 0]
     assert built.unsupported == (("mean", 1), ("sort", 1))
-    assert dict(built.notes) == {UNSUPPORTED_PARAMS: "5", UNACCOUNTED_PARAMS: "7"}
+    # the front end gave no MACs for either op: unknown (null), never zero
+    assert dict(built.notes) == {UNSUPPORTED_PARAMS: "5", UNACCOUNTED_PARAMS: "7",
+                                 UNSUPPORTED_MACS: '{"mean": null, "sort": null}'}
+
+
+def test_unsupported_macs_are_summed_per_label_and_unknown_once_any_is():
+    x = Tensor("x", (1, 2, 4, 4), 1)
+    t = [Tensor(f"t{i}", (1, 2, 4, 4), 1) for i in range(4)]
+    built = build(
+        x,
+        op("unsupported", "lstm", [x], [t[0]], label="LSTM", macs=100),
+        op("unsupported", "lstm_1", [t[0]], [t[1]], label="LSTM", macs=23),
+        op("unsupported", "f", [t[1]], [t[2]], label="fft", macs=7),
+        op("unsupported", "f_1", [t[2]], [t[3]], label="fft"),  # one fft of unknown MACs: the label's total is unknown
+    )
+    assert built.unsupported == (("LSTM", 2), ("fft", 2))
+    assert dict(built.notes) == {UNSUPPORTED_MACS: '{"LSTM": 123, "fft": null}'}
 
 
 def test_layer_names_scoped_unique_and_input_reserved():
@@ -294,11 +313,14 @@ def test_layer_names_scoped_unique_and_input_reserved():
     assert dict(built.layer_names) == {"t0": "blk.add", "t1": "blk.add_1", "t2": "input_1", "t3": "blk.conv", "t4": "blk.conv_1"}
 
 
-def test_a_concat_on_another_dim_is_unsupported():
+def test_a_concat_on_another_dim_is_a_copy_of_its_operands():
     x = Tensor("x", (1, 2, 3, 3), 2)
     out = Tensor("cat", (2, 2, 3, 3), 1)
     built = build(x, op("concat", "cat", [x, None, x], [out], attrs=Attrs(dim=0)))
-    assert built.layers == () and built.unsupported == (("concat", 1),)
+    (cat,) = built.layers
+    # two 1x2x3x3 tensors (a constant operand stores nothing) -> 2x2x3x3
+    assert (cat.op, cat.inputs, cat.operand_elements, cat.output_elements) == ("concat", ("input", "input"), (18, 0, 18), 36)
+    assert built.unsupported == ()
 
 
 def test_the_passes_import_no_torch():
