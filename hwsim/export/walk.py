@@ -16,17 +16,12 @@ from typing import Any
 
 from hwsim.export.layer_fields import numel, shape_of
 from hwsim.export.neutral import NeutralOp, Param, Shape, Tensor
+from hwsim.graph.coverage import UNACCOUNTED_PARAMS, UNSUPPORTED_MACS, UNSUPPORTED_PARAMS
 from hwsim.graph.layer_graph import Layer
 
 __all__ = ["ACTIVATION_HOSTS", "EPILOGUE_HOSTS", "SCALE_HOSTS", "UNACCOUNTED_PARAMS", "UNSUPPORTED_MACS",
            "UNSUPPORTED_PARAMS", "BuiltLayers", "WalkState"]
 
-#: Metadata key: parameter elements of the model that no op of the traced forward uses.
-UNACCOUNTED_PARAMS = "unused_params"
-#: Metadata key: parameter elements of ops listed as unsupported (in no layer).
-UNSUPPORTED_PARAMS = "params_in_unsupported_ops"
-#: Metadata key: MACs of the ops listed as unsupported, by label, as JSON (null: not known).
-UNSUPPORTED_MACS = "macs_in_unsupported_ops"
 #: Layer ops an activation may be fused into.
 ACTIVATION_HOSTS = frozenset({"conv", "linear", "matmul", "conv_transpose", "add", "mul", "pool", "global_pool",
                               "batchnorm", "lrn", "activation", "norm"})

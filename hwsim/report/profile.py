@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from hwsim.errors import HwsimError
+from hwsim.graph.coverage import Coverage, LeftOut
 from hwsim.graph.layer_graph import GEMM_OPS
 from hwsim.cost.result import SimResult
 
@@ -74,16 +75,48 @@ def least_efficient(result: SimResult, count: int) -> list[int]:
     return gemm[:count]
 
 
-def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
-    """Network totals: cycles, latency, energy, utilization, and where the cycles go."""
+def coverage_or_default(result: SimResult, coverage: Coverage | None) -> Coverage:
+    """``coverage``, or what ``result`` alone tells: its left-out ops with MACs unknown."""
+    if coverage is not None:
+        return coverage
+    return Coverage(
+        simulated_macs=result.total_macs,
+        left_out=tuple(LeftOut(op, count, None) for op, count in result.unsupported),
+        layer_params=int(result.params.sum()),
+    )
+
+
+def coverage_lines(coverage: Coverage) -> list[str]:
+    """The lines that start the totals block when anything is left out of the simulation (or
+    parameters sit outside every layer); none otherwise."""
+    notes = []
+    if coverage.left_out_params:
+        notes.append(f"{coverage.left_out_params:,} of {coverage.total_params:,} params are in left-out ops")
+    if coverage.unused_params:
+        notes.append(f"{coverage.unused_params:,} of {coverage.total_params:,} params are unused by the forward pass")
+    if coverage.complete and not notes:
+        return []
+    head = "every op simulated" if coverage.complete else coverage.summary()
+    return [f"  COVERAGE           {head}", *(f"{' ' * 21}{note}" for note in notes)]
+
+
+def totals(result: SimResult, worst: int = 5, coverage: Coverage | None = None) -> dict[str, Any]:
+    """Network totals: cycles, latency, energy, utilization, and where the cycles go.
+
+    With ``coverage`` (:func:`hwsim.graph.coverage.coverage_of` of the graph) ``params`` counts
+    every parameter of the model, simulated or not, and a ``coverage`` entry is added when
+    anything is left out or parameters sit outside every layer.
+    """
     total = max(result.total_cycles, 1)
     worst_idx = least_efficient(result, worst)
+    cover = coverage_or_default(result, coverage)
+    extra = {"coverage": cover.to_dict()} if coverage_lines(cover) else {}
     return {
         "model": result.graph_name,
         "accelerator": result.accelerator_name,
         "layers": len(result),
         "macs": result.total_macs,
-        "params": int(result.params.sum()),
+        "params": cover.total_params,
         "compute_cycles": int(result.compute_cycles.sum()),
         "stall_cycles": int(result.stall_cycles.sum()),
         "cycles": result.total_cycles,
@@ -96,6 +129,7 @@ def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),
         "unsupported_ops": {op: count for op, count in result.unsupported},
+        **extra,
     }
 
 
@@ -115,10 +149,12 @@ def _energy_uj(energy_pj: float) -> str:
     return f"{uj:,.0f}" if uj >= 100 else f"{uj:.3g}" if uj >= 0.001 else ("0" if uj == 0 else f"{uj:.1e}")
 
 
-def format_table(result: SimResult, top: int | None = None, worst: int = 5, width: int = 120) -> str:
+def format_table(result: SimResult, top: int | None = None, worst: int = 5, width: int = 120,
+                 coverage: Coverage | None = None) -> str:
     """The per-layer table and totals block as text (fits ``width`` columns, at least 80).
 
-    ``top`` keeps only the ``top`` layers with the most cycles (in network order).
+    ``top`` keeps only the ``top`` layers with the most cycles (in network order). The totals
+    block starts with :func:`coverage_lines` when anything is left out.
     """
     from rich.console import Console
     from rich.table import Table
@@ -158,11 +194,12 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
     console = Console(width=max(80, width), record=True, file=io.StringIO(), color_system=None)
     console.print(table)
     text = "\n".join(line.rstrip() for line in console.export_text().splitlines())
-    t = totals(result, worst)
+    t = totals(result, worst, coverage)
     stall_share = t["stall_cycles"] / max(t["cycles"], 1)
     lines = [
         "",
         f"Totals  {t['model']} on {t['accelerator']} ({t['layers']} layers)",
+        *coverage_lines(coverage_or_default(result, coverage)),
         f"  MACs               {t['macs']:,}",
         f"  params             {t['params']:,}",
         f"  cycles             {t['cycles']:,} (compute {t['compute_cycles']:,}, stalls {t['stall_cycles']:,} = {100 * stall_share:.1f}%)",
@@ -180,24 +217,38 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
             f"    {result.names[i]} ({100 * result.utilization[i]:.1f}% utilization, "
             f"{100 * result.cycles[i] / max(t['cycles'], 1):.1f}% of cycles)"
         )
-    if t["unsupported_ops"]:
-        left = ", ".join(f"{op} x{n}" for op, n in t["unsupported_ops"].items())
-        lines.append(f"  NOT SIMULATED      unsupported ops left out: {left}")
     return text.rstrip() + "\n" + "\n".join(lines) + "\n"
 
 
-def to_json(result: SimResult, worst: int = 5) -> str:
+def to_json(result: SimResult, worst: int = 5, coverage: Coverage | None = None) -> str:
     """``{"totals": {...}, "layers": [{column: value}, ...]}`` with the columns of :data:`LAYER_COLUMNS`."""
     frame = to_frame(result)
     records = json.loads(frame.to_json(orient="records"))
-    return json.dumps({"totals": totals(result, worst), "layers": records}, indent=1)
+    return json.dumps({"totals": totals(result, worst, coverage), "layers": records}, indent=1)
+
+
+def to_csv(result: SimResult, coverage: Coverage | None = None) -> str:
+    """The per-layer CSV; after the layers, one row per label of left-out ops: ``layer`` =
+    ``<label> x<count>``, ``op`` and ``bound`` = ``left_out``, ``macs`` = their MACs (empty when
+    unknown), every other column empty."""
+    frame = to_frame(result)
+    cover = coverage_or_default(result, coverage)
+    if cover.complete:
+        return frame.to_csv(index=False)
+    rows = [
+        {**{column: "" for column in LAYER_COLUMNS}, "layer": f"{item.label} x{item.count}", "op": "left_out",
+         "dataflow": "-", "macs": "" if item.macs is None else item.macs, "bound": "left_out"}
+        for item in cover.left_out
+    ]
+    left_out = pd.DataFrame(rows, columns=list(LAYER_COLUMNS), dtype=object)
+    return pd.concat([frame.astype(object), left_out], ignore_index=True).to_csv(index=False)
 
 
 def write(result: SimResult, path: str | Path, fmt: str) -> None:
     """Write the per-layer results as ``csv`` or ``json`` (the table as ``table``)."""
     path = Path(path)
     if fmt == "csv":
-        to_frame(result).to_csv(path, index=False)
+        path.write_text(to_csv(result))
     elif fmt == "json":
         path.write_text(to_json(result) + "\n")
     elif fmt == "table":
