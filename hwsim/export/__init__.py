@@ -83,20 +83,21 @@ from typing import Any
 
 from hwsim.export.builder import UNACCOUNTED_PARAMS
 
-__all__ = ["export", "load_factory", "node_layer_names", "source_of", "UNACCOUNTED_PARAMS"]
+__all__ = ["export", "export_onnx", "load_factory", "node_layer_names", "source_of", "UNACCOUNTED_PARAMS"]
 
-#: The PyTorch front end's names and their modules, imported (with torch) on first use.
-_PYTORCH_FRONT_END = {
+#: The front ends' names and their modules, imported (with torch or onnx) on first use.
+_FRONT_ENDS = {
     "export": "hwsim.export.pytorch",
     "node_layer_names": "hwsim.export.pytorch",
     "load_factory": "hwsim.export.factory",
     "source_of": "hwsim.export.factory",
+    "export_onnx": "hwsim.export.onnx_front",
 }
 
 
 def __getattr__(name: str) -> Any:
-    """``hwsim.export.export`` and the other PyTorch front-end names, imported on first use."""
-    module = _PYTORCH_FRONT_END.get(name)
+    """``hwsim.export.export``, ``export_onnx`` and the other front-end names, imported on first use."""
+    module = _FRONT_ENDS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(module), name)
