@@ -5,7 +5,9 @@
 because a reshape's or expand's target is computed from shapes at run time (``Shape`` ->
 ``Gather``/``Slice`` -> ``Concat``, ``ConstantOfShape`` -> ``Where`` ...), evaluates those
 nodes (with ONNX's reference implementation, one node at a time, on integer tensors and small
-constants only: never on weights) and replaces them by ``Constant`` nodes, then infers again.
+constants only: never on weights) and replaces them by ``Constant`` nodes, then infers again;
+where inference stops at a shape-preserving op it cannot see through (an op defined as a
+function, such as GroupNormalization), the op's input shape is carried to its output.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ __all__ = ["fill_inputs", "infer_shapes"]
 _SMALL = 4096
 #: Rounds of folding and inference (each round reaches one more reshape of a chain).
 _ROUNDS = 16
+#: Ops whose first output has their first input's shape (where ONNX's inference stops, e.g. at
+#: an op defined as a function such as GroupNormalization, the shape is carried across).
+_SAME_SHAPE = frozenset({
+    "GroupNormalization", "LayerNormalization", "InstanceNormalization", "BatchNormalization", "LRN",
+    "Softmax", "LogSoftmax", "Relu", "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "LeakyRelu", "Elu", "Selu",
+    "Celu", "Gelu", "Softplus", "Softsign", "Mish", "PRelu", "Erf", "Sqrt", "Exp", "Log", "Neg", "Abs",
+    "Reciprocal", "Clip", "Identity", "Dropout", "Cast", "CastLike",
+})
 
 
 def _one_line(exc: BaseException) -> str:
@@ -145,13 +155,30 @@ def _fold_round(model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]]) -> b
     return changed
 
 
+def _carry_round(model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]]) -> bool:
+    """Give the first output of a shape-preserving op its input's shape where inference left it
+    without one; True if any was given."""
+    types = {v.name: v.type.tensor_type.elem_type for v in (*model.graph.input, *model.graph.value_info)}
+    changed = False
+    for node in model.graph.node:
+        if node.op_type in _SAME_SHAPE and node.input and node.input[0] in shapes and node.output[0] not in shapes:
+            shape = shapes[node.input[0]]
+            model.graph.value_info.append(helper.make_tensor_value_info(
+                node.output[0], types.get(node.input[0]) or onnx.TensorProto.FLOAT, list(shape)))
+            shapes[node.output[0]] = shape
+            changed = True
+    return changed
+
+
 def infer_shapes(model: onnx.ModelProto, source: str) -> onnx.ModelProto:
-    """``model`` with every tensor shape ONNX can infer once shape arithmetic is folded (module docstring)."""
+    """``model`` with every tensor shape ONNX can infer once shape arithmetic is folded and shapes
+    are carried across shape-preserving ops inference stops at (module docstring)."""
     del model.graph.value_info[:]  # recomputed from the (filled) inputs
     model = _infer(model, source)
     for _ in range(_ROUNDS):
-        if not _fold_round(model, _known_shapes(model)):
+        folded = _fold_round(model, _known_shapes(model))
+        carried = _carry_round(model, _known_shapes(model))
+        if not (folded or carried):
             break
-        del model.graph.value_info[:]
-        model = _infer(model, source)
+        model = _infer(model, source)  # the shapes known so far stay; inference fills in the rest
     return model

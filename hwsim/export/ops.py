@@ -98,7 +98,7 @@ _KIND_NAMES = {
     # shape changes that never move data
     "view": "view reshape _unsafe_view flatten unflatten squeeze unsqueeze view_as reshape_as",
     # data-moving layout changes: part of a channel shuffle, else a transpose layer (a copy)
-    "transpose": "transpose permute swapaxes swapdims t pixel_shuffle pixel_unshuffle",
+    "transpose": "transpose permute swapaxes swapdims t T mT H mH pixel_shuffle pixel_unshuffle",
     # identities at inference
     "identity": "dropout feature_dropout alpha_dropout feature_alpha_dropout dropout1d dropout2d "
     "dropout3d contiguous clone detach alias to float double half int long type_as _to_copy lift_fresh_copy identity",

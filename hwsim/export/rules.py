@@ -179,6 +179,8 @@ def _function_op(
     base = op_name
     if base.endswith("_") and not base.startswith("_") and base[:-1] in _FUNCTION_KINDS:
         base = base[:-1]  # in-place variant: relu_, add_, hardtanh_ ...
+    if base == "getattr" and len(node.args) > 1 and node.args[1] in ("T", "mT", "H", "mH"):
+        base = str(node.args[1])  # x.T, x.mT: a transpose written as an attribute
     kind = _FUNCTION_KINDS.get(base, "unsupported")
     operands: tuple[torch.fx.Node | None, ...] = _tensor_operands(node, shapes)
     if kind in ("split", "view", "transpose", "identity", "expand", "activation", "mean", "pool", "adaptive_pool",
@@ -236,8 +238,8 @@ def _function_op(
     elif kind == "transpose":
         if base in ("pixel_shuffle", "pixel_unshuffle"):
             attrs["mode"] = base
-        elif base == "t":
-            attrs["swap"] = (0, 1)
+        elif base in ("t", "mT", "mH"):
+            attrs["swap"] = (0, 1) if base == "t" else (-2, -1)
         elif base == "permute":
             dims = node.args[1:] if len(node.args) > 2 else arg(1, "dims")
             attrs["perm"] = tuple(int(d) for d in _resolve(dims, consts))

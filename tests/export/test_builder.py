@@ -327,3 +327,75 @@ def test_the_passes_import_no_torch():
     code = "import sys, hwsim.export.builder; assert 'torch' not in sys.modules, 'torch imported'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+# ----------------------------------------------------------------------------------- attention and vision ops
+def test_a_product_by_weights_is_a_linear_layer_with_its_bias_and_activation():
+    # x (1, 5, 8) @ W (8, 16) + b (16), then GELU: one linear layer, as ONNX writes nn.Linear on 3-D input
+    x = Tensor("x", (1, 5, 8), 1)
+    w, b = Tensor("w", (8, 16), 1), Tensor("b", (16,), 1)
+    y, z, g = (Tensor(n, (1, 5, 16), 1) for n in ("mm", "add", "gelu"))
+    built = build(
+        x,
+        op("constant", "w", [], [w], params=(Param("fc.weight", 128),)),
+        op("matmul", "mm", [x, w], [y], scope="fc", word="matmul"),
+        op("constant", "b", [], [b], params=(Param("fc.bias", 16),)),
+        op("add", "add", [b, y], [z], scope="fc", word="add"),  # the bias first, as torch.onnx writes it
+        op("activation", "gelu", [z], [g], attrs=Attrs(mode="gelu")),
+    )
+    (fc,) = built.layers
+    assert (fc.name, fc.op, fc.bias, fc.fused, fc.params) == ("fc.matmul", "linear", True, ("gelu",), 128 + 16)
+    assert (fc.gemm_m, fc.gemm_k, fc.gemm_n) == (5, 8, 16)
+
+
+def test_a_scale_by_a_scalar_fuses_into_a_matmul_and_softmax_never_fuses():
+    q, k = Tensor("q", (1, 2, 4, 8), 1), Tensor("k", (1, 2, 8, 4), 1)
+    s, scaled, p = (Tensor(n, (1, 2, 4, 4), 1) for n in ("s", "scaled", "p"))
+    built = build(
+        q,
+        op("constant", "k", [], [k]),
+        op("matmul", "qk", [q, k], [s], scope="attn", word="matmul"),
+        op("mul", "mul", [s, None], [scaled], scope="attn", word="mul"),  # * d ** -0.5, a Python float
+        op("softmax", "softmax", [scaled], [p], attrs=Attrs(mode="softmax"), scope="attn", word="softmax"),
+    )
+    assert [(layer.op, layer.fused) for layer in built.layers] == [("matmul", ("scale",)), ("softmax", ())]
+    # 2 heads of (4 x 8) @ (8 x 4); the softmax reads all 2*4*4 scores
+    assert built.layers[0].macs == 2 * 4 * 8 * 4 and built.layers[1].input_elements == 32
+
+
+def test_a_scalar_divided_by_a_gemm_output_is_no_scale():
+    x, y, z = Tensor("x", (1, 4), 1), Tensor("y", (1, 4), 1), Tensor("z", (1, 4), 1)
+    built = build(
+        x,
+        op("linear", "fc", [x], [y], attrs=Attrs(bias=False), params=(Param("fc.weight", 16),)),
+        op("mul", "div", [None, y], [z], attrs=Attrs(mode="div")),  # 1 / y
+    )
+    assert [(layer.op, layer.fused) for layer in built.layers] == [("linear", ()), ("mul", ())]
+
+
+def test_a_parameter_read_through_a_pass_through_counts_in_the_layer_that_reads_it():
+    # torch.cat([cls_token.expand(1, -1, -1), x], dim=1): the 8-element class token is the concat's
+    x = Tensor("x", (1, 4, 8), 1)
+    token, shown, out = Tensor("cls", (1, 1, 8), 1), Tensor("expand", (1, 1, 8), 1), Tensor("cat", (1, 5, 8), 1)
+    built = build(
+        x,
+        op("constant", "cls", [], [token], params=(Param("cls_token", 8),)),
+        op("expand", "expand", [token], [shown]),
+        op("concat", "cat", [shown, x], [out], attrs=Attrs(dim=1)),
+        params=(Param("cls_token", 8),),
+    )
+    (cat,) = built.layers
+    assert (cat.params, cat.operand_elements, cat.inputs) == (8, (8, 32), ("input",))
+    assert built.notes == ()  # nothing unused
+
+
+def test_attention_ops_become_named_parts():
+    q = Tensor("q", (1, 2, 4, 8), 3)
+    out = Tensor("attn", (1, 2, 4, 8), 1)
+    built = build(q, op("attention", "sdpa", [q, q, q], [out], scope="blocks.0.attn", word="attention"))
+    assert summary(built) == [
+        ("blocks.0.attn.attention.qk", "matmul", ("input", "input")),
+        ("blocks.0.attn.attention.softmax", "softmax", ("blocks.0.attn.attention.qk",)),
+        ("blocks.0.attn.attention.av", "matmul", ("blocks.0.attn.attention.softmax", "input")),
+    ]
+    assert dict(built.layer_names) == {"attn": "blocks.0.attn.attention.av"}
