@@ -228,6 +228,39 @@ def test_fit_fallback_for_missing_kinds():
     assert fitted.overhead_s["reshape"] == pytest.approx(3e-6, rel=1e-6)
 
 
+def test_a_prediction_on_an_uncalibrated_kind_is_flagged():
+    from hwsim.host.terms import uncalibrated_kinds
+
+    layers = [conv("c", 4, 8, 8), matmul("qk", 2, 5, 4, 5), matmul("av", 2, 5, 5, 4), softmax("s", 10, 5)]
+    fitted = fit_host_model([measurement("cnn", [conv("c", 4, 8, 8), linear("l", 16, 8)], [2e-5, 1e-5])])
+    # fitted on a conv and a linear only: the matmuls and the softmax (a norm) rest on fallbacks
+    assert set(fitted.fit.fitted_kinds) == {"conv", "linear"}
+    assert uncalibrated_kinds(layers, fitted) == (("matmul", 2), ("norm", 1))
+    assert uncalibrated_kinds(layers, true_host()) == ()  # no fit record: nothing to say
+
+
+def test_a_file_from_before_matmul_and_norm_uses_their_fallbacks(tmp_path):
+    from hwsim.host.terms import uncalibrated_kinds
+
+    old = {section: {k: v for k, v in TRUE[section].items() if k not in ("matmul", "norm")}
+           for section in ("overhead_s", "peak_macs_per_s", "peak_elements_per_s")}
+    host = true_host(**old, fit={"fitted_kinds": ["conv", "linear", "vector"]})
+    mm, sm = matmul("qk", 2, 5, 4, 5), softmax("s", 10, 5)
+    # a matmul takes linear's parameters, a softmax vector's (hwsim.host.schema.FALLBACK)
+    linear_params = {**TRUE, "overhead_s": {**TRUE["overhead_s"], "matmul": TRUE["overhead_s"]["linear"]},
+                     "peak_macs_per_s": {**TRUE["peak_macs_per_s"], "matmul": TRUE["peak_macs_per_s"]["linear"]}}
+    vector_params = {**TRUE, "overhead_s": {**TRUE["overhead_s"], "norm": TRUE["overhead_s"]["vector"]},
+                     "peak_elements_per_s": {**TRUE["peak_elements_per_s"], "norm": TRUE["peak_elements_per_s"]["vector"]}}
+    times = predict_seconds([mm, sm], host).total_s
+    assert times[0] == pytest.approx(closed_form_seconds(mm, linear_params), rel=1e-12)
+    assert times[1] == pytest.approx(closed_form_seconds(sm, vector_params), rel=1e-12)
+    assert uncalibrated_kinds([mm, sm], host) == (("matmul", 1), ("norm", 1))
+    host.save(tmp_path / "old.yaml")  # written back, the file still lacks them
+    data = yaml.safe_load((tmp_path / "old.yaml").read_text())
+    assert "matmul" not in data["overhead_s"] and "norm" not in data["peak_elements_per_s"]
+    assert load_host_model(tmp_path / "old.yaml") == host
+
+
 def test_fit_errors():
     with pytest.raises(ConfigError, match="no timed conv/linear"):
         fit_parameters([add("a", 4, 4)], [1e-6])
