@@ -97,8 +97,8 @@ class _Walk(WalkState):
         self._set(op, Value((), numel(shape_of(op.outputs[0])), params=op.params))
 
     def _on_unsupported(self, op: NeutralOp) -> None:
-        known = self.unsupported_macs.get(op.label, 0) if op.label in self.unsupported_macs or not self.unsupported[op.label] else None
-        self.unsupported_macs[op.label] = None if known is None or op.macs is None else known + op.macs
+        before = self.unsupported_macs.get(op.label, 0)  # None once an op of this label had unknown MACs
+        self.unsupported_macs[op.label] = None if before is None or op.macs is None else before + op.macs
         self.unsupported[op.label] += 1
         values = [self._value(tensor) for tensor in op.inputs]
         self.unsupported_params += self._claim(op.params + tuple(p for value in values for p in value.params))
