@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hwsim.cli.common import FIGURE_SUFFIXES, FORMATS, check_output, emit, parse_input_size, resolve_format, simulate_on
+from hwsim.cli.model_commands import warn_uncalibrated
 from hwsim.cli.measure import (
     ACCEL_HELP,
     FORMAT_HELP,
@@ -149,6 +150,7 @@ def run_correlate(args: argparse.Namespace) -> int:
     with _progress(f"measuring {args.model}", settings.total_passes) as callback:
         m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
     result = simulate_on(m.graph, args.accel)
+    warn_uncalibrated("correlate", m.graph, args.accel)
     records = correlation_records(m, result)
     rho_all, rho_gemm = spearman(records), spearman(records, gemm_only=True)
     summary = (

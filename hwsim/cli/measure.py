@@ -34,12 +34,16 @@ from hwsim.errors import ConfigError, GraphFileError
 from hwsim.report.formatting import format_number, format_percent
 from hwsim.measure.noise import MachineLoad, calibration_reasons, machine_load, noise_reasons, relative_spread, warning_line
 
-MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
+MODEL_HELP = ("a zoo name (see `hwsim list models`), a reference network (ref_vit_tiny, ref_resnet_mini, ref_vit_small, "
+              "ref_resnet18, ref_efficientnet_se) or your own network as path/to/file.py:factory (with --input-size)")
 ACCEL_HELP = (
     "a shipped accelerator name, an accelerator YAML or SCALE-Sim .cfg, or a host model YAML "
     "(kind: host, from `hwsim calibrate`)"
 )
-#: Models `hwsim calibrate` measures by default: every family and layer kind of the zoo.
+#: Models `hwsim calibrate` measures by default: every family and layer kind of the zoo, and two
+#: reference networks (hwsim.models.reference, not zoo models) for the kinds the zoo lacks: a small
+#: vision transformer (matmul, norm: softmax and LayerNorm) and a ResNet (dense 3x3 convs with
+#: residual adds at ResNet widths).
 DEFAULT_CALIBRATION_MODELS = (
     "alexnet",
     "squeezenet1_0",
@@ -50,6 +54,8 @@ DEFAULT_CALIBRATION_MODELS = (
     "mobilenet_v2",
     "shufflenet_v1_g3",
     "shufflenet_v2_1.0",
+    "ref_vit_tiny",
+    "ref_resnet_mini",
 )
 #: Prose lines are wrapped to this many columns (tables are not).
 WIDTH = 120
@@ -100,7 +106,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         formatter_class=raw,
     )
     p.add_argument("--models", metavar="A,B,...", default=",".join(DEFAULT_CALIBRATION_MODELS),
-                   help="zoo models to measure (default: one or two of each family)")
+                   help="zoo models or reference networks (ref_*) to measure (default: one or two of each zoo "
+                   "family, ref_vit_tiny and ref_resnet_mini)")
     _add_measure_options(p, repeats=20)
     p.add_argument("--weighting", choices=("sqrt", "relative", "absolute"), default="sqrt",
                    help="least-squares row weights 1/sqrt(t), 1/t or 1 (default sqrt)")
@@ -346,6 +353,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from hwsim.host.model import fit_host_model
     from hwsim.measure.profiler import append_measurement, check_device, host_info_for, measure_model, read_measurements, same_conditions
     from hwsim.models import resolve_model
+    from hwsim.models.reference_specs import reference_spec
 
     output = Path(args.output)
     if output.suffix.lower() not in (".yaml", ".yml"):
@@ -353,7 +361,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     check_output(args.output, "-o")
     settings = _settings(args)
     check_device(settings.device)  # before building anything
-    models = [resolve_model(name).name for name in split_list(args.models)]  # unknown names fail here
+    # unknown names fail here
+    models = [name if reference_spec(name) else resolve_model(name).name for name in split_list(args.models)]
     if not models:
         raise ConfigError("--models: expected at least one model name")
     cache = cache_path(output)

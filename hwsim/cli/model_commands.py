@@ -27,8 +27,9 @@ from hwsim.plots.profile import AUTO_MAX_BARS, BY_CHOICES
 
 MODEL_HELP = (
     "a zoo name (see `hwsim list models`), an exported graph .json, a SCALE-Sim topology .csv, "
-    "or your own network as path/to/file.py:factory (with --input-size)"
+    "an ONNX file .onnx, or your own network as path/to/file.py:factory (with --input-size)"
 )
+STRICT_HELP = "fail (exit 2) when any op of the model is left out of the simulation, instead of warning"
 ACCEL_HELP = (
     "a shipped accelerator name (see `hwsim list accelerators`), a YAML file, a SCALE-Sim .cfg, or a host "
     "model (kind: host, from `hwsim calibrate`)"
@@ -74,6 +75,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log", action="store_true", help="--plot: cycles on a log axis")
     p.add_argument("--top", type=positive_int, metavar="N",
                    help="only the N layers with the most cycles in the table, and the N bars with the most in --plot")
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.set_defaults(run=run_profile)
 
     p = sub.add_parser(
@@ -97,6 +99,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    "or a file's stem)")
     p.add_argument("--format", choices=FORMATS, help="output format (default: from the -o suffix .csv/.json, else table)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.set_defaults(run=run_compare)
 
     p = sub.add_parser(
@@ -124,29 +127,33 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=positive_int, default=1, help=BATCH_HELP)
     p.add_argument("--input-size", metavar="HxW", help="input resolution (default: the model's own)")
     p.add_argument("--name", help=NAME_HELP)
+    p.add_argument("--strict", action="store_true", help=STRICT_HELP)
     p.set_defaults(run=run_export)
 
 
 def run_profile(args: argparse.Namespace) -> int:
+    from hwsim.graph.coverage import coverage_of
     from hwsim.report import profile as report
 
     check_output(args.output, "-o")
     check_output(args.plot, "--plot", FIGURE_SUFFIXES)
     fmt = resolve_format(args.format, args.output)
     graph = load_model(args.model, parse_input_size(args.input_size), args.batch, args.name)
+    check_strict(graph, args.strict)
     result = simulate_on(graph, args.accel, args.dataflow)
+    coverage = coverage_of(graph)
     if fmt == "table":
         terms = host_terms(graph, args.accel)
         if terms is None:
-            text = report.format_table(result, top=args.top)
+            text = report.format_table(result, top=args.top, coverage=coverage)
         else:
             from hwsim.report.host_profile import format_host_table
 
             text = format_host_table(result, terms, top=args.top)
     elif fmt == "csv":
-        text = report.to_frame(result).to_csv(index=False)
+        text = report.to_csv(result, coverage)
     else:
-        text = report.to_json(result)
+        text = report.to_json(result, coverage=coverage)
     emit(text, args.output, f"{fmt} of {len(result)} layers of {result.graph_name} on {result.accelerator_name}")
     if args.plot:
         from hwsim.plots.profile import plot_profile, profile_groups
@@ -154,16 +161,44 @@ def run_profile(args: argparse.Namespace) -> int:
         by, bars = profile_groups(result, args.by, args.top)
         report.write_figure(plot_profile(result, by, args.top, args.log), args.plot)
         wrote(args.plot, f"{len(bars)} bars, one per {by}", data_on_stdout=args.output is None and fmt != "table")
-    if fmt != "table":  # the table says it in its totals block
+    if fmt != "table":  # the table says it at the start of its totals block
         warn_unsupported("profile", graph)
+    warn_uncalibrated("profile", graph, args.accel)
     return 0
 
 
+def check_strict(graph, strict: bool) -> None:
+    """With ``--strict``, a graph with ops left out of the simulation is an error (exit 2)."""
+    if strict and graph.unsupported:
+        from hwsim.errors import UnsupportedOpError
+        from hwsim.graph.coverage import coverage_of
+
+        raise UnsupportedOpError(f"{graph.name}: --strict: {coverage_of(graph).summary()}")
+
+
 def warn_unsupported(command: str, graph) -> None:
-    """One stderr line when a graph has ops the simulation leaves out."""
+    """One stderr line when a graph has ops the simulation leaves out (with the share of MACs simulated)."""
     if graph.unsupported:
-        left = ", ".join(f"{op} x{n}" for op, n in graph.unsupported)
-        print(f"hwsim {command}: warning: {graph.name}: unsupported ops left out of the simulation: {left}", file=sys.stderr)
+        from hwsim.graph.coverage import coverage_of
+
+        print(f"hwsim {command}: warning: {graph.name}: {coverage_of(graph).summary()}", file=sys.stderr)
+
+
+def warn_uncalibrated(command: str, graph, accel: str) -> None:
+    """One stderr line when ``accel`` is a host model that predicts layers of a kind it was never
+    calibrated on (their parameters come from a related kind: an extrapolation)."""
+    if not str(accel).lower().endswith((".yaml", ".yml")):  # a shipped name or .cfg: no host model to load
+        return
+    from hwsim.host.model import is_host_model_file, load_host_model
+    from hwsim.host.terms import uncalibrated_kinds
+
+    if not is_host_model_file(accel):
+        return
+    missing = uncalibrated_kinds(graph.layers, load_host_model(accel))
+    if missing:
+        kinds = ", ".join(f"{kind} ({count} layer{'s' if count > 1 else ''})" for kind, count in missing)
+        print(f"hwsim {command}: warning: {accel} was never calibrated on {kinds}: their latency is extrapolated "
+              "from related kinds; calibrate on a model that has them", file=sys.stderr)
 
 
 def per_model(option: str, values: list[str], models: list[str]) -> list[str | None]:
@@ -191,9 +226,12 @@ def run_compare(args: argparse.Namespace) -> int:
         raise ConfigError(f"--name {args.name!r}: {len(names)} names for {len(models)} models; give one per model")
     graphs = [load_model(m, parse_input_size(size), args.batch, name) for m, size, name in zip(models, sizes, names)]
     for graph in graphs:
+        check_strict(graph, args.strict)
         warn_unsupported("compare", graph)
     for accel in accels:
         simulate_on(None, accel, args.dataflow)  # validate every accelerator before simulating
+        for graph in graphs:
+            warn_uncalibrated("compare", graph, accel)
     records = []
     for graph in graphs:
         for accel in accels:
@@ -259,6 +297,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     graph = load_model(args.model, parse_input_size(args.input_size), args.batch, args.name)
+    check_strict(graph, args.strict)
     out = Path(args.output)
     suffix = out.suffix.lower()
     if suffix == ".json":

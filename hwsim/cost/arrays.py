@@ -32,18 +32,29 @@ def ceil_div(a: ArrayLike, b: ArrayLike) -> IntArray:
 KIND_GEMM, KIND_VECTOR, KIND_FREE, KIND_CONCAT, KIND_SHUFFLE = 0, 1, 2, 3, 4
 
 
+#: Vector-unit operations per input element of the ops that make several passes over their
+#: input (docs/MODEL.md §4): softmax = max, subtract, exp, sum, scale; layer/group/instance
+#: norm = sum, subtract, square-sum, scale, affine (fvcore's estimate for an affine norm).
+OPS_PER_INPUT_ELEMENT = {"softmax": 5, "norm": 5}
+#: Ops that write every output element once (data movement that makes more than it reads).
+PER_OUTPUT_ELEMENT = frozenset({"resize", "pad"})
+
+
 def vector_ops(op: str, input_elements: int, output_elements: int, window: int) -> int:
     """Element operations a non-GEMM op costs on the vector unit.
 
     Pools do ``window`` (R*S) operations per output; global pools, adds, multiplies,
-    activations, batch-norms, copies (concat, shuffle) one per input element; LRN ``window``
-    per input element (its size along channels is stored in R).
+    activations, batch-norms, copies (concat, shuffle, transpose) one per input element; LRN
+    ``window`` per input element (its size along channels is stored in R); softmax and norms
+    :data:`OPS_PER_INPUT_ELEMENT` per input element; resize and pad one per output element.
     """
     if op == "pool":
         return output_elements * window
     if op == "lrn":
         return input_elements * window
-    return input_elements
+    if op in PER_OUTPUT_ELEMENT:
+        return output_elements
+    return input_elements * OPS_PER_INPUT_ELEMENT.get(op, 1)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,9 @@ Every GEMM-like layer (conv, linear) has a GEMM view per group (docs/MODEL.md §
 
 - conv: ``gemm_m = N*P*Q`` (output pixels), ``gemm_k = (C/g)*R*S`` (window), ``gemm_n = K/g``
 - linear: ``gemm_m = N`` (rows of the input), ``gemm_k = C`` (in features), ``gemm_n = K``
+- matmul (two activations, ``A @ B`` per group of the batch dims): ``gemm_m = N*P`` (rows of A),
+  ``gemm_k = C/g``, ``gemm_n = K/g``; B takes the place of the weights (``params`` 0)
+- conv_transpose: ``gemm_m = N*H*W`` (input pixels), ``gemm_k = C/g``, ``gemm_n = (K/g)*R*S``
 
 and ``macs = groups * gemm_m * gemm_k * gemm_n`` (one multiply-accumulate = 1 MAC).
 Non-GEMM ops (pool, add, concat, shuffle, ...) have a GEMM view of zeros and 0 MACs; the
@@ -26,7 +29,14 @@ from hwsim.graph.json_reader import parse_json, read_json
 from hwsim.graph.limits import MAX_LAYERS, MAX_SIZE, check_graph, check_layer, shown
 
 #: Op kinds a layer can have.
-GEMM_OPS = frozenset({"conv", "linear"})
+GEMM_OPS = frozenset(
+    {
+        "conv",  # convolution (1-D convs have W = S = 1)
+        "linear",  # fully connected: weights times an activation
+        "matmul",  # activation times activation (attention's QK^T and AV), per group of batch dims
+        "conv_transpose",  # transposed convolution, lowered to a GEMM over input pixels (col2im)
+    }
+)
 VECTOR_OPS = frozenset(
     {
         "pool",  # max / avg pooling with a window (mode says which)
@@ -39,6 +49,11 @@ VECTOR_OPS = frozenset(
         "batchnorm",  # a stand-alone batch-norm that could not be folded
         "lrn",  # local response normalisation (AlexNet)
         "reshape",  # flatten / view / channel split: pure data movement
+        "softmax",  # softmax / log-softmax over one dim (never fused: docs/MODEL.md §4)
+        "norm",  # layer / group / instance normalisation (mode says which)
+        "transpose",  # a data-moving layout change: transpose, permute, pixel (un)shuffle (mode)
+        "resize",  # interpolate / upsample (mode: nearest, linear, ...)
+        "pad",  # explicit padding (mode: constant, reflect, ...)
     }
 )
 OP_KINDS = GEMM_OPS | VECTOR_OPS
@@ -122,17 +137,24 @@ class Layer:
 
     @property
     def gemm_m(self) -> int:
-        """Rows of the per-group GEMM: output pixels (conv) or input rows (linear); 0 if not a GEMM."""
+        """Rows of the per-group GEMM: output pixels (conv), input rows (linear, matmul) or input
+        pixels (conv_transpose); 0 if not a GEMM."""
+        if self.op == "conv_transpose":
+            return self.n * self.h * self.w
         return self.n * self.p * self.q if self.is_gemm else 0
 
     @property
     def gemm_k(self) -> int:
-        """Reduction length of the per-group GEMM: (C/g)*R*S; 0 if not a GEMM."""
+        """Reduction length of the per-group GEMM: (C/g)*R*S (C/g for conv_transpose); 0 if not a GEMM."""
+        if self.op == "conv_transpose":
+            return self.c // self.groups
         return (self.c // self.groups) * self.r * self.s if self.is_gemm else 0
 
     @property
     def gemm_n(self) -> int:
-        """Columns of the per-group GEMM: filters per group K/g; 0 if not a GEMM."""
+        """Columns of the per-group GEMM: filters per group K/g ((K/g)*R*S for conv_transpose); 0 if not a GEMM."""
+        if self.op == "conv_transpose":
+            return (self.k // self.groups) * self.r * self.s
         return self.k // self.groups if self.is_gemm else 0
 
     @property
@@ -150,7 +172,8 @@ class Layer:
 
     @property
     def weight_elements(self) -> int:
-        """Weight elements of the GEMM (K * C/g * R * S), bias excluded; 0 if not a GEMM."""
+        """Weight elements of the GEMM (K * C/g * R * S), bias excluded; 0 if not a GEMM. For a
+        matmul these are the elements of its second operand, B."""
         return self.k * (self.c // self.groups) * self.r * self.s if self.is_gemm else 0
 
     @property
@@ -248,7 +271,7 @@ class LayerGraph:
 
     @property
     def macs(self) -> int:
-        """Total MACs of the conv and linear layers."""
+        """Total MACs of the GEMM layers (conv, linear, matmul, conv_transpose)."""
         return sum(layer.macs for layer in self.layers)
 
     @property
@@ -267,8 +290,9 @@ class LayerGraph:
     def with_batch(self, batch: int) -> LayerGraph:
         """The same network at another batch size: every layer's N (and operand sizes) scaled.
 
-        Exact for CNN layer graphs, where N is the only dimension the batch enters; the batch
-        must be a multiple of this graph's own batch (``input_shape[0]``).
+        Exact for CNN layer graphs, where N is the only dimension the batch enters; a matmul
+        between batched activations (g > 1: one GEMM per batch x head) takes the batch in its
+        groups instead. The batch must be a multiple of this graph's own batch (``input_shape[0]``).
         """
         own = self.input_shape[0] if self.input_shape else 1
         if batch < 1 or batch % own:
@@ -278,7 +302,9 @@ class LayerGraph:
             return self
         try:
             layers = tuple(
-                replace(layer, n=layer.n * factor, operand_elements=tuple(e * factor for e in layer.operand_elements))
+                replace(layer, groups=layer.groups * factor, c=layer.c * factor, k=layer.k * factor)
+                if layer.op == "matmul" and layer.groups > 1
+                else replace(layer, n=layer.n * factor, operand_elements=tuple(e * factor for e in layer.operand_elements))
                 for layer in self.layers
             )
             return replace(self, input_shape=(batch, *self.input_shape[1:]), layers=layers)

@@ -33,15 +33,19 @@ __all__ = [
     "HostModel",
     "KindOverheads",
     "KindPeaks",
+    "LATER_KINDS",
     "host_model_from_dict",
     "is_host_model_file",
     "load_host_model",
 ]
 
-#: Host kinds of conv/linear layers, each with its own peak MACs per second.
-GEMM_KINDS: tuple[str, ...] = ("conv", "conv1x1", "depthwise", "grouped", "linear")
+#: Host kinds of GEMM layers (conv, linear, matmul), each with its own peak MACs per second.
+GEMM_KINDS: tuple[str, ...] = ("conv", "conv1x1", "depthwise", "grouped", "linear", "matmul")
 #: Kinds of non-GEMM layers with a compute term, each with its own peak elements per second.
-ELEMENT_KINDS: tuple[str, ...] = ("pool", "vector")
+ELEMENT_KINDS: tuple[str, ...] = ("pool", "vector", "norm")
+#: Kinds added after the first host-model files were written: a file may lack them, and then
+#: takes their parameters along :data:`FALLBACK` (and a prediction that uses them is flagged).
+LATER_KINDS: tuple[str, ...] = ("matmul", "norm")
 #: Kinds with a compute term.
 COMPUTE_KINDS: tuple[str, ...] = (*GEMM_KINDS, *ELEMENT_KINDS)
 #: Every host kind, each with its own per-layer overhead.
@@ -54,9 +58,11 @@ FALLBACK: Mapping[str, str] = {
     "depthwise": "grouped",
     "linear": "conv1x1",
     "conv": "conv1x1",
+    "matmul": "linear",
     "pool": "vector",
     "reshape": "vector",
     "vector": "pool",
+    "norm": "vector",
 }
 
 #: The fitted form, as written into the YAML file.
@@ -107,33 +113,38 @@ class _Spec(BaseModel):
 
 
 class KindOverheads(_Spec):
-    """Fixed time per layer, in seconds, by host kind."""
+    """Fixed time per layer, in seconds, by host kind (a :data:`LATER_KINDS` one may be absent)."""
 
     conv: Seconds
     conv1x1: Seconds
     depthwise: Seconds
     grouped: Seconds
     linear: Seconds
+    matmul: Optional[Seconds] = None
     pool: Seconds
     vector: Seconds
+    norm: Optional[Seconds] = None
     reshape: Seconds
 
 
 class KindPeaks(_Spec):
-    """Peak MACs per second by conv/linear kind; ``null``: no per-MAC cost was measurable."""
+    """Peak MACs per second by GEMM kind; ``null``: no per-MAC cost was measurable."""
 
     conv: OptionalRate
     conv1x1: OptionalRate
     depthwise: OptionalRate
     grouped: OptionalRate
     linear: OptionalRate
+    matmul: OptionalRate = None
 
 
 class ElementPeaks(_Spec):
-    """Peak element operations per second of pooling and other vector ops; ``null``: no per-element cost."""
+    """Peak element operations per second of pooling, other vector ops and normalisations
+    (softmax, layer/group norm); ``null``: no per-element cost."""
 
     pool: OptionalRate
     vector: OptionalRate
+    norm: OptionalRate = None
 
 
 class FitInfo(_Spec):
@@ -170,22 +181,42 @@ class HostModel(_Spec):
     fit: Optional[FitInfo] = None
 
     # ---------------------------------------------------------------- accessors
+    def in_file(self, kind: str) -> bool:
+        """True when the file gives ``kind`` its own parameters (a :data:`LATER_KINDS` kind may be absent)."""
+        return kind in self.overhead_s.model_fields_set
+
+    def source_kind(self, kind: str) -> str:
+        """The kind whose parameters ``kind`` uses: itself, or for a kind the file lacks, the first
+        kind along :data:`FALLBACK` that it has."""
+        while not self.in_file(kind):
+            kind = FALLBACK[kind]
+        return kind
+
     def overhead(self, kind: str) -> float:
         """Seconds per layer of ``kind``."""
-        return float(getattr(self.overhead_s, kind))
+        return float(getattr(self.overhead_s, self.source_kind(kind)))
 
     def peak(self, kind: str) -> float | None:
-        """Work units per second of ``kind`` (MACs, or elements for pool/vector); None = no compute term."""
+        """Work units per second of ``kind`` (MACs, or elements for pool/vector/norm); None = no compute term."""
+        kind = self.source_kind(kind)
         if kind in ELEMENT_KINDS:
             return getattr(self.peak_elements_per_s, kind)
         if kind == "reshape":
             return None
         return getattr(self.peak_macs_per_s, kind)
 
+    def calibrated_kinds(self) -> tuple[str, ...] | None:
+        """The kinds fitted from measured layers (None when the file does not say)."""
+        return None if self.fit is None else self.fit.fitted_kinds
+
     # ---------------------------------------------------------------- files
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in file order (tuples as lists), ready for YAML."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude_unset=False)
+        for section in ("overhead_s", "peak_macs_per_s", "peak_elements_per_s"):  # a kind the file lacks stays absent
+            for kind in LATER_KINDS:
+                if not self.in_file(kind) and kind in data[section]:
+                    del data[section][kind]
         if self.fit is None:
             data.pop("fit")
         return data
@@ -198,7 +229,8 @@ class HostModel(_Spec):
             f"# {self.device}: {self.device_model}, {self.threads} torch thread(s), torch {self.torch_version}\n"
             f"# Per layer: {FORM}\n"
             "#   overhead_s: seconds per layer by kind; peak_macs_per_s: MACs/s by conv/linear kind;\n"
-            "#   peak_elements_per_s: element operations/s of pooling and of vector ops (add, concat, ...);\n"
+            "#   peak_elements_per_s: element operations/s of pooling, of vector ops (add, concat, ...) and of\n"
+            "#   normalisations (softmax, layer/group norm);\n"
             "#   bandwidth_bytes_per_s: bytes/s of compulsory traffic (input + weights + output);\n"
             "#   null = no measurable cost per unit (the term is left out).\n"
             "# Use: hwsim profile MODEL --accel THIS_FILE\n"

@@ -35,6 +35,7 @@ KIND_COLORS: Mapping[str, str] = {
     "depthwise": "#C44E52",
     "grouped": "#8172B2",
     "linear": "#CCB974",
+    "matmul": "#DA8BC3",
     "vector": "#8C8C8C",
 }
 _SERIES_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C")

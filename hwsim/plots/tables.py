@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from hwsim.graph.layer_graph import GEMM_OPS
+
 if TYPE_CHECKING:
     from hwsim.graph.layer_graph import LayerGraph
     from hwsim.measure.profiler import ModelMeasurement
@@ -85,7 +87,7 @@ def block_labels(result: SimResult) -> tuple[str, ...]:
 
 
 def _is_gemm(result: SimResult) -> np.ndarray:
-    return np.array([op in ("conv", "linear") for op in result.ops], dtype=bool)
+    return np.array([op in GEMM_OPS for op in result.ops], dtype=bool)
 
 
 def _cycle_parts(result: SimResult) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -142,12 +144,15 @@ def stage_table(result: SimResult) -> pd.DataFrame:
 
 
 def conv_kinds(graph: LayerGraph) -> tuple[str, ...]:
-    """Kind of every layer: ``conv`` (spatial kernel), ``pointwise`` (1x1), ``depthwise``
-    (one group per input channel), ``grouped``, ``linear``, or ``vector`` (not on the PE array)."""
+    """Kind of every layer: ``conv`` (spatial kernel, or a transposed conv), ``pointwise`` (1x1),
+    ``depthwise`` (one group per input channel), ``grouped``, ``linear``, ``matmul`` (a product of
+    two activations), or ``vector`` (not on the PE array)."""
     kinds = []
     for layer in graph.layers:
-        if layer.op == "linear":
-            kinds.append("linear")
+        if layer.op in ("linear", "matmul"):
+            kinds.append(layer.op)
+        elif layer.op == "conv_transpose":
+            kinds.append("conv")
         elif layer.op != "conv":
             kinds.append("vector")
         elif layer.groups > 1:

@@ -18,6 +18,8 @@ from hwsim.report.formatting import format_number, format_percent, format_si, la
 from hwsim.graph.layer_graph import GEMM_OPS
 from hwsim.cost.metrics import REPORTED
 from hwsim.cost.result import SimResult
+from hwsim.graph.coverage import Coverage
+from hwsim.report.coverage import coverage_lines, coverage_or_default
 
 #: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`).
 LAYER_COLUMNS: tuple[str, ...] = REPORTED
@@ -51,17 +53,24 @@ def least_efficient(result: SimResult, count: int) -> list[int]:
     return gemm[:count]
 
 
-def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
-    """Network totals: cycles, latency, energy, utilization, and where the cycles go."""
+def totals(result: SimResult, worst: int = 5, coverage: Coverage | None = None) -> dict[str, Any]:
+    """Network totals: cycles, latency, energy, utilization, and where the cycles go.
+
+    With ``coverage`` (:func:`hwsim.graph.coverage.coverage_of` of the graph) ``params`` counts
+    every parameter of the model, simulated or not, and a ``coverage`` entry is added when
+    anything is left out or parameters sit outside every layer.
+    """
     t = result.totals
     total = max(result.total_cycles, 1)
     worst_idx = least_efficient(result, worst)
+    cover = coverage_or_default(result, coverage)
+    extra = {"coverage": cover.to_dict()} if coverage_lines(cover) else {}
     return {
         "model": result.graph_name,
         "accelerator": result.accelerator_name,
         "layers": len(result),
         "macs": int(t.macs),
-        "params": int(t.params),
+        "params": int(cover.total_params),
         "compute_cycles": int(t.compute_cycles),
         "stall_cycles": int(t.stall_cycles),
         "cycles": int(t.cycles),
@@ -74,6 +83,7 @@ def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),
         "unsupported_ops": {op: count for op, count in result.unsupported},
+        **extra,
     }
 
 
@@ -101,11 +111,13 @@ TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def format_table(result: SimResult, top: int | None = None, worst: int = 5, width: int = 120) -> str:
+def format_table(result: SimResult, top: int | None = None, worst: int = 5, width: int = 120,
+                 coverage: Coverage | None = None) -> str:
     """The per-layer table and totals block as text (fits ``width`` columns, at least 80).
 
     ``top`` keeps only the ``top`` layers with the most cycles (in network order). Numbers follow
-    :mod:`hwsim.report.formatting`.
+    :mod:`hwsim.report.formatting`. The totals block starts with the COVERAGE lines
+    (:func:`~hwsim.report.coverage.coverage_lines`) when anything is left out.
     """
     rows = []
     for i in top_rows(result, top):
@@ -124,16 +136,17 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
         ))
     title = f"{result.graph_name} on {result.accelerator_name}"
     table = layer_table(title, TABLE_COLUMNS, rows, width)
-    return table + "\n" + "\n".join(totals_lines(result, worst)) + "\n"
+    return table + "\n" + "\n".join(totals_lines(result, worst, coverage)) + "\n"
 
 
-def totals_lines(result: SimResult, worst: int = 5) -> list[str]:
+def totals_lines(result: SimResult, worst: int = 5, coverage: Coverage | None = None) -> list[str]:
     """The totals block under the per-layer table (a blank line first)."""
-    t = totals(result, worst)
+    t = totals(result, worst, coverage)
     cycles = max(t["cycles"], 1)
     lines = [
         "",
         f"Totals  {t['model']} on {t['accelerator']} ({t['layers']} layers)",
+        *coverage_lines(coverage_or_default(result, coverage)),
         f"  MACs               {t['macs']:,}",
         f"  params             {t['params']:,}",
         f"  cycles             {t['cycles']:,} (compute {t['compute_cycles']:,}, stalls {t['stall_cycles']:,} = "
@@ -146,9 +159,6 @@ def totals_lines(result: SimResult, worst: int = 5) -> list[str]:
         "vector unit and their DRAM traffic)",
     ]
     lines += _least_efficient_lines(result, worst)
-    if t["unsupported_ops"]:
-        left = ", ".join(f"{op} x{n}" for op, n in t["unsupported_ops"].items())
-        lines.append(f"  NOT SIMULATED      unsupported ops left out: {left}")
     return lines
 
 
@@ -174,18 +184,35 @@ def _least_efficient_lines(result: SimResult, worst: int) -> list[str]:
     return lines
 
 
-def to_json(result: SimResult, worst: int = 5) -> str:
+def to_json(result: SimResult, worst: int = 5, coverage: Coverage | None = None) -> str:
     """``{"totals": {...}, "layers": [{column: value}, ...]}`` with the columns of :data:`LAYER_COLUMNS`."""
     frame = to_frame(result)
     records = json.loads(frame.to_json(orient="records"))
-    return json.dumps({"totals": totals(result, worst), "layers": records}, indent=1)
+    return json.dumps({"totals": totals(result, worst, coverage), "layers": records}, indent=1)
+
+
+def to_csv(result: SimResult, coverage: Coverage | None = None) -> str:
+    """The per-layer CSV; after the layers, one row per label of left-out ops: ``layer`` =
+    ``<label> x<count>``, ``op`` and ``bound`` = ``left_out``, ``macs`` = their MACs (empty when
+    unknown), every other column empty."""
+    frame = to_frame(result)
+    cover = coverage_or_default(result, coverage)
+    if cover.complete:
+        return frame.to_csv(index=False)
+    rows = [
+        {**{column: "" for column in LAYER_COLUMNS}, "layer": f"{item.label} x{item.count}", "op": "left_out",
+         "dataflow": "-", "macs": "" if item.macs is None else item.macs, "bound": "left_out"}
+        for item in cover.left_out
+    ]
+    left_out = pd.DataFrame(rows, columns=list(LAYER_COLUMNS), dtype=object)
+    return pd.concat([frame.astype(object), left_out], ignore_index=True).to_csv(index=False)
 
 
 def write(result: SimResult, path: str | Path, fmt: str) -> None:
     """Write the per-layer results as ``csv`` or ``json`` (the table as ``table``)."""
     path = Path(path)
     if fmt == "csv":
-        to_frame(result).to_csv(path, index=False)
+        path.write_text(to_csv(result))
     elif fmt == "json":
         path.write_text(to_json(result) + "\n")
     elif fmt == "table":

@@ -296,7 +296,10 @@ def _conv_extent(size: int, pad: int, kernel: int, stride: int, out: int) -> int
 
 
 def _conv_rows(layer: Layer) -> list[str] | None:
-    """Conv-format rows of one GEMM layer, or None if the format cannot express it."""
+    """Conv-format rows of one GEMM layer, or None if the format cannot express it (a matmul
+    between activations or a transposed conv: the GEMM format writes them)."""
+    if layer.op not in ("conv", "linear"):
+        return None
     if layer.op == "linear":
         if layer.groups != 1:
             return None
@@ -362,8 +365,9 @@ def save_topology(graph: LayerGraph, path: str | Path, fmt: str = "conv") -> tup
       SCALE-Sim treats any name containing ``DP`` as depthwise, so in other rows ``DP`` is
       written ``Dp``.
     - linear: a 1x1 conv on an ``N x 1`` map (N = batch rows), so M = N, K = in, N = out features.
-    - left out (returned): non-GEMM layers, and convs the format cannot express (batch > 1,
-      different strides per axis, dilation > 1). ``fmt="gemm"`` writes every GEMM layer.
+    - left out (returned): non-GEMM layers, matmuls and transposed convs, and convs the format
+      cannot express (batch > 1, different strides per axis, dilation > 1). ``fmt="gemm"``
+      writes every GEMM layer.
 
     ``fmt="gemm"``: one ``name, M, N, K,`` row per GEMM layer (per group for grouped convs).
 

@@ -166,6 +166,24 @@ def test_calibrate_resume_and_use(tiny, tmp_path):
     assert proc.stdout.startswith("squeezenet1_1 on host_cpu (host model)") and "predicted latency" in proc.stdout
 
 
+def test_the_default_calibration_set_covers_every_host_kind():
+    """Every kind the host model predicts is fitted from data by default: the zoo's CNNs, a small
+    transformer (matmul, norm) and a ResNet-style network."""
+    from hwsim.cli.measure import DEFAULT_CALIBRATION_MODELS
+    from hwsim.export import export
+    from hwsim.host.model import HOST_KINDS, host_kind
+    from hwsim.models.reference_specs import build_reference, reference_spec
+    from hwsim.sources.zoo import load_zoo_graph
+
+    kinds = set()
+    for name in DEFAULT_CALIBRATION_MODELS:
+        spec = reference_spec(name)
+        graph = load_zoo_graph(name) if spec is None else export(build_reference(spec), (1, *spec.input_shape))
+        kinds.update(host_kind(layer) for layer in graph.layers)
+    assert kinds == set(HOST_KINDS)
+    assert {"ref_vit_tiny", "ref_resnet_mini"} <= set(DEFAULT_CALIBRATION_MODELS)
+
+
 def test_calibrate_errors(tmp_path):
     assert_clean_error(hwsim("calibrate", "--models", "alexnet,nonet", "-o", str(tmp_path / "h.yaml")), "unknown model 'nonet'")
     assert_clean_error(hwsim("calibrate", "-o", str(tmp_path / "h.txt")), "expected a .yaml")

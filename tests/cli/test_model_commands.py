@@ -98,7 +98,12 @@ def test_unsupported_ops_are_listed_and_profile_still_runs(tmp_path):
     """))
     proc = hwsim("profile", f"{factory}:Odd", "--input-size", "16x16", "--accel", "ws_8x8")
     assert proc.returncode == 0, proc.stderr
-    assert "sort" in proc.stdout and "unsupported" in proc.stdout
+    # the totals block starts with what is left out: sort's MACs are unknown, so no share is claimed
+    totals = proc.stdout.split("Totals", 1)[1].splitlines()
+    assert totals[1].split() == ["COVERAGE", "left", "out:", "getattr", "x1", "(MACs", "unknown),", "sort", "x1",
+                                 "(MACs", "unknown);", "share", "of", "MACs", "simulated", "unknown"]
+    strict = hwsim("profile", f"{factory}:Odd", "--input-size", "16x16", "--accel", "ws_8x8", "--strict")
+    assert_clean_error(strict, "Odd: --strict: left out: getattr x1 (MACs unknown), sort x1 (MACs unknown)")
 
 
 def test_compare():
@@ -354,3 +359,49 @@ def test_interrupted_sweep_and_search_suggest_resume(tmp_path, capsys, monkeypat
                    "compute only the rest\n")
     _, err = run_main(capsys, "search", "squeezenext", "--accel", "ws_32x32", "-o", str(out), "--resume", code=130)
     assert "run the same command to compute only the rest" in err
+
+
+def left_out_onnx(path):
+    """MatMul of the input by itself (2 x (4x4) @ (4x4)), then an op hwsim does not know (TopK)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    nodes = [helper.make_node("MatMul", ["x", "x"], ["m"]), helper.make_node("TopK", ["m", "k"], ["v", "i"], axis=-1)]
+    k = numpy_helper.from_array(np.asarray([2], dtype=np.int64), "k")
+    graph = helper.make_graph(nodes, "odd", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 4, 4])],
+                              [helper.make_tensor_value_info("v", TensorProto.FLOAT, None)], initializer=[k])
+    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), path)
+    return str(path)
+
+
+def test_left_out_ops_warn_and_strict_fails_in_every_model_command(tmp_path):
+    model = left_out_onnx(tmp_path / "odd.onnx")
+    expected = "odd: left out: TopK x1 (MACs unknown); share of MACs simulated unknown"
+    proc = hwsim("profile", model, "--accel", "ws_8x8", "--format", "csv")
+    assert proc.returncode == 0 and expected in proc.stderr
+    frame = pd.read_csv(io.StringIO(proc.stdout))
+    assert list(frame["op"]) == ["matmul", "left_out"] and frame["macs"][0] == 2 * 4 * 4 * 4
+    proc = hwsim("compare", model, "--accel", "ws_8x8")
+    assert proc.returncode == 0 and expected in proc.stderr
+    for command in (("profile", model, "--accel", "ws_8x8"), ("compare", model, "--accel", "ws_8x8"),
+                    ("export", model, "-o", str(tmp_path / "odd.json"))):
+        assert_clean_error(hwsim(*command, "--strict"), "odd: --strict: left out: TopK x1")
+    assert not (tmp_path / "odd.json").exists()
+
+
+def test_a_host_model_flags_kinds_it_was_never_calibrated_on(tmp_path):
+    import yaml
+
+    host = {
+        "kind": "host", "name": "cnn_host",
+        "overhead_s": {k: 1e-5 for k in ("conv", "conv1x1", "depthwise", "grouped", "linear", "pool", "vector", "reshape")},
+        "peak_macs_per_s": {k: 1e10 for k in ("conv", "conv1x1", "depthwise", "grouped", "linear")},
+        "peak_elements_per_s": {"pool": 1e9, "vector": 1e9}, "bandwidth_bytes_per_s": 1e10,
+        "fit": {"fitted_kinds": ["conv", "conv1x1", "linear", "vector"]},
+    }
+    (tmp_path / "host.yaml").write_text(yaml.safe_dump(host))
+    proc = hwsim("profile", left_out_onnx(tmp_path / "odd.onnx"), "--accel", str(tmp_path / "host.yaml"))
+    assert proc.returncode == 0, proc.stderr
+    assert "host.yaml was never calibrated on matmul (1 layer): their latency is extrapolated" in proc.stderr
+    proc = hwsim("profile", "squeezenet1_1", "--accel", str(tmp_path / "host.yaml"))
+    assert "never calibrated on" in proc.stderr and "pool" in proc.stderr  # squeezenet's max pools

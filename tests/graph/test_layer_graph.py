@@ -30,6 +30,33 @@ def test_linear_and_vector_counts():
     assert add.macs == 0 and add.gemm_m == 0 and add.input_elements == 256 and add.output_elements == 128
 
 
+def test_matmul_counts_one_gemm_per_group_with_the_second_operand_as_weights():
+    # 2 x 3 heads of (197 x 64) @ (64 x 197): g = 6 GEMMs of M = 197, K = 64, N = 197
+    g, m, k, n = 6, 197, 64, 197
+    qk = Layer(name="qk", op="matmul", c=g * k, h=m, k=g * n, p=m, groups=g)
+    assert (qk.gemm_m, qk.gemm_k, qk.gemm_n, qk.macs) == (m, k, n, g * m * k * n)
+    assert qk.input_elements == g * m * k  # A
+    assert qk.weight_elements == g * k * n  # B, in the filter's place
+    assert qk.output_elements == g * m * n and qk.params == 0
+
+
+def test_conv_transpose_is_a_gemm_over_input_pixels():
+    # ConvTranspose2d 4 -> 2 channels, 2x2 kernel, stride 2 on 3x3: 6x6 outputs.
+    # GEMM: M = N*H*W = 9 input pixels, K = C = 4, N = K*R*S = 8 (one column per kernel tap);
+    # MACs = 9 * 4 * 8 = 288 = fvcore's batch x prod(weight shape 4x2x2x2) x prod(input spatial 3x3).
+    layer = Layer(name="up", op="conv_transpose", c=4, h=3, w=3, k=2, p=6, q=6, r=2, s=2, stride_h=2, stride_w=2)
+    assert (layer.gemm_m, layer.gemm_k, layer.gemm_n, layer.macs) == (9, 4, 8, 288)
+    assert (layer.weight_elements, layer.output_elements) == (4 * 2 * 2 * 2, 2 * 6 * 6)
+
+
+def test_with_batch_scales_the_groups_of_a_batched_matmul():
+    qk = Layer(name="qk", op="matmul", c=3 * 4, h=5, k=3 * 5, p=5, groups=3)  # batch 1 x 3 heads
+    fc = Layer(name="fc", op="linear", n=5, c=4, k=8)  # 5 tokens of batch 1
+    big = LayerGraph(name="t", input_shape=(1, 5, 4), layers=(qk, fc)).with_batch(4)
+    assert (big["qk"].groups, big["qk"].gemm_m, big["qk"].macs) == (12, 5, 4 * qk.macs)
+    assert (big["fc"].gemm_m, big["fc"].macs) == (20, 4 * fc.macs)
+
+
 def test_invalid_layers():
     with pytest.raises(ValueError, match="unknown op"):
         Layer(name="x", op="fft")

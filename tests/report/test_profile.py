@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from hwsim.graph.layer_graph import Layer
+from hwsim.graph.coverage import UNSUPPORTED_MACS, UNSUPPORTED_PARAMS, coverage_of
 from hwsim.report import profile as report
 from hwsim.simulate import simulate
 from tests.cost.test_evaluate import accel, conv, graph, vector_graph
@@ -117,3 +118,38 @@ def test_table_title_and_names_keep_their_brackets(hand):
     assert text.splitlines()[0] == f"{hand.graph_name} on best_32x32[os]"
     assert "big[0]" in text.splitlines()[2]
     assert f"Totals  {hand.graph_name} on best_32x32[os]" in text
+
+
+def left_out_graph():
+    """conv() (2 filters 2x2 on 1x3x3: 4 pixels x 4 x 2 = 32 MACs) and an LSTM of 8 MACs left out."""
+    g = graph(conv())
+    notes = ((UNSUPPORTED_MACS, json.dumps({"LSTM": 8})), (UNSUPPORTED_PARAMS, "90"))
+    return type(g)(name=g.name, input_shape=g.input_shape, layers=g.layers, unsupported=(("LSTM", 1),), metadata=notes)
+
+
+def test_the_totals_block_starts_with_what_is_left_out():
+    g = left_out_graph()
+    text = report.format_table(simulate(g, accel()), coverage=coverage_of(g))
+    totals = text.split("Totals", 1)[1].splitlines()
+    # 32 simulated of 32 + 8 MACs = 80.0 %; params: 8 in the conv + 90 in the LSTM
+    assert totals[1] == "  COVERAGE           simulated 80.0% of MACs; left out: LSTM x1 (8 MACs)"
+    assert totals[2].strip() == "90 of 98 params are in left-out ops"
+    assert totals[4].split() == ["params", "98"]
+
+
+def test_json_and_csv_carry_the_coverage(tmp_path):
+    g = left_out_graph()
+    result, cover = simulate(g, accel()), coverage_of(g)
+    totals = json.loads(report.to_json(result, coverage=cover))["totals"]
+    assert totals["params"] == 98
+    assert totals["coverage"]["simulated_mac_share"] == pytest.approx(0.8)
+    assert totals["coverage"]["left_out"] == {"LSTM": {"count": 1, "macs": 8}}
+    (tmp_path / "r.csv").write_text(report.to_csv(result, cover))
+    frame = pd.read_csv(tmp_path / "r.csv")
+    assert list(frame["layer"]) == ["conv", "LSTM x1"]
+    assert list(frame["op"]) == ["conv", "left_out"] and list(frame["macs"]) == [32, 8]
+    assert pd.isna(frame["cycles"][1])  # not simulated: no cycles, never zero
+    # nothing left out: no coverage entry, and the CSV is the per-layer frame alone
+    plain = graph(conv())
+    assert "coverage" not in report.totals(simulate(plain, accel()), coverage=coverage_of(plain))
+    assert report.to_csv(simulate(plain, accel())) == report.to_frame(simulate(plain, accel())).to_csv(index=False)
