@@ -111,10 +111,18 @@ def _check_edges(layer: Any, outputs: Mapping[str, tuple[int, int, int, int]]) -
     if layer.op == "concat":
         if operands and sum(operands) != reads:
             _fail(layer, f"operand_elements add up to {sum(operands):,}: expected its input N*C*H*W = {reads:,}")
+        # A concat joins its inputs along the channels (same N x H x W, C at most their channels: a
+        # channel split may be folded into the edge), or along the tokens (H x W: a ViT's class
+        # token is a parameter, no layer): then every input has the concat's N and C.
+        along_channels = all((n, p, q) == (layer.n, layer.h, layer.w) for n, _, p, q in producers)
+        along_tokens = all((n, k) == (layer.n, layer.c) and p * q <= layer.h * layer.w for n, k, p, q in producers)
+        if along_tokens and not along_channels:
+            return
         for name, (n, k, p, q) in zip(layer.inputs, producers):
             if (n, p, q) != (layer.n, layer.h, layer.w):
                 _fail(layer, f"input {shown(name)} is {n}x{k}x{p}x{q}: expected N x H x W = "
-                             f"{layer.n}x{layer.h}x{layer.w} like every input of a concat")
+                             f"{layer.n}x{layer.h}x{layer.w} like every input of a concat (or N x C = "
+                             f"{layer.n}x{layer.c} for a concat along H x W)")
         channels = sum(k for _, k, _, _ in producers)
         if layer.c > channels:
             _fail(layer, f"C = {layer.c}: expected at most the {channels} channels its inputs ({names}) write")

@@ -59,6 +59,17 @@ def test_concat_adds_up_its_operands():
     refused([a, small, mixed], "input 's' is 1x4x4x4: expected N x H x W = 1x8x8 like every input of a concat")
 
 
+def test_a_concat_along_the_tokens_may_add_a_parameter():
+    # a ViT's class token: the 8x8 = 64 patch tokens of 'a' (4 channels) and one parameter token
+    # (no layer) make 65 tokens of 4 channels
+    a = conv("a", k=4)
+    tokens = Layer(name="cat", op="concat", inputs=("a",), c=4, h=65, w=1, k=4, p=65, q=1)
+    assert load([a, tokens])["cat"].h == 65
+    other_channels = Layer(name="cat", op="concat", inputs=("a",), c=5, h=65, w=1, k=5, p=65, q=1)
+    refused([a, other_channels], "input 'a' is 1x4x8x8: expected N x H x W = 1x65x1 like every input of a concat "
+                                 "(or N x C = 1x5 for a concat along H x W)")
+
+
 def test_add_and_mul_operands():
     a = conv("a", k=4)
     add = Layer(name="add", op="add", inputs=("a", "a"), c=4, h=8, w=8, k=4, p=8, q=8, operand_elements=(256, 256))
