@@ -16,16 +16,23 @@ import pandas as pd
 
 from hwsim.errors import HwsimError
 from hwsim.graph.layer_graph import GEMM_OPS
-from hwsim.cost.metrics import REPORTED
+from hwsim.cost.metrics import reported
 from hwsim.cost.result import SimResult
 
-#: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`).
-LAYER_COLUMNS: tuple[str, ...] = REPORTED
+#: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`)
+#: of an accelerator without optional memory levels.
+LAYER_COLUMNS: tuple[str, ...] = reported()
+
+
+def layer_columns(result: SimResult) -> tuple[str, ...]:
+    """The per-layer columns of ``result``: :data:`LAYER_COLUMNS` plus those of the memory levels
+    its accelerator has (the global buffer's, docs/MODEL.md §9)."""
+    return reported(result.levels)
 
 
 def to_frame(result: SimResult) -> pd.DataFrame:
-    """One row per layer, columns :data:`LAYER_COLUMNS`."""
-    return pd.DataFrame({column: _column(getattr(result, column)) for column in LAYER_COLUMNS})
+    """One row per layer, columns :func:`layer_columns`."""
+    return pd.DataFrame({column: _column(getattr(result, column)) for column in layer_columns(result)})
 
 
 def _column(values: Any) -> Any:
@@ -62,6 +69,21 @@ def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),
         "unsupported_ops": {op: count for op, count in result.unsupported},
+        **_global_buffer_totals(result),
+    }
+
+
+def _global_buffer_totals(result: SimResult) -> dict[str, Any]:
+    """The global buffer's totals (none without one): capacity, peak occupancy, bytes, energy."""
+    if not result.levels:
+        return {}
+    t = result.totals
+    return {
+        "gbuf_bytes_capacity": result.global_buffer_bytes,
+        "gbuf_peak_bytes": result.gbuf_peak_bytes,
+        "gbuf_read_bytes": float(t.gbuf_read_bytes),
+        "gbuf_write_bytes": float(t.gbuf_write_bytes),
+        "gbuf_energy_uj": float(t.energy_gbuf_pj) / 1e6,
     }
 
 
@@ -136,6 +158,11 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
         f"  energy             {t['energy_uj']:.1f} uJ",
         f"  utilization        {100 * t['utilization']:.1f}% of {result.pes} PEs",
         f"  DRAM traffic       {t['dram_bytes'] / 2**20:.2f} MiB",
+        *(
+            [f"  global buffer      {t['gbuf_bytes_capacity'] / 2**10:g} KiB: peak {t['gbuf_peak_bytes'] / 2**10:.1f} KiB held, "
+             f"{(t['gbuf_read_bytes'] + t['gbuf_write_bytes']) / 2**20:.2f} MiB read and written, {t['gbuf_energy_uj']:.1f} uJ"]
+            if result.levels else []
+        ),
         f"  non-GEMM layers    {t['non_gemm_cycles']:,} cycles ({100 * t['non_gemm_cycles'] / max(t['cycles'], 1):.1f}%, "
         "vector unit and their DRAM traffic)",
         f"  least efficient    {len(t['least_efficient_layers'])} PE-array layers take "
@@ -153,7 +180,7 @@ def format_table(result: SimResult, top: int | None = None, worst: int = 5, widt
 
 
 def to_json(result: SimResult, worst: int = 5) -> str:
-    """``{"totals": {...}, "layers": [{column: value}, ...]}`` with the columns of :data:`LAYER_COLUMNS`."""
+    """``{"totals": {...}, "layers": [{column: value}, ...]}`` with the columns of :func:`layer_columns`."""
     frame = to_frame(result)
     records = json.loads(frame.to_json(orient="records"))
     return json.dumps({"totals": totals(result, worst), "layers": records}, indent=1)
