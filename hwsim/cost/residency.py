@@ -20,8 +20,9 @@ Items the global buffer can hold (sizes in elements, times the word size in byte
   filter) or its partial sums (ofmap) use the copy (:mod:`hwsim.cost.global_buffer`).
 
 Policy. Items are ranked: tensors before staging items (a kept tensor saves a DRAM write and a
-read per reader, a staged copy only the re-streams), then smaller before larger, then earlier
-layer, then ifmap, filter, ofmap. An item's *demand* is the most, over the steps it is alive,
+read per reader, a staged copy only the re-streams), then by footprint (size x steps alive,
+smallest first: the cheapest to keep), then smaller, then earlier layer, then ifmap, filter,
+ofmap. An item's *demand* is the most, over the steps it is alive,
 that it and every item ranked before it and alive at that step add up to. An item is held when
 ``demand x word_bytes <= capacity``. This is deterministic, computed once per graph and view
 setting for every capacity, and monotone: a larger buffer holds a superset of the items. It
@@ -98,7 +99,9 @@ def demands(la: LayerArrays, view: BoolArray, last: IntArray) -> FloatArray:
     start = np.broadcast_to(np.arange(count), (4, count))
     end = np.where(np.arange(4)[:, None] == TENSOR, last[None, :], start)
     kinds, layers = np.nonzero(active)
-    order = np.lexsort((kinds, layers, sizes[kinds, layers], kinds != TENSOR))
+    size = sizes[kinds, layers]
+    footprint = size * (end - start + 1)[kinds, layers]  # elements x steps held
+    order = np.lexsort((kinds, layers, size, footprint, kinds != TENSOR))
     live = np.zeros(count + 1)
     out = np.full((4, count), np.inf)
     for item in order:
