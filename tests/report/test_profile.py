@@ -79,3 +79,28 @@ def test_plot(tmp_path, result, monkeypatch):
     taking_time = [name for name, cycles in CYCLES.items() if cycles > 0]
     assert [t.get_text() for t in ax.get_xticklabels()] == taking_time
     assert list(stacked_bar_heights(ax).values()) == [CYCLES[name] for name in taking_time]
+
+
+def test_global_buffer_columns_and_totals(tmp_path):
+    # The chain of tests/cost/test_residency.py on a 64-byte global buffer (test_global_buffer.py
+    # derives it): both inner tensors held, occupancy 50 / 64 / 50 bytes, DRAM 40 bytes,
+    # global-buffer reads 0 + 32 + 32 and writes 32 + 32 + 0 at 3 pJ each.
+    from tests.cost.test_global_buffer import gb
+    from tests.cost.test_residency import chain
+
+    r = simulate(chain(), gb(64))
+    frame = report.to_frame(r)
+    extra = [c for c in frame.columns if c not in report.LAYER_COLUMNS]
+    assert extra == ["gbuf_read_bytes", "gbuf_write_bytes", "gbuf_occupancy_bytes", "gbuf_operands", "energy_gbuf_pj"]
+    assert frame["gbuf_operands"].tolist() == ["ofmap", "ifmap+ofmap", "ifmap"]
+    t = report.totals(r)
+    assert (t["gbuf_bytes_capacity"], t["gbuf_peak_bytes"], t["gbuf_read_bytes"], t["gbuf_write_bytes"]) == (64, 64, 64, 64)
+    assert t["gbuf_energy_uj"] == pytest.approx(128 * 3 / 1e6) and t["dram_bytes"] == 40
+    assert "global buffer      0.0625 KiB: peak 0.1 KiB held, 0.00 MiB read and written" in report.format_table(r)
+    report.write(r, tmp_path / "r.json", "json")
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["totals"]["gbuf_peak_bytes"] == 64 and data["layers"][1]["gbuf_operands"] == "ifmap+ofmap"
+    # Without a global buffer none of this appears (the outputs are the ones from before it existed).
+    plain = simulate(chain(), accel())
+    assert "gbuf_peak_bytes" not in report.totals(plain) and "global buffer" not in report.format_table(plain)
+    assert list(report.to_frame(plain).columns) == list(report.LAYER_COLUMNS)
