@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, HardwareArrays, LayerArrays, ceil_div
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import COMPONENTS, EnergyCounts, price
-from hwsim.cost.global_buffer import plan_code, resolved_bandwidth, split_gemm, split_vector
+from hwsim.cost.global_buffer import Split, resolved_bandwidth, split_gemm, split_vector
 from hwsim.cost.mapping import map_gemm, mapping_efficiency, sram_reads
 from hwsim.cost.memory import gemm_timing, gemm_traffic, vector_timing
 from hwsim.cost.metrics import BY_NAME, EVALUATED
@@ -35,6 +35,15 @@ METRICS: tuple[str, ...] = EVALUATED
 
 def _gbuf_bandwidth(hw: HardwareArrays) -> NDArray[np.float64]:
     return resolved_bandwidth(hw.gbuf_bandwidth_bytes_per_cycle, hw.rows, hw.cols, hw.word_bytes)
+
+
+def _gbuf_metrics(split: Split | None, like: NDArray[Any]) -> dict[str, NDArray[Any]]:
+    """The global buffer's per-layer metrics (zeros without one), shaped like ``like``."""
+    zero = np.zeros(like.shape)
+    if split is None:
+        return {"gbuf_read_bytes": zero, "gbuf_write_bytes": zero, "gbuf_plan": zero}
+    return {"gbuf_read_bytes": split.gbuf_read_bytes + zero, "gbuf_write_bytes": split.gbuf_write_bytes + zero,
+            "gbuf_plan": split.plan + zero}  # fmt: skip
 
 
 def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays, res: Residency | None) -> dict[str, NDArray[Any]]:
@@ -62,23 +71,21 @@ def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays, res: Resi
         filter_buffer_bytes=hw.filter_buffer_bytes,
         ofmap_buffer_bytes=hw.ofmap_buffer_bytes,
     )
-    dram, gbuf, gbuf_read, gbuf_write, code = traffic, None, 0.0 * traffic.ofmap_bytes, 0.0 * traffic.ofmap_bytes, 0
-    if res is not None:
-        sizes = (la.input_elements * word, la.weight_elements * word, la.output_elements * word)
-        split = split_gemm(traffic, *sizes, res.ifmap_share, res.ifmap_staged, res.filter_staged, res.ofmap_resident, res.ofmap_staged)
-        dram, gbuf, gbuf_read, gbuf_write = split.dram, split.gbuf, split.gbuf_read_bytes, split.gbuf_write_bytes
-        code = plan_code(res.ifmap_share, res.ifmap_staged & (res.ifmap_share < 1) & (traffic.ifmap_bytes > sizes[0]),
-                         res.filter_staged & (traffic.filter_bytes > sizes[1]), res.ofmap_resident,
-                         res.ofmap_staged & (traffic.ofmap_bytes > sizes[2]))  # fmt: skip
+    split = None
+    if res is not None:  # part of the traffic goes to the global buffer instead of DRAM
+        split = split_gemm(traffic, la.input_elements * word, la.weight_elements * word, la.output_elements * word, res)
+    dram = traffic if split is None else split.dram
+    gbuf = None if split is None else split.gbuf
     timing = gemm_timing(compute, folds, dram, hw.bandwidth_bytes_per_cycle, hw.per_operand_ports, gbuf, _gbuf_bandwidth(hw))
     reads = sram_reads(dataflow, m, k, n, hw.rows, hw.cols)
     psum_on_chip = reads.ofmap_writes - m * n  # read-modify-write of partial sums (0 for OS)
     sram_read = g * (reads.ifmap_reads + reads.filter_reads + psum_on_chip) * word + traffic.ofmap_bytes
     sram_write = g * reads.ofmap_writes * word + traffic.read_bytes
     cycles = timing.cycles
+    gbuf_metrics = _gbuf_metrics(split, cycles)
     energy = price(
         EnergyCounts(macs=la.macs, sram_bytes=sram_read + sram_write, dram_bytes=dram.total_bytes, vector_ops=0,
-                     cycles=cycles, gbuf_bytes=gbuf_read + gbuf_write),
+                     cycles=cycles, gbuf_bytes=gbuf_metrics["gbuf_read_bytes"] + gbuf_metrics["gbuf_write_bytes"]),
         hw.prices,
     )  # fmt: skip
     return {
@@ -94,9 +101,7 @@ def _evaluate_gemm(dataflow: str, la: LayerArrays, hw: HardwareArrays, res: Resi
         "dram_filter_bytes": dram.filter_bytes,
         "dram_ofmap_bytes": dram.ofmap_bytes,
         "dram_psum_read_bytes": dram.psum_read_bytes,
-        "gbuf_read_bytes": gbuf_read,
-        "gbuf_write_bytes": gbuf_write,
-        "gbuf_plan": code + np.zeros_like(cycles),
+        **gbuf_metrics,
         "memory_cycles": timing.memory_cycles,
         "gbuf_cycles": timing.gbuf_cycles,
         **{f"energy_{c}_pj": e for c, e in energy.items()},
@@ -116,18 +121,16 @@ def _evaluate_vector(la: LayerArrays, hw: HardwareArrays, res: Residency | None)
     write = np.where(free, 0, la.output_elements * word).astype(np.float64)
     vector_ops = np.where(free, 0, la.vector_ops)
     vector_cycles = ceil_div(vector_ops, hw.vector_lanes)
-    dram_read, dram_write, gbuf_read, gbuf_write, code = read, write, None, 0.0 * read, 0
-    if res is not None:
-        split = split_vector(read, write, res.ifmap_share, res.ofmap_resident)
-        dram_read, dram_write = split.dram.ifmap_bytes, split.dram.ofmap_bytes
-        gbuf_read, gbuf_write = split.gbuf_read_bytes, split.gbuf_write_bytes
-        code = np.where(free, 0, plan_code(res.ifmap_share, ofmap_resident=res.ofmap_resident))
+    split = None if res is None else split_vector(read, write, res)
+    dram_read = read if split is None else split.dram.ifmap_bytes
+    dram_write = write if split is None else split.dram.ofmap_bytes
     timing = vector_timing(vector_cycles, dram_read, dram_write, hw.bandwidth_bytes_per_cycle, hw.per_operand_ports,
-                           gbuf_read, gbuf_write, _gbuf_bandwidth(hw))  # fmt: skip
-    gbuf_read = 0.0 * read if gbuf_read is None else gbuf_read
+                           None if split is None else split.gbuf_read_bytes, 0.0 if split is None else split.gbuf_write_bytes,
+                           _gbuf_bandwidth(hw))  # fmt: skip
+    gbuf_metrics = _gbuf_metrics(split, timing.cycles)
     energy = price(
         EnergyCounts(macs=0, sram_bytes=2 * (read + write), dram_bytes=dram_read + dram_write, vector_ops=vector_ops,
-                     cycles=timing.cycles, gbuf_bytes=gbuf_read + gbuf_write),
+                     cycles=timing.cycles, gbuf_bytes=gbuf_metrics["gbuf_read_bytes"] + gbuf_metrics["gbuf_write_bytes"]),
         hw.prices,
     )  # fmt: skip
     zero = np.zeros_like(read)
@@ -143,9 +146,7 @@ def _evaluate_vector(la: LayerArrays, hw: HardwareArrays, res: Residency | None)
         "dram_filter_bytes": zero,
         "dram_ofmap_bytes": dram_write,
         "dram_psum_read_bytes": zero,
-        "gbuf_read_bytes": gbuf_read + zero,
-        "gbuf_write_bytes": gbuf_write + zero,
-        "gbuf_plan": code + zero,
+        **gbuf_metrics,
         "memory_cycles": timing.memory_cycles,
         "gbuf_cycles": timing.gbuf_cycles,
         **{f"energy_{c}_pj": e for c, e in energy.items()},

@@ -15,7 +15,7 @@ while it runs). :func:`split_gemm` and :func:`split_vector` turn the operand-buf
   compulsory size once; the re-streams then read the staged copy.
 - filter: from DRAM; when staged, read once and re-streamed from the copy.
 - ofmap: a resident output is written to the global buffer (its partial sums too); a staged one
-  keeps its partial sums there and writes only the final outputs to DRAM; otherwise as today.
+  keeps its partial sums there and writes only the final outputs to DRAM; otherwise all to DRAM.
 
 A staged copy is written into the global buffer as it passes from DRAM, and only when it will
 be read again (the layer re-streams that operand). Each byte moves over the same operand-buffer
@@ -30,6 +30,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from hwsim.cost.memory import Traffic
+from hwsim.cost.residency import Residency
 
 FloatArray = NDArray[np.float64]
 
@@ -108,12 +109,13 @@ class Split:
     ``dram`` and ``gbuf`` are :class:`~hwsim.cost.memory.Traffic` by operand (for ``gbuf``:
     ifmap and filter bytes read from it, ofmap bytes written to it, partial sums read back from
     it); ``gbuf_copy_bytes`` are staged copies written into the global buffer as they pass from
-    DRAM, which cost energy but no port time.
+    DRAM, which cost energy but no port time; ``plan`` the ``gbuf_plan`` bits (:data:`OPERAND_BITS`).
     """
 
     dram: Traffic
     gbuf: Traffic
     gbuf_copy_bytes: FloatArray
+    plan: NDArray[np.int64]
 
     @property
     def gbuf_read_bytes(self) -> FloatArray:
@@ -132,29 +134,20 @@ def _staged(total: FloatArray, once: FloatArray, staged: NDArray[np.bool_]) -> t
     return dram, np.where(staged, again, 0.0), np.where(staged & (again > 0), once, 0.0)
 
 
-def split_gemm(
-    traffic: Traffic,
-    ifmap_bytes: ArrayLike,
-    filter_bytes: ArrayLike,
-    ofmap_bytes: ArrayLike,
-    ifmap_share: ArrayLike,
-    ifmap_staged: ArrayLike,
-    filter_staged: ArrayLike,
-    ofmap_resident: ArrayLike,
-    ofmap_staged: ArrayLike,
-) -> Split:
+def split_gemm(traffic: Traffic, ifmap_bytes: ArrayLike, filter_bytes: ArrayLike, ofmap_bytes: ArrayLike, res: Residency) -> Split:
     """Divide a GEMM layer's operand-buffer ``traffic`` between DRAM and the global buffer.
 
-    ``*_bytes`` are the layer's compulsory sizes (all groups); ``ifmap_share`` is the share of
-    its input read from resident tensors; the flags come from the residency plan. With a share
-    of 0 and every flag False the DRAM part is ``traffic`` itself and the global buffer's is 0.
+    ``*_bytes`` are the layer's compulsory sizes (all groups); ``res`` the residency plan of the
+    layers (its ``ifmap_share``: the share of the input read from held tensors). With a share of
+    0 and nothing held or staged, the DRAM part is ``traffic`` itself and the global buffer's 0.
     """
-    share = np.asarray(ifmap_share, dtype=np.float64)
+    share = np.asarray(res.ifmap_share, dtype=np.float64)
     rest = 1.0 - share
-    i_dram, i_again, i_copy = _staged(traffic.ifmap_bytes, np.asarray(ifmap_bytes, dtype=np.float64), np.asarray(ifmap_staged, dtype=bool))
-    f_dram, f_again, f_copy = _staged(traffic.filter_bytes, np.asarray(filter_bytes, dtype=np.float64), np.asarray(filter_staged, dtype=bool))
-    resident = np.asarray(ofmap_resident, dtype=bool)
-    staged_out = np.asarray(ofmap_staged, dtype=bool) & ~resident
+    ifmap, filt = np.asarray(ifmap_bytes, dtype=np.float64), np.asarray(filter_bytes, dtype=np.float64)
+    i_dram, i_again, i_copy = _staged(traffic.ifmap_bytes, ifmap, np.asarray(res.ifmap_staged, dtype=bool))
+    f_dram, f_again, f_copy = _staged(traffic.filter_bytes, filt, np.asarray(res.filter_staged, dtype=bool))
+    resident = np.asarray(res.ofmap_resident, dtype=bool)
+    staged_out = np.asarray(res.ofmap_staged, dtype=bool) & ~resident
     once = np.minimum(np.asarray(ofmap_bytes, dtype=np.float64), traffic.ofmap_bytes)
     of_dram = np.where(resident, 0.0, np.where(staged_out, once, traffic.ofmap_bytes))
     ps_dram = np.where(resident | staged_out, 0.0, traffic.psum_read_bytes)
@@ -166,18 +159,20 @@ def split_gemm(
         ofmap_bytes=traffic.ofmap_bytes - of_dram,
         psum_read_bytes=traffic.psum_read_bytes - ps_dram,
     )
-    return Split(dram=dram, gbuf=gbuf, gbuf_copy_bytes=rest * i_copy + f_copy)
+    plan = plan_code(share, (rest * i_again) > 0, f_again > 0, resident, staged_out & (traffic.ofmap_bytes > once))
+    return Split(dram=dram, gbuf=gbuf, gbuf_copy_bytes=rest * i_copy + f_copy, plan=plan + np.zeros(zero.shape, dtype=np.int64))
 
 
-def split_vector(read_bytes: ArrayLike, write_bytes: ArrayLike, ifmap_share: ArrayLike, ofmap_resident: ArrayLike) -> Split:
+def split_vector(read_bytes: ArrayLike, write_bytes: ArrayLike, res: Residency) -> Split:
     """Divide a vector-unit op's traffic (inputs read once, output written once): the resident
     share of its input is read from the global buffer, a resident output is written there."""
     reads = np.asarray(read_bytes, dtype=np.float64)
     writes = np.asarray(write_bytes, dtype=np.float64)
-    share = np.asarray(ifmap_share, dtype=np.float64)
-    resident = np.asarray(ofmap_resident, dtype=bool)
+    share = np.asarray(res.ifmap_share, dtype=np.float64)
+    resident = np.asarray(res.ofmap_resident, dtype=bool)
     zero = np.zeros(np.broadcast_shapes(reads.shape, share.shape, resident.shape))
     of_dram = np.where(resident, 0.0, writes)
     dram = Traffic(ifmap_bytes=(1.0 - share) * reads, filter_bytes=zero, ofmap_bytes=of_dram + zero, psum_read_bytes=zero)
     gbuf = Traffic(ifmap_bytes=share * reads + zero, filter_bytes=zero, ofmap_bytes=writes - of_dram, psum_read_bytes=zero)
-    return Split(dram=dram, gbuf=gbuf, gbuf_copy_bytes=zero)
+    plan = plan_code(share * (reads > 0), ofmap_resident=resident & (writes > 0)) + np.zeros(zero.shape, dtype=np.int64)
+    return Split(dram=dram, gbuf=gbuf, gbuf_copy_bytes=zero, plan=plan)

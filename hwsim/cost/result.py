@@ -32,9 +32,9 @@ class SimResult:
     (a tuple of str for ``layer``, ``op``, ``dataflow`` and ``bound``); each is also an attribute
     of the same name. Units: cycles of the accelerator clock, bytes, pJ. ``dataflow`` is ``"-"``
     for layers that do not run on the PE array. ``bound`` is ``compute`` or ``memory`` for GEMM
-    layers (memory when DRAM transfer time exceeds the stall-free compute time),
-    ``vector``/``memory`` for vector-unit ops and ``free`` for ops that cost nothing (reshape,
-    in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols; ``global_buffer_bytes``
+    layers (memory when DRAM transfer time exceeds the stall-free compute time; ``global_buffer``
+    when the memory time is mostly the global buffer's), ``vector``/``memory``/``global_buffer``
+    for vector-unit ops and ``free`` for ops that cost nothing (reshape, in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols; ``global_buffer_bytes``
     the global buffer's capacity (0: the accelerator has none, docs/MODEL.md §9).
     """
 

@@ -20,6 +20,7 @@ from hwsim.cost.global_buffer import (
 )
 from hwsim.cost.memory import Traffic
 from hwsim.cost.metrics import HELD
+from hwsim.cost.residency import Residency
 from hwsim.graph.layer_graph import Layer, LayerGraph
 from hwsim.simulate import hardware_arrays, layer_arrays, simulate
 from tests.cost.test_evaluate import accel, accels
@@ -37,6 +38,11 @@ def gb(capacity_bytes, bw=1.0, gbuf_bw=4.0, **kwargs):
 
 def t(ifmap, filt, ofmap, psum):
     return Traffic(*(np.array(float(v)) for v in (ifmap, filt, ofmap, psum)))
+
+
+def plan(share=0.0, ifmap_staged=False, filter_staged=False, ofmap_resident=False, ofmap_staged=False):
+    """A residency plan of one layer (occupancy does not enter the split)."""
+    return Residency(*(np.array(v) for v in (share, ifmap_staged, filter_staged, ofmap_resident, ofmap_staged, 0.0)))
 
 
 # ----------------------------------------------------------------------------- defaults
@@ -71,31 +77,36 @@ def test_split_of_a_staged_ifmap_and_filter():
     # filter W = 4 shown 12 times; ofmap 64, no partial sums.
     # staged ifmap: DRAM (1 - a) I = 8; reads a IF + (1 - a)(IF - I) = 12 + 4 = 16; copy (1 - a) I = 8.
     # staged filter: DRAM 4; reads 8; copy 4.
-    s = split_gemm(t(24, 12, 64, 0), 16, 4, 64, 0.5, True, True, False, False)
+    s = split_gemm(t(24, 12, 64, 0), 16, 4, 64, plan(0.5, True, True))
     assert (s.dram.ifmap_bytes, s.dram.filter_bytes, s.dram.ofmap_bytes) == (8, 4, 64)
     assert (s.gbuf.ifmap_bytes, s.gbuf.filter_bytes, s.gbuf.ofmap_bytes, s.gbuf_copy_bytes) == (16, 8, 0, 12)
-    # Nothing re-streamed: staging changes nothing and writes no copy.
-    s = split_gemm(t(16, 4, 64, 0), 16, 4, 64, 0.0, True, True, False, False)
-    assert (s.dram.total_bytes, s.gbuf.total_bytes, s.gbuf_copy_bytes) == (84, 0, 0)
+    assert operands_label(int(s.plan)) == "ifmap(part)+ifmap(staged)+filter(staged)"
+    # Nothing re-streamed: staging changes nothing, writes no copy and serves nothing.
+    s = split_gemm(t(16, 4, 64, 0), 16, 4, 64, plan(0.0, True, True))
+    assert (s.dram.total_bytes, s.gbuf.total_bytes, s.gbuf_copy_bytes, operands_label(int(s.plan))) == (84, 0, 0, "-")
 
 
 def test_split_of_partial_sums():
     # O = 32 spilled as two K-folds of partial sums: OF = 64 written, PS = 32 read back.
     # staged: DRAM gets the final 32; the other 32 writes and the 32 reads stay on chip.
-    s = split_gemm(t(10, 2, 64, 32), 10, 2, 32, 0.0, False, False, False, True)
+    s = split_gemm(t(10, 2, 64, 32), 10, 2, 32, plan(ofmap_staged=True))
     assert (s.dram.ofmap_bytes, s.dram.psum_read_bytes, s.gbuf.ofmap_bytes, s.gbuf.psum_read_bytes) == (32, 0, 32, 32)
+    assert operands_label(int(s.plan)) == "ofmap(staged)"
     # held (resident wins over staged): nothing of the output reaches DRAM.
-    s = split_gemm(t(10, 2, 64, 32), 10, 2, 32, 0.0, False, False, True, True)
+    s = split_gemm(t(10, 2, 64, 32), 10, 2, 32, plan(ofmap_resident=True, ofmap_staged=True))
     assert (s.dram.ofmap_bytes, s.dram.psum_read_bytes, s.gbuf_write_bytes, s.gbuf_read_bytes) == (0, 0, 64, 32)
+    assert operands_label(int(s.plan)) == "ofmap"
     # neither: as without a global buffer.
-    s = split_gemm(t(10, 2, 64, 32), 10, 2, 32, 0.0, False, False, False, False)
+    s = split_gemm(t(10, 2, 64, 32), 10, 2, 32, plan())
     assert (s.dram.total_bytes, s.gbuf.total_bytes) == (108, 0)
 
 
 def test_split_of_a_vector_op_and_its_label():
-    s = split_vector(64.0, 32.0, 0.25, True)  # a quarter of the input held, output held
+    s = split_vector(64.0, 32.0, plan(0.25, ofmap_resident=True))  # a quarter of the input held, output held
     assert (s.dram.ifmap_bytes, s.gbuf.ifmap_bytes, s.dram.ofmap_bytes, s.gbuf.ofmap_bytes) == (48, 16, 0, 32)
-    assert operands_label(int(plan_code(0.25, ofmap_resident=True))) == "ifmap(part)+ofmap"
+    assert operands_label(int(s.plan)) == "ifmap(part)+ofmap"
+    # a view moves nothing: nothing served, whatever is held behind it
+    assert operands_label(int(split_vector(0.0, 0.0, plan(1.0, ofmap_resident=True)).plan)) == "-"
     assert operands_label(int(plan_code(1.0, True, True, False, True))) == "ifmap+ifmap(staged)+filter(staged)+ofmap(staged)"
     assert operands_label(0) == "-"
 
