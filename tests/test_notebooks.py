@@ -34,6 +34,7 @@ EXPECTED = (
     "03_design_space_sweep",
     "04_block_allocation_search",
     "05_simulated_vs_measured",
+    "06_global_buffer",
 )
 
 
@@ -113,3 +114,32 @@ def test_numbers_quoted_in_01_match_the_simulator() -> None:
     assert ws.stall_cycles[0] > 2.5 * ws.compute_cycles[0]  # "almost three times its compute time"
     assert best.cycles[0] < 170_000 and best.bound[0] == "compute"  # "to about 160k cycles"
     assert ws.compute_cycles[1] == 64 * 55 * 55 * 9 // 32 == 54450  # the max-pool on 32 lanes
+
+
+def test_numbers_quoted_in_06_match_the_simulator() -> None:
+    """Notebook 06 quotes the SqueezeNext-23v5 and MobileNet v1 figures on ws_32x32 with a global buffer."""
+    from hwsim.hardware.load import load_accelerator
+    from hwsim.plots import kind_table, stage_table
+    from hwsim.simulate import simulate
+    from hwsim.sources import load_graph
+
+    text = _markdown("06_global_buffer")
+    for quoted in ("**13.19 MiB**", "**51.6 %**", "**1.02 MiB**", "0.96 MiB", "**11.1 %**", "**25.7 %**",
+                   "**46 %**", "**3.1 %**", "**61 %**", "**70.5 %**", "from 39 % to 60 %", "0.77 MiB"):
+        assert quoted in text, quoted
+    base = load_accelerator("ws_32x32")
+    v5 = load_graph("squeezenext_23v5")
+    none, mib = simulate(v5, base), simulate(v5, base.with_overrides({"global_buffer.kib": 1024}))
+    assert round(none.total_dram_bytes / 2**20, 2) == 13.19 and round(100 * none.totals.stall_cycles / none.total_cycles, 1) == 51.6
+    weights = sum(layer.weight_elements for layer in v5.layers)
+    assert mib.total_dram_bytes == weights + 3 * 227 * 227 + 1000  # weights, input and output
+    assert round(mib.total_dram_bytes / 2**20, 2) == 1.02 and round(mib.gbuf_peak_bytes / 2**20, 2) == 0.96
+    assert round(100 * mib.totals.stall_cycles / mib.total_cycles, 1) == 11.1
+    assert round(v5.layers[0].output_elements / 2**20, 2) == 0.77  # conv1's output, 1-byte words
+    stage1 = stage_table(mib).loc["stage 1"]
+    assert (round(100 * stage1["utilization"], 1), round(100 * stage1["mapping_efficiency"])) == (25.7, 46)
+    mobilenet = load_graph("mobilenet_v1")
+    kinds = [kind_table(simulate(mobilenet, base.with_overrides({"global_buffer.kib": kib})), mobilenet) for kib in (0, 1024)]
+    assert round(100 * kinds[0].loc["depthwise", "mac_share"], 1) == 3.1
+    assert [round(100 * k.loc["depthwise", "cycle_share"], 1) for k in kinds] == [61.4, 70.5]
+    assert [round(100 * k.loc["pointwise", "utilization"]) for k in kinds] == [39, 60]

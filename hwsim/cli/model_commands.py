@@ -287,6 +287,7 @@ def run_list(args: argparse.Namespace) -> int:
                     "array": f"{a.array.rows}x{a.array.cols}",
                     "dataflow": a.dataflow if a.dataflow != "best" else "best(" + "/".join(a.candidate_dataflows) + ")",
                     "buffers_kib": f"{a.buffers.ifmap_kib:g}/{a.buffers.filter_kib:g}/{a.buffers.ofmap_kib:g}",
+                    "global_buffer_kib": a.global_buffer.kib,
                     "bandwidth_bytes_per_cycle": a.dram.bandwidth_bytes_per_cycle,
                     "clock_mhz": a.clock_mhz,
                 }

@@ -1,7 +1,7 @@
 """The cost core's inputs: a network and accelerator configurations as numpy arrays.
 
 :class:`LayerArrays` holds a network as arrays over layers (the GEMM view per group, element
-counts, vector-op counts); :class:`HardwareArrays` holds one or many accelerator configurations
+counts, vector-op counts, and which earlier layer each input comes from); :class:`HardwareArrays` holds one or many accelerator configurations
 as ``(configs, 1)`` columns, so every metric broadcasts to ``(configs, layers)``. The core never
 sees a graph or a YAML file: :mod:`hwsim.simulate` builds these from a
 :class:`~hwsim.graph.layer_graph.LayerGraph` and :class:`~hwsim.hardware.spec.Accelerator` s, and
@@ -30,6 +30,9 @@ def ceil_div(a: ArrayLike, b: ArrayLike) -> IntArray:
 
 #: Layer kinds in :attr:`LayerArrays.kind`.
 KIND_GEMM, KIND_VECTOR, KIND_FREE, KIND_CONCAT, KIND_SHUFFLE = 0, 1, 2, 3, 4
+#: Codes in :attr:`LayerArrays.source_layers` besides layer indices: a slot that reads from DRAM
+#: (the network input, or a layer with no producer named) and an unused slot.
+SOURCE_DRAM, SOURCE_NONE = -1, -2
 
 
 #: Vector-unit operations per input element of the ops that make several passes over their
@@ -74,13 +77,25 @@ class LayerArrays:
     weight_elements: IntArray
     output_elements: IntArray
     vector_ops: IntArray  #: element operations of non-GEMM layers (0 for GEMM layers)
+    #: (L, J) the producer of each input slot of each layer: an earlier layer's index,
+    #: SOURCE_DRAM or SOURCE_NONE (padding). None: not known (then no tensor can stay on chip).
+    source_layers: IntArray | None = None
+    #: (L, J) elements the layer reads through each slot (0 for padding).
+    source_elements: IntArray | None = None
 
     def __len__(self) -> int:
         return len(self.names)
 
+    @property
+    def has_sources(self) -> bool:
+        """Whether the producer table (:attr:`source_layers`) is known."""
+        return self.source_layers is not None and self.source_elements is not None
+
     def take(self, indices: NDArray[np.int64]) -> LayerArrays:
-        """The layers at ``indices``, in that order."""
-        arrays = {f.name: getattr(self, f.name)[indices] for f in fields(self) if f.name not in ("names", "ops")}
+        """The layers at ``indices``, in that order (without the producer table, whose indices
+        would no longer hold)."""
+        skip = ("names", "ops", "source_layers", "source_elements")
+        arrays = {f.name: getattr(self, f.name)[indices] for f in fields(self) if f.name not in skip}
         return LayerArrays(
             names=tuple(self.names[i] for i in indices), ops=tuple(self.ops[i] for i in indices), **arrays
         )
@@ -109,10 +124,19 @@ class HardwareArrays:
     allowed_dataflows: Mapping[str, NDArray[np.bool_]]
     clock_mhz: FloatArray
     prices: EnergyPrices
+    #: global-buffer capacity in bytes (docs/MODEL.md §9); None or 0: no global buffer
+    gbuf_bytes: FloatArray | None = None
+    #: bandwidth between the global buffer and the operand buffers, bytes per cycle
+    gbuf_bandwidth_bytes_per_cycle: FloatArray | None = None
 
     @property
     def pes(self) -> IntArray:
         return self.rows * self.cols
+
+    @property
+    def has_global_buffer(self) -> bool:
+        """Whether any configuration has a global buffer (capacity > 0)."""
+        return self.gbuf_bytes is not None and bool((np.asarray(self.gbuf_bytes) > 0).any())
 
     def allowed(self, dataflow: str) -> NDArray[np.bool_]:
         """``(configs, 1)`` mask of the configurations that may use ``dataflow``."""

@@ -32,9 +32,10 @@ class SimResult:
     (a tuple of str for ``layer``, ``op``, ``dataflow`` and ``bound``); each is also an attribute
     of the same name. Units: cycles of the accelerator clock, bytes, pJ. ``dataflow`` is ``"-"``
     for layers that do not run on the PE array. ``bound`` is ``compute`` or ``memory`` for GEMM
-    layers (memory when DRAM transfer time exceeds the stall-free compute time),
-    ``vector``/``memory`` for vector-unit ops and ``free`` for ops that cost nothing (reshape,
-    in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols.
+    layers (memory when DRAM transfer time exceeds the stall-free compute time; ``global_buffer``
+    when the memory time is mostly the global buffer's), ``vector``/``memory``/``global_buffer``
+    for vector-unit ops and ``free`` for ops that cost nothing (reshape, in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols; ``global_buffer_bytes``
+    the global buffer's capacity (0: the accelerator has none, docs/MODEL.md §9).
     """
 
     graph_name: str
@@ -43,6 +44,7 @@ class SimResult:
     pes: int
     metrics: Mapping[str, Any]
     unsupported: tuple[tuple[str, int], ...] = ()
+    global_buffer_bytes: float = 0.0
 
     def __post_init__(self) -> None:
         missing = [n for n in HELD if n not in self.metrics]
@@ -77,7 +79,18 @@ class SimResult:
         """MACs per DRAM byte (0 where a layer moves no data)."""
         return np.divide(self.macs, self.dram_bytes, out=np.zeros_like(self.dram_bytes), where=self.dram_bytes > 0)
 
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The optional memory levels the accelerator has (:data:`hwsim.cost.metrics.LEVELS`)."""
+        return ("global_buffer",) if self.global_buffer_bytes > 0 else ()
+
     # ------------------------------------------------------------------ totals
+    @property
+    def gbuf_peak_bytes(self) -> float:
+        """Most bytes the global buffer holds at once, over the layers (0 without one)."""
+        occupancy = np.asarray(self.metrics["gbuf_occupancy_bytes"], dtype=np.float64)
+        return float(occupancy.max()) if len(occupancy) else 0.0
+
     @functools.cached_property
     def totals(self) -> Totals:
         """Sums over the layers (:class:`~hwsim.cost.totals.Totals`)."""

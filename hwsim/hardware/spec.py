@@ -32,6 +32,7 @@ from hwsim.hardware.fields import (
     StrictBool,
     WordBytes,
 )
+from hwsim.hardware.global_buffer import GlobalBufferSpec
 from hwsim.hardware.validation import Expect, submodel, validate_model
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "BufferSpec",
     "DramSpec",
     "EnergySpec",
+    "GlobalBufferSpec",
     "OptionsSpec",
     "VectorSpec",
 ]
@@ -178,7 +180,7 @@ HOROWITZ_45NM = EnergySpec(
 
 
 class Accelerator(_Spec):
-    """One accelerator: array, dataflow, clock, buffers, DRAM, vector unit, options, energy prices.
+    """One accelerator: array, dataflow, clock, buffers, DRAM, global buffer, vector unit, options, energy prices.
 
     Units: ``clock_mhz`` in MHz, ``word_bytes`` in bytes, buffers in KiB, DRAM bandwidth in bytes
     per cycle, energy in pJ. Build one with :func:`load_accelerator` or
@@ -194,6 +196,7 @@ class Accelerator(_Spec):
     word_bytes: WordBytes = 1
     buffers: BufferSpec
     dram: DramSpec
+    global_buffer: GlobalBufferSpec = GlobalBufferSpec()  # optional; kib 0: none (hardware/global_buffer.py)
     vector: VectorSpec = VectorSpec()
     options: OptionsSpec = OptionsSpec()
     energy_pj: EnergySpec = HOROWITZ_45NM

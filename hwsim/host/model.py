@@ -155,6 +155,7 @@ def predict(graph: LayerGraph, host: HostModel) -> SimResult:
     predicted = {
         "dataflow": tuple("host" if g else "-" for g in is_gemm),
         "bound": tuple(bound),
+        "gbuf_operands": ("-",) * len(kinds),
         "compute_cycles": compute_cycles,
         "stall_cycles": cycles - compute_cycles,
         "cycles": cycles,

@@ -15,6 +15,7 @@ Modules: :mod:`~hwsim.plots.common` (colours, axis labels, :func:`save_figure`),
 ``hwsim profile --plot``), :mod:`~hwsim.plots.search_objective` (that of ``hwsim search --plot``),
 :mod:`~hwsim.plots.roofline`,
 :mod:`~hwsim.plots.design_space` (dataflows by array size, Pareto fronts),
+:mod:`~hwsim.plots.global_buffer` (the bottleneck as the global buffer grows),
 :mod:`~hwsim.plots.search` (block-allocation search) and :mod:`~hwsim.plots.measured`
 (measured host latency beside the models).
 """
@@ -33,33 +34,41 @@ from hwsim.plots.common import (
     save_figure,
 )
 from hwsim.plots.design_space import plot_dataflow_arrays, plot_pareto_fronts
+from hwsim.plots.global_buffer import plot_bottleneck_shift
 from hwsim.plots.layers import plot_kind_breakdown, plot_layer_cycles, plot_stage_breakdown
 from hwsim.plots.measured import plot_measured_vs_predicted, plot_time_shares
 from hwsim.plots.profile import plot_profile
 from hwsim.plots.roofline import plot_roofline
 from hwsim.plots.search import plot_block_costs, plot_search_results
 from hwsim.plots.tables import (
+    BOUNDS,
     block_labels,
     block_table,
+    bound_table,
     conv_kinds,
     kind_table,
     search_frame,
     stage_labels,
     stage_table,
+    global_buffer_label,
     time_table,
 )
 
 # COMPUTE_COLOR, STALL_COLOR, UTIL_COLOR and VECTOR_COLOR stay importable from here, as before.
 __all__ = [
+    "BOUNDS",
     "COLUMN_LABELS",
     "FIGURES_ENV",
     "KIND_COLORS",
     "block_labels",
     "block_table",
+    "bound_table",
     "column_label",
     "conv_kinds",
+    "global_buffer_label",
     "kind_table",
     "plot_block_costs",
+    "plot_bottleneck_shift",
     "plot_dataflow_arrays",
     "plot_kind_breakdown",
     "plot_layer_cycles",

@@ -1,5 +1,6 @@
-"""Small tables behind the figures: cycles per stage, per layer kind and per block, the ranked
-candidates of a search, and measured beside simulated latency per layer (pandas DataFrames)."""
+"""Small tables behind the figures: cycles per stage, per layer kind and per block, cycles by what
+bounds each layer, the ranked candidates of a search, and measured beside simulated latency per
+layer (pandas DataFrames)."""
 
 from __future__ import annotations
 
@@ -141,6 +142,44 @@ def stage_table(result: SimResult) -> pd.DataFrame:
     stall-free cycles).
     """
     return _group_table(result, stage_labels(result), "stage")
+
+
+#: Values of a layer's ``bound`` (docs/MODEL.md §3, §9), in the order :func:`bound_table` lists them.
+BOUNDS: tuple[str, ...] = ("compute", "vector", "global_buffer", "memory", "free")
+
+
+def global_buffer_label(capacity_bytes: float) -> str:
+    """A global-buffer capacity for a table or an axis: ``none``, ``256 KiB``, ``1 MiB``."""
+    if capacity_bytes <= 0:
+        return "none"
+    kib = capacity_bytes / 1024
+    return f"{kib / 1024:g} MiB" if kib >= 1024 else f"{kib:g} KiB"
+
+
+def bound_table(results: Sequence[SimResult]) -> pd.DataFrame:
+    """One row per result: its network, global buffer (:func:`global_buffer_label`), cycles, the
+    share of the cycles spent in stalls and in layers bound by each of :data:`BOUNDS`
+    (``<bound>_share``: compute = the PE array's mapping, memory = DRAM), DRAM MiB,
+    global-buffer MiB (reads + writes), peak occupancy KiB, energy in uJ and utilization."""
+    rows = []
+    for r in results:
+        cycles = max(float(r.cycles.sum()), 1.0)
+        bound = np.asarray(r.bound, dtype=object)
+        row = {
+            "model": r.graph_name,
+            "global_buffer": global_buffer_label(r.global_buffer_bytes),
+            "cycles": int(r.cycles.sum()),
+            "latency_ms": r.latency_ms,
+            "stall_share": float(r.stall_cycles.sum()) / cycles,
+            **{f"{b}_share": float(r.cycles[bound == b].sum()) / cycles for b in BOUNDS if b != "free"},
+            "dram_mib": r.total_dram_bytes / 2**20,
+            "gbuf_mib": float((r.gbuf_read_bytes + r.gbuf_write_bytes).sum()) / 2**20,
+            "gbuf_peak_kib": r.gbuf_peak_bytes / 1024,
+            "energy_uj": r.total_energy_pj / 1e6,
+            "utilization": r.utilization_total,
+        }
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def conv_kinds(graph: LayerGraph) -> tuple[str, ...]:

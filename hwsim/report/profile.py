@@ -16,18 +16,25 @@ import pandas as pd
 from hwsim.errors import HwsimError
 from hwsim.report.formatting import format_number, format_percent, format_si, layer_table
 from hwsim.graph.layer_graph import GEMM_OPS
-from hwsim.cost.metrics import REPORTED
+from hwsim.cost.metrics import reported
 from hwsim.cost.result import SimResult
 from hwsim.graph.coverage import Coverage
 from hwsim.report.coverage import coverage_lines, coverage_or_default
 
-#: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`).
-LAYER_COLUMNS: tuple[str, ...] = REPORTED
+#: Per-layer columns of CSV/JSON output, in order: the schema's reported metrics (:mod:`hwsim.cost.metrics`)
+#: of an accelerator without optional memory levels.
+LAYER_COLUMNS: tuple[str, ...] = reported()
+
+
+def layer_columns(result: SimResult) -> tuple[str, ...]:
+    """The per-layer columns of ``result``: :data:`LAYER_COLUMNS` plus those of the memory levels
+    its accelerator has (the global buffer's, docs/MODEL.md §9)."""
+    return reported(result.levels)
 
 
 def to_frame(result: SimResult) -> pd.DataFrame:
-    """One row per layer, columns :data:`LAYER_COLUMNS`."""
-    return pd.DataFrame({column: _column(getattr(result, column)) for column in LAYER_COLUMNS})
+    """One row per layer, columns :func:`layer_columns`."""
+    return pd.DataFrame({column: _column(getattr(result, column)) for column in layer_columns(result)})
 
 
 def _column(values: Any) -> Any:
@@ -84,6 +91,21 @@ def totals(result: SimResult, worst: int = 5, coverage: Coverage | None = None) 
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),
         "unsupported_ops": {op: count for op, count in result.unsupported},
         **extra,
+        **_global_buffer_totals(result),
+    }
+
+
+def _global_buffer_totals(result: SimResult) -> dict[str, Any]:
+    """The global buffer's totals (none without one): capacity, peak occupancy, bytes, energy."""
+    if not result.levels:
+        return {}
+    t = result.totals
+    return {
+        "gbuf_bytes_capacity": result.global_buffer_bytes,
+        "gbuf_peak_bytes": result.gbuf_peak_bytes,
+        "gbuf_read_bytes": float(t.gbuf_read_bytes),
+        "gbuf_write_bytes": float(t.gbuf_write_bytes),
+        "gbuf_energy_uj": float(t.energy_gbuf_pj) / 1e6,
     }
 
 
@@ -155,6 +177,13 @@ def totals_lines(result: SimResult, worst: int = 5, coverage: Coverage | None = 
         f"  energy             {format_number(t['energy_uj'])} uJ",
         f"  utilization        {format_percent(t['utilization'])}% of {result.pes:,} PEs",
         f"  DRAM traffic       {format_number(t['dram_bytes'] / 2**20)} MiB",
+        *(
+            [f"  global buffer      {format_number(t['gbuf_bytes_capacity'] / 2**10)} KiB: peak "
+             f"{format_number(t['gbuf_peak_bytes'] / 2**10)} KiB held, "
+             f"{format_number((t['gbuf_read_bytes'] + t['gbuf_write_bytes']) / 2**20)} MiB read and written, "
+             f"{format_number(t['gbuf_energy_uj'])} uJ"]
+            if result.levels else []
+        ),
         f"  non-GEMM layers    {t['non_gemm_cycles']:,} cycles ({format_percent(t['non_gemm_cycles'] / cycles)}%, "
         "vector unit and their DRAM traffic)",
     ]
@@ -185,7 +214,7 @@ def _least_efficient_lines(result: SimResult, worst: int) -> list[str]:
 
 
 def to_json(result: SimResult, worst: int = 5, coverage: Coverage | None = None) -> str:
-    """``{"totals": {...}, "layers": [{column: value}, ...]}`` with the columns of :data:`LAYER_COLUMNS`."""
+    """``{"totals": {...}, "layers": [{column: value}, ...]}`` with the columns of :func:`layer_columns`."""
     frame = to_frame(result)
     records = json.loads(frame.to_json(orient="records"))
     return json.dumps({"totals": totals(result, worst, coverage), "layers": records}, indent=1)
@@ -200,11 +229,11 @@ def to_csv(result: SimResult, coverage: Coverage | None = None) -> str:
     if cover.complete:
         return frame.to_csv(index=False)
     rows = [
-        {**{column: "" for column in LAYER_COLUMNS}, "layer": f"{item.label} x{item.count}", "op": "left_out",
+        {**{column: "" for column in layer_columns(result)}, "layer": f"{item.label} x{item.count}", "op": "left_out",
          "dataflow": "-", "macs": "" if item.macs is None else item.macs, "bound": "left_out"}
         for item in cover.left_out
     ]
-    left_out = pd.DataFrame(rows, columns=list(LAYER_COLUMNS), dtype=object)
+    left_out = pd.DataFrame(rows, columns=list(layer_columns(result)), dtype=object)
     return pd.concat([frame.astype(object), left_out], ignore_index=True).to_csv(index=False)
 
 

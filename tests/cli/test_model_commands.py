@@ -10,12 +10,14 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from hwsim.cli import main
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.hardware.load import load_accelerator
 from hwsim.report.profile import LAYER_COLUMNS
 from hwsim.simulate import simulate
+from hwsim.sources import load_graph
 from tests.cli_helpers import assert_clean_error, hwsim
 from tests.figure_helpers import saved_figures
 
@@ -406,3 +408,25 @@ def test_a_host_model_flags_kinds_it_was_never_calibrated_on(tmp_path):
     assert "host.yaml was never calibrated on matmul (1 layer): their latency is extrapolated" in proc.stderr
     proc = hwsim("profile", "squeezenet1_1", "--accel", str(tmp_path / "host.yaml"))
     assert "never calibrated on" in proc.stderr and "pool" in proc.stderr  # squeezenet's max pools
+
+
+def test_profile_and_compare_with_a_global_buffer(tmp_path):
+    # A shipped accelerator with a global buffer: its columns and totals appear and equal simulate().
+    json_path = tmp_path / "p.json"
+    proc = hwsim("profile", "squeezenext_23v5", "--accel", "ws_32x32_gb1mib", "--format", "json", "-o", str(json_path))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(json_path.read_text())
+    expected = simulate(load_graph("squeezenext_23v5"), load_accelerator("ws_32x32_gb1mib"))
+    assert data["totals"]["gbuf_peak_bytes"] == expected.gbuf_peak_bytes <= 1024 * 1024
+    assert [row["gbuf_operands"] for row in data["layers"]] == list(expected.gbuf_operands)
+    assert data["totals"]["dram_bytes"] == expected.total_dram_bytes
+    proc = hwsim("compare", "squeezenext_23v5", "--accel", "ws_32x32,ws_32x32_gb1mib", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert rows[1]["cycles"] == expected.total_cycles < rows[0]["cycles"]
+    # A bad section is one line naming the file and the field, exit 2.
+    bad = tmp_path / "bad.yaml"
+    data = load_accelerator("ws_32x32_gb1mib").to_dict()
+    data["global_buffer"]["kib"] = -1
+    bad.write_text(yaml.safe_dump(data))
+    assert_clean_error(hwsim("profile", "alexnet", "--accel", str(bad)), str(bad), "global_buffer.kib = -1", "expected")

@@ -272,7 +272,7 @@ BAD_VALUES = [
     ("energy_pj: {mac: -1, rf_access: 0, sram_byte: 0, dram_byte: 0, source: x}", "energy_pj.mac", "-1", ">= 0"),
     ("energy_pj: {mac: 1, rf_access: 0, sram_byte: 0, dram_byte: 0, vector_op: '2', source: x}",
      "energy_pj.vector_op", "'2'", ">= 0 and <= 1000000 (pJ) or null"),
-    # bounds that keep every count of the cost core inside int64 (docs/MODEL.md §9)
+    # bounds that keep every count of the cost core inside int64 (docs/MODEL.md §10)
     ("array: {rows: 4097, cols: 2}", "array.rows", "4097", "an integer > 0 and <= 4096"),
     ("array: {rows: 4, cols: 1000000000000}", "array.cols", "1000000000000", "<= 4096"),
     ("word_bytes: 1000000000000", "word_bytes", "1000000000000", "an integer > 0 and <= 8 (bytes)"),

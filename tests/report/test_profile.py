@@ -153,3 +153,28 @@ def test_json_and_csv_carry_the_coverage(tmp_path):
     plain = graph(conv())
     assert "coverage" not in report.totals(simulate(plain, accel()), coverage=coverage_of(plain))
     assert report.to_csv(simulate(plain, accel())) == report.to_frame(simulate(plain, accel())).to_csv(index=False)
+
+
+def test_global_buffer_columns_and_totals(tmp_path):
+    # The chain of tests/cost/test_residency.py on a 64-byte global buffer (test_global_buffer.py
+    # derives it): both inner tensors held, occupancy 50 / 64 / 50 bytes, DRAM 40 bytes,
+    # global-buffer reads 0 + 32 + 32 and writes 32 + 32 + 0 at 3 pJ each.
+    from tests.cost.test_global_buffer import gb
+    from tests.cost.test_residency import chain
+
+    r = simulate(chain(), gb(64))
+    frame = report.to_frame(r)
+    extra = [c for c in frame.columns if c not in report.LAYER_COLUMNS]
+    assert extra == ["gbuf_read_bytes", "gbuf_write_bytes", "gbuf_occupancy_bytes", "gbuf_operands", "energy_gbuf_pj"]
+    assert frame["gbuf_operands"].tolist() == ["ofmap", "ifmap+ofmap", "ifmap"]
+    t = report.totals(r)
+    assert (t["gbuf_bytes_capacity"], t["gbuf_peak_bytes"], t["gbuf_read_bytes"], t["gbuf_write_bytes"]) == (64, 64, 64, 64)
+    assert t["gbuf_energy_uj"] == pytest.approx(128 * 3 / 1e6) and t["dram_bytes"] == 40
+    assert "global buffer      0.0625 KiB: peak 0.0625 KiB held, 0.0001221 MiB read and written" in report.format_table(r)
+    report.write(r, tmp_path / "r.json", "json")
+    data = json.loads((tmp_path / "r.json").read_text())
+    assert data["totals"]["gbuf_peak_bytes"] == 64 and data["layers"][1]["gbuf_operands"] == "ifmap+ofmap"
+    # Without a global buffer none of this appears (the outputs are the ones from before it existed).
+    plain = simulate(chain(), accel())
+    assert "gbuf_peak_bytes" not in report.totals(plain) and "global buffer" not in report.format_table(plain)
+    assert list(report.to_frame(plain).columns) == list(report.LAYER_COLUMNS)

@@ -15,8 +15,10 @@ is simulated once and a candidate's totals are its unit counts (the family's ``c
 the unit totals (:mod:`hwsim.explore.search.scoring`) — cycles, MACs and parameters exactly,
 energy up to float rounding. The default ``method="auto"`` checks this against simulating the
 assembled graph on one candidate per combination of choices before trusting it, and falls back
-to simulating every assembled graph (``method="graphs"``) if they differ. No torch is needed
-once a family's templates are cached.
+to simulating every assembled graph (``method="graphs"``) if they differ. On an accelerator with
+a global buffer (docs/MODEL.md §9) what a layer keeps on chip depends on the whole network, so
+``auto`` simulates every assembled graph and ``units`` is refused. No torch is needed once a
+family's templates are cached.
 
 Pareto front: MACs and parameters stand in for accuracy (at a given depth, a network with more
 MACs and weights is taken to be no less accurate), so a candidate is on the front when no other
@@ -140,7 +142,13 @@ def _combos(space: SearchSpace, accel: Accelerator, cache_dir: str | Path | None
 
 def _plan(space: SearchSpace, accel: Accelerator, method: str, cache_dir: str | Path | None) -> _Plan:
     """Load and simulate the templates; ``method="auto"`` becomes ``"units"`` when the unit totals
-    equal a full simulation on one candidate of every combination of choices, else ``"graphs"``."""
+    equal a full simulation on one candidate of every combination of choices, else ``"graphs"``
+    (at once with a global buffer, where ``"units"`` is refused)."""
+    if accel.global_buffer.kib > 0:  # tensors held across layers: a unit's cost depends on its neighbours
+        if method == "units":
+            raise ConfigError(f"search method units scores each unit on its own, but {accel.name} has a global buffer "
+                              "(docs/MODEL.md §9: what a layer keeps on chip depends on the whole network); use auto or graphs")
+        method = "graphs"
     plan = _Plan(space, accel, _combos(space, accel, cache_dir), "units" if method == "auto" else method)
     if method == "auto":
         for choices in plan.combos:

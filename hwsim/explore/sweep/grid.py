@@ -28,6 +28,7 @@ from hwsim.hardware.load import Accelerator
 from hwsim.cost.arrays import HardwareArrays
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
+from hwsim.cost.global_buffer import energy_pj_per_byte
 from hwsim.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -39,6 +40,9 @@ IntArray = NDArray[np.int64]
 _DESCRIPTIVE = ("name", "description", "energy_pj.source")
 #: ``dataflow_choices`` is not swept: sweep ``dataflow`` (``best`` uses the base's choices).
 _NOT_SWEPT = (*_DESCRIPTIVE, "dataflow_choices")
+#: Fields of optional sections that add nothing to a configuration id at these values (the
+#: section's "absent"), so accelerators without the section keep the ids they had before it existed.
+_ABSENT = {"global_buffer.kib": 0.0, "global_buffer.bandwidth_bytes_per_cycle": None, "global_buffer.energy_pj_per_byte": None}
 #: The most rows (configurations x models) one sweep may have. A sweep keeps its summary rows
 #: in memory at the end (about 0.3 KB per row, so about 3 GB at the limit) and runs at roughly
 #: 10^4 to 10^5 configurations per second on one core; split larger design spaces into several
@@ -207,6 +211,8 @@ def parse_sets(texts: Iterable[str]) -> dict[str, tuple[Any, ...]]:
 
 
 def _field_hash(path: str, value: Any) -> int:
+    if path in _ABSENT and value == _ABSENT[path]:
+        return 0
     text = f"{path}={json.dumps(list(value) if isinstance(value, tuple) else value)}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
 
@@ -301,6 +307,13 @@ class Grid:
             return ()
         return tuple(np.asarray(i, dtype=np.int64) for i in np.unravel_index(ordinals, self.shape))
 
+    @property
+    def has_global_buffer(self) -> bool:
+        """Whether some configuration has a global buffer (``global_buffer.kib`` > 0)."""
+        path = "global_buffer.kib"
+        values = [a.values for a in self.axes if a.path == path]
+        return any(v > 0 for v in values[0]) if values else self.base.global_buffer.kib > 0
+
     def config_ids(self, ordinals: IntArray) -> NDArray[np.object_]:
         """Stable 16-hex-digit ids of the configurations (a hash of every functional field)."""
         total = np.full(len(ordinals), self.base_id, dtype=np.uint64)
@@ -353,6 +366,8 @@ class Grid:
             return (dataflow == d) | (best & (d in self.best_choices))
 
         kib = 1024.0
+        gbuf_bytes = leaf("global_buffer.kib", np.float64) * kib
+        gbuf_price = leaf("global_buffer.energy_pj_per_byte", np.float64, none=np.nan)
         return HardwareArrays(
             rows=col(rows),
             cols=col(cols),
@@ -375,7 +390,10 @@ class Grid:
                 dram_byte=col(leaf("energy_pj.dram_byte", np.float64)),
                 vector_op=col(np.where(np.isnan(vector_op), mac, vector_op)),
                 leakage_per_cycle=col(leaf("energy_pj.leakage_per_cycle", np.float64)),
+                gbuf_byte=col(np.where(np.isnan(gbuf_price), energy_pj_per_byte(gbuf_bytes), gbuf_price)),
             ),
+            gbuf_bytes=col(gbuf_bytes),
+            gbuf_bandwidth_bytes_per_cycle=col(leaf("global_buffer.bandwidth_bytes_per_cycle", np.float64, none=np.nan)),
         )
 
 

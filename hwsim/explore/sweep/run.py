@@ -10,7 +10,8 @@ How it runs:
   configurations themselves are never built as pydantic objects: :meth:`Grid.hardware` builds
   the ``(configs, 1)`` columns of :class:`hwsim.cost.arrays.HardwareArrays` straight from the per-axis
   value tables;
-- layers with identical shapes are evaluated once (:class:`ModelArrays`) and
+- layers with identical shapes are evaluated once (:class:`ModelArrays`; every layer on its own
+  when a configuration has a global buffer, docs/MODEL.md §9) and
   :func:`hwsim.cost.evaluate.evaluate` runs over blocks of ``configs x unique layers`` small enough to
   stay in cache — no Python loop per configuration;
 - configurations are grouped into chunks (``chunk_size`` configurations of one model); each
@@ -115,7 +116,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
         ordinals = task.ordinals[start : start + block]
         hw = grid.hardware(ordinals)
         out = evaluate(model.unique, hw)
-        parts.append(summarise(model, hw, out))
+        parts.append(summarise(model, hw, out, grid.has_global_buffer))
         if task.per_layer:
             layer_parts.append(layer_rows(model, ids_all[start : start + block], out))
     metrics = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
@@ -279,8 +280,9 @@ def sweep(
     accel = _load_base(base)
     the_grid = Grid.build(accel, grid)
     check_sweep_size(the_grid.shape, len(items))
-    model_arrays = [ModelArrays.from_graph(g) for g in _load_models(items, input_size, batch)]
-    columns = [*KEY, *the_grid.paths, *summary_columns()]
+    every_layer = the_grid.has_global_buffer  # identical layers at different places hold different tensors
+    model_arrays = [ModelArrays.from_graph(g, every_layer) for g in _load_models(items, input_size, batch)]
+    columns = [*KEY, *the_grid.paths, *summary_columns(the_grid.has_global_buffer)]
 
     sink = open_sink(output, summary_dtypes(the_grid.paths)) if output is not None else None
     layer_sink = open_sink(per_layer, LAYER_DTYPES) if per_layer is not None else None
