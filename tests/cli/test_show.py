@@ -55,7 +55,10 @@ def test_show_yaml_marks_defaults(capsys):
     assert fields["energy_pj.vector_op"] == ("null -> 0.23", "default")  # null: one mac's price
     assert fields["dataflow_choices"] == ("null", "default")
     assert fields["vector.lanes"] == ("32", "file")
-    assert {origin for path, (_, origin) in fields.items() if path not in ("energy_pj.vector_op", "dataflow_choices")} == {"file"}
+    # everything else comes from the file, but the optional global buffer ws_32x32 does not have
+    optional = ("energy_pj.vector_op", "dataflow_choices")
+    assert {origin for path, (_, origin) in fields.items() if path not in optional and not path.startswith("global_buffer.")} == {"file"}
+    assert {origin for path, (_, origin) in fields.items() if path.startswith("global_buffer.")} == {"default"}
 
 
 def test_show_minimal_yaml(tmp_path, capsys):
