@@ -1,5 +1,6 @@
-"""hwsim.explore.search.families.shufflenet_v1: 16 units over Table 1's 3 stages times the groups, counted in closed
-form; candidates spliced from templates equal traced networks; the paper's 4-8-4 scores as the zoo's model at every g."""
+"""hwsim.explore.search.families.shufflenet_v1: 16 units over Table 1's 3 stages times the groups, counted in
+closed form; candidates spliced from templates equal traced networks; the paper's 4-8-4 scores as the zoo's model
+at every g."""
 
 from __future__ import annotations
 
