@@ -126,6 +126,17 @@ def check_choice(model: str, field: str, value: object, choices: tuple[object, .
         )
 
 
+def check_blocks(model: str, blocks: object, stages: int) -> tuple[int, ...]:
+    """``blocks`` (blocks per stage) as a tuple of ``stages`` integers >= 1, else
+    :class:`ConfigError` (shared by the builders)."""
+    values = tuple(blocks) if isinstance(blocks, (tuple, list)) else None
+    if values is None or len(values) != stages or any(
+        isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in values
+    ):
+        raise ConfigError(f"{model}: blocks must be {stages} integers >= 1 (blocks per stage), got {blocks!r}")
+    return values
+
+
 def _builder_parameters(family: str) -> tuple[str, ...]:
     """Parameter names a family's builder accepts (``input_size`` excluded)."""
     if family == "squeezenext":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_family_flags_come_from_the_registry(capsys: pytest.CaptureFixture[str])
     register(CHAIN)
     try:
         text = search_help()
-        assert "--kernel" in text and "--channels" in text and "squeezenext, chain" in text
+        assert "--kernel" in text and "--channels" in text and "shufflenet_v2, chain" in text
     finally:
         unregister(CHAIN.name)
 
@@ -115,6 +116,12 @@ def test_constraints_and_objective(tmp_path: Path, capsys: pytest.CaptureFixture
         (["squeezenext", "--shortcut", "v9"], "--shortcut"),
         (["squeezenext", "--max-macs", "1k"], "no candidate meets"),
         (["squeezenext", "--accel", "nope_8x8"], "unknown accelerator"),
+        (["mobilenet_v2", "--stages", "5"], "mobilenet_v2: stages=5; the family has the 7 stages of Table 2"),
+        (["mobilenet_v1", "--width", "0"], "mobilenet_v1: width must be a positive number, got 0.0"),
+        (["mobilenet_v1", "--conv1", "5"], "--conv1 does not apply to the mobilenet_v1 family"),
+        (["shufflenet_v2", "--width", "0.75"], "width (scale factor) must be one of 0.5, 1.0, 1.5, 2.0, got 0.75"),
+        (["shufflenet_v2", "--input-size", "160"], "--input-size does not apply to the shufflenet_v2 family"),
+        (["shufflenet_v1", "--groups", "5"], "--groups '5': expected distinct group counts from 1,2,3,4,8"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(args: list[str], message: str, tmp_path: Path,
@@ -173,3 +180,47 @@ def test_a_registered_family_is_searched_from_the_command_line(chain_family: Non
         assert err.count("\n") == 1 and message in err
     assert main(["search", "squeezenext", "--accel", "ws_8x8", "--kernel", "3", "-o", str(out)]) == 2
     assert "--kernel does not apply to the squeezenext family" in capsys.readouterr().err
+
+
+STAGED = [
+    # (family, candidates: stars and bars over the family's stages (x 5 groups), the published allocation, labels)
+    ("mobilenet_v1", math.comb(13 - 1, 5 - 1), "1-2-2-6-2", ["paper"]),
+    ("mobilenet_v2", math.comb(17 - 1, 7 - 1), "1-2-3-4-3-3-1", ["paper"]),
+    ("shufflenet_v1", math.comb(16 - 1, 3 - 1) * 5, "4-8-4", ["g1", "g2", "g3", "g4", "g8"]),
+    ("shufflenet_v2", math.comb(16 - 1, 3 - 1), "4-8-4", ["paper"]),
+]
+
+
+@pytest.mark.parametrize(("name", "count", "allocation", "labels"), STAGED, ids=[case[0] for case in STAGED])
+def test_the_staged_families_are_searched_from_the_command_line(name: str, count: int, allocation: str,
+                                                                labels: list[str], tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / f"{name}.csv"
+    assert main(["search", name, "--accel", "ws_32x32", "--top", "3", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"{name} block-allocation search on ws_32x32" in text and f"{count:,} candidates" in text
+    assert max(len(line) for line in text.splitlines()) <= 120
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == count and [int(r["rank"]) for r in rows] == list(range(1, count + 1))
+    assert {r["width"] for r in rows} == {"1.0"}
+    # each published network's rank in the report is its row's rank in the CSV
+    table = text.split("and where they rank\n")[1].split("\n\n")[0].splitlines()[1:]
+    assert len(table) == len(labels)
+    for label, line in zip(labels, table):
+        groups = label[1:] if name == "shufflenet_v1" else None  # g3 -> the groups column's 3
+        row = next(r for r in rows if r["allocation"] == allocation and r.get("groups") == groups)
+        assert line.split()[:3] == [label, f"{row['rank']}/{count}", allocation]
+
+
+def test_a_mobilenet_search_takes_the_width_and_the_input_size(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "small.csv"
+    argv = ["search", "mobilenet_v1", "--accel", "ws_16x16", "--width", "0.5", "--input-size", "128",
+            "--min-blocks", "2", "-o", str(out)]
+    assert main(argv) == 0
+    # 3 pairs left over 5 stages once each has two: C(3 + 4, 4) = 35
+    assert "space: 13 blocks over 5 stages (>= 2 each), width 0.5, input 128" in capsys.readouterr().out
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == math.comb(7, 4) and {(r["width"], r["input_size"]) for r in rows} == {("0.5", "128")}

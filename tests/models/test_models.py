@@ -572,9 +572,11 @@ def test_squeezenext_for_version_rejects_unknown_versions() -> None:
 # ------------------------------------------------------------------------- MobileNet
 
 
-def mobilenet_v1_params(width: float) -> int:
-    pairs = [(1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512)] + [(1, 512)] * 5 + [
-        (2, 1024), (1, 1024)]
+def mobilenet_v1_params(width: float, blocks: tuple[int, ...] = (1, 2, 2, 6, 2)) -> int:
+    # Table 1's stages of 64, 128, 256, 512, 1024 channels; the default blocks give its 13 pairs (stride,
+    # channels) (1,64) (2,128) (1,128) (2,256) (1,256) (2,512) 5x(1,512) (2,1024) (1,1024). Strides change
+    # no parameter count.
+    pairs = [(1, c) for c, n in zip((64, 128, 256, 512, 1024), blocks) for _ in range(n)]
     depth = lambda c: max(int(c * width), 8)  # noqa: E731  (TF-slim's rule, min depth 8)
     total = conv(3, depth(32), 3, bn=True)
     cin = depth(32)
@@ -588,6 +590,23 @@ def mobilenet_v1_params(width: float) -> int:
                                              ("mobilenet_v1_0.5", 0.5), ("mobilenet_v1_0.25", 0.25)])
 def test_mobilenet_v1_parameters(name: str, width: float) -> None:
     assert n_params(meta_model(name)) == mobilenet_v1_params(width)
+
+
+@pytest.mark.parametrize("blocks", [(1, 1, 1, 1, 1), (3, 1, 4, 1, 4), (1, 2, 2, 6, 2)])
+def test_mobilenet_blocks_per_stage(blocks: tuple[int, ...]) -> None:
+    with torch.device("meta"):
+        v1 = build_model("mobilenet_v1_0.5", blocks=blocks)
+        v2 = build_model("mobilenet_v2", blocks=(*blocks, 2, 1))
+    assert n_params(v1) == mobilenet_v1_params(0.5, blocks) and len(v1.blocks) == sum(blocks)
+    # the first pair of every stage but the first has stride 2, the others stride 1
+    firsts = {sum(blocks[:i]) for i in range(1, 5)}
+    assert [pair.depthwise.conv.stride[0] for pair in v1.blocks] == [
+        2 if i in firsts else 1 for i in range(sum(blocks))]
+    # MobileNet v2: one residual add per block but each stage's first (Table 2's stride-1 repeats)
+    assert len(v2.blocks) == sum(blocks) + 3
+    assert sum(block.use_residual for block in v2.blocks) == sum(blocks) + 3 - 7
+    with pytest.raises(ConfigError, match="mobilenet_v2: blocks must be 7 integers >= 1"):
+        build_model("mobilenet_v2", blocks=blocks)
 
 
 def test_mobilenet_v1_is_about_4_2_million_parameters() -> None:
@@ -641,11 +660,11 @@ def test_shufflenet_v1_channels() -> None:
             assert (stages[0] - stem) % groups == 0 and stem >= round(24 * scale)
 
 
-def shufflenet_v1_params(groups: int, scale: float) -> int:
+def shufflenet_v1_params(groups: int, scale: float, blocks: tuple[int, ...] = (4, 8, 4)) -> int:
     stem, *stages = shufflenet_v1_channels(groups, scale)
     total = conv(3, stem, 3, bn=True)
     cin = stem
-    for stage, (units, cout) in enumerate(zip((4, 8, 4), stages)):
+    for stage, (units, cout) in enumerate(zip(blocks, stages)):
         mid = cout // 4
         for unit in range(units):
             branch = cout - cin if unit == 0 else cout
@@ -671,6 +690,21 @@ def test_shufflenet_v1_every_group_and_scale_builds() -> None:
                 model = build_model(f"shufflenet_v1_g{groups}_{scale}")
             assert n_params(model) == shufflenet_v1_params(groups, scale)
             assert model(torch.empty(1, 3, 224, 224, device="meta")).shape == (1, 1000)
+
+
+@pytest.mark.parametrize("blocks", [(1, 1, 1), (1, 2, 13), (7, 2, 7)])
+def test_shufflenet_units_per_stage(blocks: tuple[int, ...]) -> None:
+    with torch.device("meta"):
+        v1 = build_model("shufflenet_v1_g8", blocks=blocks)
+        v2 = build_model("shufflenet_v2_1.0", blocks=blocks)
+    assert n_params(v1) == shufflenet_v1_params(8, 1.0, blocks)
+    for model in (v1, v2):
+        assert tuple(len(stage) for stage in (model.stage2, model.stage3, model.stage4)) == blocks
+        assert model(torch.empty(1, 3, 224, 224, device="meta")).shape == (1, 1000)
+    assert [unit.stride for stage in (v2.stage2, v2.stage3, v2.stage4) for unit in stage] == [
+        2 if j == 0 else 1 for n in blocks for j in range(n)]
+    with pytest.raises(ConfigError, match="shufflenet_v2: blocks must be 3 integers >= 1"):
+        build_model("shufflenet_v2_1.0", blocks=(4, 8, 0))
 
 
 def test_shufflenet_v1_stem_override() -> None:
