@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hwsim.cost.area import AreaFigures
 from hwsim.cost.arrays import KIND_CONCAT, KIND_FREE, KIND_GEMM, KIND_SHUFFLE, KIND_VECTOR, HardwareArrays, LayerArrays, vector_ops
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
@@ -91,7 +92,18 @@ def hardware_arrays(accels: Sequence[Accelerator]) -> HardwareArrays:
             vector_op=col([a.energy_pj.resolved_vector_op for a in accels], np.float64),
             leakage_per_cycle=col([a.energy_pj.leakage_per_cycle for a in accels], np.float64),
         ),
+        area_figures=AreaFigures.resolve(
+            word_bytes=col([a.word_bytes for a in accels], np.int64),
+            pe=col([_or_nan(a.area.pe_um2) for a in accels], np.float64),
+            buffer=col([_or_nan(a.area.buffer_mm2_per_kib) for a in accels], np.float64),
+            global_buffer=col([_or_nan(a.area.global_buffer_mm2_per_kib) for a in accels], np.float64),
+        ),
     )
+
+
+def _or_nan(value: float | None) -> float:
+    """An optional figure as a float (NaN: not given)."""
+    return np.nan if value is None else value
 
 
 def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
@@ -114,4 +126,5 @@ def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
         pes=int(accel.array.rows * accel.array.cols),
         metrics={**layer_metrics(la), **evaluated, "dataflow": dataflow, "bound": bound},
         unsupported=graph.unsupported,
+        area=hw.area().at(0),
     )

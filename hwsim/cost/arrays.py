@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hwsim.cost.area import Area, AreaFigures, area
 from hwsim.cost.energy import EnergyPrices
 
 IntArray = NDArray[np.int64]
@@ -80,7 +81,8 @@ class HardwareArrays:
     """One or many accelerator configurations as ``(configs, 1)`` columns (sizes in bytes).
 
     ``allowed_dataflows`` holds, for every registered dataflow (:mod:`hwsim.cost.dataflows`), a
-    ``(configs, 1)`` mask of the configurations that may map a layer with it.
+    ``(configs, 1)`` mask of the configurations that may map a layer with it. ``area_figures``
+    prices the chip area (:mod:`hwsim.cost.area`; :meth:`area`).
     """
 
     rows: IntArray
@@ -98,10 +100,18 @@ class HardwareArrays:
     allowed_dataflows: Mapping[str, NDArray[np.bool_]]
     clock_mhz: FloatArray
     prices: EnergyPrices
+    area_figures: AreaFigures
 
     @property
     def pes(self) -> IntArray:
         return self.rows * self.cols
+
+    def area(self) -> Area:
+        """Chip area of each configuration (docs/MODEL.md §10): arrays of one value per configuration, mm²."""
+        buffers = self.ifmap_buffer_bytes + self.filter_buffer_bytes + self.ofmap_buffer_bytes
+        parts = area(self.pes, buffers, 0.0, self.area_figures)
+        return Area(*(np.broadcast_to(p, self.rows.shape).reshape(-1)
+                      for p in (parts.pe_mm2, parts.buffer_mm2, parts.global_buffer_mm2)))
 
     def allowed(self, dataflow: str) -> NDArray[np.bool_]:
         """``(configs, 1)`` mask of the configurations that may use ``dataflow``."""

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hwsim.cost.area import Area
 from hwsim.cost.arrays import KIND_GEMM, LayerArrays
 from hwsim.cost.metrics import BY_NAME, HELD, Metric
 from hwsim.cost.totals import Totals
@@ -34,7 +35,8 @@ class SimResult:
     for layers that do not run on the PE array. ``bound`` is ``compute`` or ``memory`` for GEMM
     layers (memory when DRAM transfer time exceeds the stall-free compute time),
     ``vector``/``memory`` for vector-unit ops and ``free`` for ops that cost nothing (reshape,
-    in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols.
+    in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols. ``area``: the
+    accelerator's chip area by part, mm² (None for a predictor without hardware: the host model).
     """
 
     graph_name: str
@@ -43,6 +45,7 @@ class SimResult:
     pes: int
     metrics: Mapping[str, Any]
     unsupported: tuple[tuple[str, int], ...] = ()
+    area: Area | None = None
 
     def __post_init__(self) -> None:
         missing = [n for n in HELD if n not in self.metrics]
@@ -103,6 +106,11 @@ class SimResult:
     def latency_ms(self) -> float:
         """End-to-end latency in ms: total cycles / clock (layers run one after another)."""
         return float(self.totals.latency_ms(self.clock_mhz))
+
+    @property
+    def area_mm2(self) -> float | None:
+        """Chip area of the accelerator, mm² (None without one)."""
+        return None if self.area is None else float(self.area.total_mm2)
 
     @property
     def utilization_total(self) -> float:

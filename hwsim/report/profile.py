@@ -70,6 +70,7 @@ def totals(result: SimResult, worst: int = 5) -> dict[str, Any]:
         "energy_uj": float(t.energy_pj) / 1e6,
         "utilization": float(t.utilization(result.pes)),
         "dram_bytes": float(t.dram_bytes),
+        "area_mm2": result.area_mm2,
         "non_gemm_cycles": int(sum(c for c, op in zip(result.cycles, result.ops) if op not in GEMM_OPS)),
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),
@@ -142,6 +143,7 @@ def totals_lines(result: SimResult, worst: int = 5) -> list[str]:
         f"  energy             {format_number(t['energy_uj'])} uJ",
         f"  utilization        {format_percent(t['utilization'])}% of {result.pes:,} PEs",
         f"  DRAM traffic       {format_number(t['dram_bytes'] / 2**20)} MiB",
+        *_area_lines(result),
         f"  non-GEMM layers    {t['non_gemm_cycles']:,} cycles ({format_percent(t['non_gemm_cycles'] / cycles)}%, "
         "vector unit and their DRAM traffic)",
     ]
@@ -150,6 +152,17 @@ def totals_lines(result: SimResult, worst: int = 5) -> list[str]:
         left = ", ".join(f"{op} x{n}" for op, n in t["unsupported_ops"].items())
         lines.append(f"  NOT SIMULATED      unsupported ops left out: {left}")
     return lines
+
+
+def _area_lines(result: SimResult) -> list[str]:
+    """The chip area and its parts (docs/MODEL.md §10); nothing for a result without hardware."""
+    a = result.area
+    if a is None:
+        return []
+    parts = [f"PE array {format_number(a.pe_mm2)}", f"operand buffers {format_number(a.buffer_mm2)}"]
+    if a.global_buffer_mm2:
+        parts.append(f"global buffer {format_number(a.global_buffer_mm2)}")
+    return [f"  area               {format_number(a.total_mm2)} mm2 ({', '.join(parts)})"]
 
 
 def _least_efficient_lines(result: SimResult, worst: int) -> list[str]:

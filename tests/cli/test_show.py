@@ -51,11 +51,16 @@ def test_show_cfg_marks_what_the_importer_assumed(capsys):
 
 def test_show_yaml_marks_defaults(capsys):
     fields = rows(run(capsys, "show", "ws_32x32"))
-    # ws_32x32.yaml gives every field but energy_pj.vector_op and dataflow_choices
+    # ws_32x32.yaml gives every field but energy_pj.vector_op, dataflow_choices and the area figures
     assert fields["energy_pj.vector_op"] == ("null -> 0.23", "default")  # null: one mac's price
     assert fields["dataflow_choices"] == ("null", "default")
     assert fields["vector.lanes"] == ("32", "file")
-    assert {origin for path, (_, origin) in fields.items() if path not in ("energy_pj.vector_op", "dataflow_choices")} == {"file"}
+    # null area figures: a 45 nm PE of 1-byte words, 282 + 36 + 3 x 8 x 4.522 um² (docs/MODEL.md §10)
+    assert fields["area.pe_um2"] == ("null -> 426.5", "default")
+    defaults = ("energy_pj.vector_op", "dataflow_choices", "area.pe_um2", "area.buffer_mm2_per_kib",
+                "area.global_buffer_mm2_per_kib", "area.source")
+    assert {origin for path, (_, origin) in fields.items() if path not in defaults} == {"file"}
+    assert {fields[path][1] for path in defaults} == {"default"}
 
 
 def test_show_minimal_yaml(tmp_path, capsys):

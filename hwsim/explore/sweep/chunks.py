@@ -55,6 +55,7 @@ _SUMMARY_HEAD: tuple[str, ...] = (
 _SUMMARY_TAIL: tuple[str, ...] = (
     "area_pes",  # area proxy: rows x cols
     "area_buffer_kib",  # area proxy: ifmap + filter + ofmap buffer KiB
+    "area_mm2",  # chip area: PE array + buffers (docs/MODEL.md §10)
 )
 
 
@@ -183,6 +184,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
         columns[f"layers_{d}"] = ((out["dataflow_index"] == index) & is_gemm) @ w
     columns["area_pes"] = pes
     columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
+    columns["area_mm2"] = hw.area().total_mm2
     return columns
 
 
