@@ -13,6 +13,7 @@ Modules: :mod:`~hwsim.plots.common` (colours, axis labels, :func:`save_figure`),
 :mod:`~hwsim.plots.tables` (the DataFrames behind the figures), :mod:`~hwsim.plots.layers`
 (per-layer, per-stage and per-kind cycles), :mod:`~hwsim.plots.profile` (the figure of
 ``hwsim profile --plot``), :mod:`~hwsim.plots.search_objective` (that of ``hwsim search --plot``),
+:mod:`~hwsim.plots.search_codesign` (that of a joint search: objective vs chip area),
 :mod:`~hwsim.plots.roofline`,
 :mod:`~hwsim.plots.design_space` (dataflows by array size, Pareto fronts),
 :mod:`~hwsim.plots.search` (block-allocation search) and :mod:`~hwsim.plots.measured`
@@ -38,6 +39,7 @@ from hwsim.plots.measured import plot_measured_vs_predicted, plot_time_shares
 from hwsim.plots.profile import plot_profile
 from hwsim.plots.roofline import plot_roofline
 from hwsim.plots.search import plot_block_costs, plot_search_results
+from hwsim.plots.search_codesign import plot_codesign
 from hwsim.plots.tables import (
     block_labels,
     block_table,
@@ -60,6 +62,7 @@ __all__ = [
     "conv_kinds",
     "kind_table",
     "plot_block_costs",
+    "plot_codesign",
     "plot_dataflow_arrays",
     "plot_kind_breakdown",
     "plot_layer_cycles",

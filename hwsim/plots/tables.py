@@ -198,13 +198,16 @@ def search_frame(result: SearchResult) -> pd.DataFrame:
     """The ranked candidates of a search as a DataFrame (best first).
 
     Columns: ``rank``, ``allocation`` (blocks per stage, ``2-4-14-1``), one per choice of the
-    family (SqueezeNext: ``conv1``, ``shortcut``), ``latency_ms``, ``energy_uj``, ``utilization``,
-    ``macs``, ``params``, ``on_front`` (on the search's Pareto front: objective vs MACs and
-    parameters) and ``version`` (the labels of the published networks the candidate is, such as
-    SqueezeNext ``v5``, else empty).
+    family (SqueezeNext: ``conv1``, ``shortcut``), in a joint search one per swept accelerator
+    field (``array.rows``, ...), ``latency_ms``, ``energy_uj``, ``utilization``, ``area_mm2``
+    (the configuration's chip area), ``macs``, ``params``, ``accuracy`` (measured; NaN without
+    one), ``on_front`` (on the search's Pareto front) and ``version`` (the labels of the
+    published networks the candidate is, such as SqueezeNext ``v5``, else empty).
     """
     front = set(result.pareto)
     names = [choice.name for choice in result.space.definition.choices]
+    configurations = result.configurations if result.joint else None
+    paths = configurations.paths if configurations is not None else ()
     rows = []
     for i, r in enumerate(result.ranked):
         c = r.candidate
@@ -213,11 +216,14 @@ def search_frame(result: SearchResult) -> pd.DataFrame:
                 "rank": i + 1,
                 "allocation": c.allocation,
                 **dict(zip(names, c.choices)),
+                **(dict(zip(paths, configurations.values(r.config))) if configurations is not None else {}),
                 "latency_ms": r.latency_ms,
                 "energy_uj": r.energy_uj,
                 "utilization": r.utilization,
+                "area_mm2": r.area_mm2,
                 "macs": r.macs,
                 "params": r.params,
+                "accuracy": float("nan") if r.accuracy is None else r.accuracy,
                 "on_front": i in front,
                 "version": ",".join(result.version_of(c)),
             }
