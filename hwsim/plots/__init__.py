@@ -39,8 +39,9 @@ from hwsim.plots.measured import plot_measured_vs_predicted, plot_time_shares
 from hwsim.plots.profile import plot_profile
 from hwsim.plots.roofline import plot_roofline
 from hwsim.plots.search import plot_block_costs, plot_search_results
-from hwsim.plots.search_codesign import plot_codesign
+from hwsim.plots.search_codesign import plot_area_budgets, plot_codesign
 from hwsim.plots.tables import (
+    area_budget_table,
     block_labels,
     block_table,
     conv_kinds,
@@ -56,11 +57,13 @@ __all__ = [
     "COLUMN_LABELS",
     "FIGURES_ENV",
     "KIND_COLORS",
+    "area_budget_table",
     "block_labels",
     "block_table",
     "column_label",
     "conv_kinds",
     "kind_table",
+    "plot_area_budgets",
     "plot_block_costs",
     "plot_codesign",
     "plot_dataflow_arrays",

@@ -1,5 +1,6 @@
 """Small tables behind the figures: cycles per stage, per layer kind and per block, the ranked
-candidates of a search, and measured beside simulated latency per layer (pandas DataFrames)."""
+candidates of a search, the best co-designed pair per area budget, and measured beside simulated
+latency per layer (pandas DataFrames)."""
 
 from __future__ import annotations
 
@@ -229,6 +230,41 @@ def search_frame(result: SearchResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def area_budget_table(result: SearchResult, budgets_mm2: Sequence[float], max_params: int | None = None) -> pd.DataFrame:
+    """Per area budget (mm²), the best pair of a joint search within it (and within ``max_params``
+    parameters when given) against the reference: the family's last published network on the base
+    accelerator (SqueezeNext v5 on ``ws_32x32``), or on the only accelerator of a plain search.
+
+    Columns: ``budget_mm2``, ``rank``, ``allocation``, one per choice of the family, one per swept
+    accelerator field, ``latency_ms``, ``energy_uj``, ``area_mm2``, ``params``, ``speedup`` (the
+    reference's latency / the pair's), ``energy_ratio`` and ``area_ratio`` (the pair's / the
+    reference's). A budget no pair fits leaves its row empty (NaN).
+    """
+    points = result.on_base or result.versions
+    if not points:
+        raise ValueError("area_budget_table: the search's family has no published network to compare with")
+    reference = points[-1].result
+    names = [choice.name for choice in result.space.definition.choices]
+    configurations = result.configurations if result.joint else None
+    paths = configurations.paths if configurations is not None else ()
+    rows = []
+    for budget in budgets_mm2:
+        rank, best = next(((i + 1, r) for i, r in enumerate(result.ranked)
+                           if r.area_mm2 <= budget and (max_params is None or r.params <= max_params)), (None, None))
+        row: dict[str, object] = {"budget_mm2": budget, "rank": rank}
+        if best is not None:
+            row.update({
+                "allocation": best.candidate.allocation,
+                **dict(zip(names, best.candidate.choices)),
+                **(dict(zip(paths, configurations.values(best.config))) if configurations is not None else {}),
+                "latency_ms": best.latency_ms, "energy_uj": best.energy_uj, "area_mm2": best.area_mm2,
+                "params": best.params, "speedup": reference.latency_ms / best.latency_ms,
+                "energy_ratio": best.energy_uj / reference.energy_uj, "area_ratio": best.area_mm2 / reference.area_mm2,
+            })
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("budget_mm2")
 
 
 def _check_same_layers(where: str, measurement: ModelMeasurement, results: Sequence[SimResult]) -> None:
