@@ -141,7 +141,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                    "ranks and fronts use it instead of MACs and params; candidates without one are left out")
     p.add_argument("--top", type=positive_int, default=20, help="rows of the ranked table (default 20)")
     p.add_argument("-o", "--output", required=True, metavar="FILE.csv",
-                   help="CSV file, one row per candidate (latency_ms, energy_uj, edp_uj_ms = uJ x ms, ...)")
+                   help="CSV file, one row per candidate (per candidate and configuration with --set): latency_ms, "
+                   "energy_uj, edp_uj_ms = uJ x ms, area_mm2, ...")
     p.add_argument("--resume", action="store_true", help="keep the rows already in FILE.csv and simulate the rest")
     p.add_argument("--plot", metavar="FILE.png",
                    help="also plot the objective vs MACs (one accelerator) or vs chip area (several), its front and the "

@@ -1,9 +1,10 @@
 """Presenting a finished search: the ranked text table (:func:`format_report`) and the latency vs MACs plot (:func:`plot_search`).
 
-Units as in the search: latency in ms, energy in uJ, EDP in uJ x ms; MACs and parameters
-printed with k/M/G suffixes. The candidate columns, the published networks and their labels come
-from the searched family (:mod:`hwsim.explore.search.families`). matplotlib is imported only
-when plotting.
+Units as in the search: latency in ms, energy in uJ, EDP in uJ x ms, area in mm²; MACs and
+parameters printed with k/M/G suffixes. The candidate columns, the published networks and their
+labels come from the searched family (:mod:`hwsim.explore.search.families`); a joint search adds
+the swept accelerator fields, the chip area, the published networks on the base accelerator and
+the best pair within each area. matplotlib is imported only when plotting.
 """
 
 from __future__ import annotations
