@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-BENCHMARKS = ["bench_sim.py", "bench_sweep.py", "bench_search.py"]
+BENCHMARKS = ["bench_sim.py", "bench_sweep.py", "bench_search.py", "bench_codesign.py"]
 
 if __name__ == "__main__":
     status = 0

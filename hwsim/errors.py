@@ -75,7 +75,7 @@ def read_text(
 
 
 class SizeLimitError(HwsimError, ValueError):
-    """A model or value is larger than hwsim can count exactly (the int64 limits of docs/MODEL.md §10).
+    """A model or value is larger than hwsim can count exactly (the int64 limits of docs/MODEL.md §11).
 
     Also a ``ValueError``, so code that validates layers (``except ValueError``) reports it with
     the file it came from; anywhere else the CLI reports it as any other :class:`HwsimError`.

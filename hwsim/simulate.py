@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hwsim.cost.area import AreaFigures
 from hwsim.cost.arrays import (
     KIND_CONCAT,
     KIND_FREE,
@@ -133,7 +134,18 @@ def hardware_arrays(accels: Sequence[Accelerator]) -> HardwareArrays:
         ),
         gbuf_bytes=gbuf_bytes,
         gbuf_bandwidth_bytes_per_cycle=col([a.global_buffer.bandwidth_bytes_per_cycle for a in accels], np.float64),
+        area_figures=AreaFigures.resolve(
+            word_bytes=col([a.word_bytes for a in accels], np.int64),
+            pe=col([_or_nan(a.area.pe_um2) for a in accels], np.float64),
+            buffer=col([_or_nan(a.area.buffer_mm2_per_kib) for a in accels], np.float64),
+            global_buffer=col([_or_nan(a.area.global_buffer_mm2_per_kib) for a in accels], np.float64),
+        ),
     )
+
+
+def _or_nan(value: float | None) -> float:
+    """An optional figure as a float (NaN: not given)."""
+    return np.nan if value is None else value
 
 
 def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
@@ -158,4 +170,5 @@ def simulate(graph: LayerGraph, accel: Accelerator) -> SimResult:
         metrics={**layer_metrics(la), **evaluated, **labels},
         unsupported=graph.unsupported,
         global_buffer_bytes=float(accel.global_buffer.kib * 1024),
+        area=hw.area().at(0),
     )

@@ -246,6 +246,7 @@ def run_compare(args: argparse.Namespace) -> int:
                     "energy_uj": r.total_energy_pj / 1e6,
                     "utilization": r.utilization_total,
                     "dram_mib": r.total_dram_bytes / 2**20,
+                    "area_mm2": r.area_mm2,
                 }
             )
     first = records[0]

@@ -228,7 +228,7 @@ def run_pareto(args: argparse.Namespace) -> int:
         title = (f"{of} in {args.sweep_output}: {len(front)} of {len(frame)} configurations\n"
                  f"({', '.join(objectives)}, all minimised)")  # fmt: skip
         required = [*(["model"] if len(models) > 1 else []), *swept, *objectives]
-        optional = ["latency_ms", "energy_uj", "area_pes", "utilization", "config_id"]
+        optional = ["latency_ms", "energy_uj", "area_mm2", "area_pes", "utilization", "config_id"]
         text = f"{title}\n{fit_table(front, required, optional)}"
     else:
         ordered = list(dict.fromkeys([*keys, *swept, *objectives, *frame.columns]))

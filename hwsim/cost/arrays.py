@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from hwsim.cost.area import Area, AreaFigures, area
 from hwsim.cost.energy import EnergyPrices
 
 IntArray = NDArray[np.int64]
@@ -106,7 +107,8 @@ class HardwareArrays:
     """One or many accelerator configurations as ``(configs, 1)`` columns (sizes in bytes).
 
     ``allowed_dataflows`` holds, for every registered dataflow (:mod:`hwsim.cost.dataflows`), a
-    ``(configs, 1)`` mask of the configurations that may map a layer with it.
+    ``(configs, 1)`` mask of the configurations that may map a layer with it. ``area_figures``
+    prices the chip area (:mod:`hwsim.cost.area`; :meth:`area`).
     """
 
     rows: IntArray
@@ -124,6 +126,7 @@ class HardwareArrays:
     allowed_dataflows: Mapping[str, NDArray[np.bool_]]
     clock_mhz: FloatArray
     prices: EnergyPrices
+    area_figures: AreaFigures
     #: global-buffer capacity in bytes (docs/MODEL.md §9); None or 0: no global buffer
     gbuf_bytes: FloatArray | None = None
     #: bandwidth between the global buffer and the operand buffers, bytes per cycle
@@ -137,6 +140,14 @@ class HardwareArrays:
     def has_global_buffer(self) -> bool:
         """Whether any configuration has a global buffer (capacity > 0)."""
         return self.gbuf_bytes is not None and bool((np.asarray(self.gbuf_bytes) > 0).any())
+
+    def area(self) -> Area:
+        """Chip area of each configuration (docs/MODEL.md §10): arrays of one value per configuration, mm²."""
+        buffers = self.ifmap_buffer_bytes + self.filter_buffer_bytes + self.ofmap_buffer_bytes
+        gbuf = 0.0 if self.gbuf_bytes is None else self.gbuf_bytes
+        parts = area(self.pes, buffers, gbuf, self.area_figures)
+        return Area(*(np.broadcast_to(p, self.rows.shape).reshape(-1)
+                      for p in (parts.pe_mm2, parts.buffer_mm2, parts.global_buffer_mm2)))
 
     def allowed(self, dataflow: str) -> NDArray[np.bool_]:
         """``(configs, 1)`` mask of the configurations that may use ``dataflow``."""

@@ -1,6 +1,6 @@
 """The guard at the output boundary: no result leaves hwsim breaking the model's invariants.
 
-docs/MODEL.md §7 and §10: cycles are whole numbers >= 0 (compute and stall cycles too, and
+docs/MODEL.md §7 and §11: cycles are whole numbers >= 0 (compute and stall cycles too, and
 cycles = compute + stall), utilization lies in [0, 1], energies, DRAM bytes and latencies are
 finite and >= 0, and the network's total cycles fit int64. With inputs inside the limits of
 :mod:`hwsim.hardware.spec` and :mod:`hwsim.graph.limits` none of this can fail; if it ever does,

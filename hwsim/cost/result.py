@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hwsim.cost.area import Area
 from hwsim.cost.arrays import KIND_GEMM, LayerArrays
 from hwsim.cost.metrics import BY_NAME, HELD, Metric
 from hwsim.cost.totals import Totals
@@ -35,7 +36,8 @@ class SimResult:
     layers (memory when DRAM transfer time exceeds the stall-free compute time; ``global_buffer``
     when the memory time is mostly the global buffer's), ``vector``/``memory``/``global_buffer``
     for vector-unit ops and ``free`` for ops that cost nothing (reshape, in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols; ``global_buffer_bytes``
-    the global buffer's capacity (0: the accelerator has none, docs/MODEL.md §9).
+    the global buffer's capacity (0: the accelerator has none, docs/MODEL.md §9). ``area``: the
+    accelerator's chip area by part, mm² (None for a predictor without hardware: the host model).
     """
 
     graph_name: str
@@ -45,6 +47,7 @@ class SimResult:
     metrics: Mapping[str, Any]
     unsupported: tuple[tuple[str, int], ...] = ()
     global_buffer_bytes: float = 0.0
+    area: Area | None = None
 
     def __post_init__(self) -> None:
         missing = [n for n in HELD if n not in self.metrics]
@@ -116,6 +119,11 @@ class SimResult:
     def latency_ms(self) -> float:
         """End-to-end latency in ms: total cycles / clock (layers run one after another)."""
         return float(self.totals.latency_ms(self.clock_mhz))
+
+    @property
+    def area_mm2(self) -> float | None:
+        """Chip area of the accelerator, mm² (None without one)."""
+        return None if self.area is None else float(self.area.total_mm2)
 
     @property
     def utilization_total(self) -> float:

@@ -2,7 +2,7 @@
 
 A layer's sizes are Python integers, but the cost core (``hwsim.cost``) turns them into int64
 and float64 arrays and multiplies them. These limits keep every product inside int64, together
-with the accelerator limits of :mod:`hwsim.hardware.spec` (docs/MODEL.md §10 derives both):
+with the accelerator limits of :mod:`hwsim.hardware.spec` (docs/MODEL.md §11 derives both):
 
 - every integer field of a layer (sizes, strides, padding, dilation, groups) is at most
   :data:`MAX_SIZE` = 2^31 - 1, and ``params`` at most :data:`MAX_TENSOR_ELEMENTS`;

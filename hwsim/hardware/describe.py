@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from hwsim.cost.area import SRAM_MM2_PER_KIB, pe_um2
 from hwsim.hardware.spec import Accelerator
 from hwsim.hardware.validation import Expect, submodel
 
@@ -33,6 +34,18 @@ RESOLVED: Mapping[str, tuple[Callable[[Accelerator], Any], str]] = {
     "dataflow_choices": (
         lambda a: a.candidate_dataflows if a.dataflow == "best" else None,
         "dataflow best picks from all three dataflows per layer",
+    ),
+    "area.pe_um2": (
+        lambda a: a.area.pe_um2 or round(float(pe_um2(a.word_bytes)), 3),
+        "45 nm: multiplier + adder + 3 registers of the word size (docs/MODEL.md §10)",
+    ),
+    "area.buffer_mm2_per_kib": (
+        lambda a: a.area.buffer_mm2_per_kib or round(SRAM_MM2_PER_KIB, 6),
+        "45 nm SRAM (docs/MODEL.md §10)",
+    ),
+    "area.global_buffer_mm2_per_kib": (
+        lambda a: a.area.global_buffer_mm2_per_kib or a.area.buffer_mm2_per_kib or round(SRAM_MM2_PER_KIB, 6),
+        "the operand buffers' figure",
     ),
 }
 

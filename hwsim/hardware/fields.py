@@ -13,7 +13,7 @@ from hwsim.hardware.validation import Expect
 
 # --------------------------------------------------------------------------------------------
 # Limits. Every numeric field is finite and bounded so that every count the cost core forms fits
-# its int64 and float64 arrays (docs/MODEL.md §10 derives them). With a graph inside the limits
+# its int64 and float64 arrays (docs/MODEL.md §11 derives them). With a graph inside the limits
 # of :mod:`hwsim.graph.limits` (at most 2^46 MACs, element transfers and vector operations in
 # total), a layer's compute cycles stay below 2^46 x (1 + 3 x 4096) < 2^60, its DRAM bytes below
 # 8 x 3 x 2^46 < 2^51 and its memory time (at 2^-10 bytes per cycle, fill and drain included)

@@ -12,6 +12,7 @@ An accelerator is one YAML file (``accelerators/<name>.yaml``; the file stem is 
     vector: {lanes: 32}                  # elements per cycle for non-GEMM ops
     options: {pack_groups: false, concat_in_place: true, shuffle_in_addressing: true}
     energy_pj: {mac: 0.23, rf_access: 0.23, sram_byte: 1.25, dram_byte: 160, source: "..."}
+    area: {pe_um2: 426.5, source: "..."}  # optional: area figures replacing the 45 nm defaults
 
 Validation happens here, at the boundary (pydantic v2, strict types): unknown keys, duplicate
 YAML keys, wrong types and non-positive sizes are rejected with a one-line
@@ -34,6 +35,7 @@ from hwsim.hardware.spec import (
     HOROWITZ_45NM,
     OPERANDS,
     Accelerator,
+    AreaSpec,
     ArraySpec,
     BufferSpec,
     DramSpec,
@@ -50,6 +52,7 @@ __all__ = [
     "HOROWITZ_45NM",
     "OPERANDS",
     "Accelerator",
+    "AreaSpec",
     "ArraySpec",
     "BufferSpec",
     "DramSpec",

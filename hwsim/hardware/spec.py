@@ -1,7 +1,7 @@
 """The accelerator schema: pydantic specs of one systolic-array accelerator and dotted paths into them.
 
 :class:`Accelerator` and its sections (:class:`ArraySpec`, :class:`BufferSpec`, :class:`DramSpec`,
-:class:`VectorSpec`, :class:`OptionsSpec`, :class:`EnergySpec`), the strict field types (each
+:class:`VectorSpec`, :class:`OptionsSpec`, :class:`EnergySpec`, :class:`AreaSpec`), the strict field types (each
 carries the "expected ..." text of its error message), the default energy prices
 :data:`HOROWITZ_45NM`, the dataflow and operand names, and the dotted field paths that
 :meth:`Accelerator.get` and :meth:`Accelerator.with_overrides` take. Reading files, error
@@ -42,6 +42,7 @@ __all__ = [
     "HOROWITZ_45NM",
     "OPERANDS",
     "Accelerator",
+    "AreaSpec",
     "ArraySpec",
     "BufferSpec",
     "DramSpec",
@@ -179,8 +180,30 @@ HOROWITZ_45NM = EnergySpec(
 )
 
 
+OptionalArea = Annotated[
+    Optional[float],
+    Field(strict=True, gt=0, allow_inf_nan=False),
+    Expect("a finite number > 0 or null (null: hwsim's 45 nm figure, docs/MODEL.md §10)"),
+]
+
+
+class AreaSpec(_Spec):
+    """Chip-area figures replacing hwsim's 45 nm defaults (docs/MODEL.md §10; null: the default).
+
+    ``pe_um2``: one PE in um² (default: multiplier + adder + 3 registers of the word size);
+    ``buffer_mm2_per_kib``: one KiB of operand buffer in mm²; ``global_buffer_mm2_per_kib``: one
+    KiB of global buffer in mm² (default: the operand buffers' figure); ``source`` cites them.
+    """
+
+    pe_um2: OptionalArea = None
+    buffer_mm2_per_kib: OptionalArea = None
+    global_buffer_mm2_per_kib: OptionalArea = None
+    source: Annotated[Optional[str], Field(strict=True, min_length=1), Expect("a non-empty string citing the figures, or null")] = None
+
+
 class Accelerator(_Spec):
-    """One accelerator: array, dataflow, clock, buffers, DRAM, global buffer, vector unit, options, energy prices.
+    """One accelerator: array, dataflow, clock, buffers, DRAM, global buffer, vector unit, options, energy prices,
+    area figures.
 
     Units: ``clock_mhz`` in MHz, ``word_bytes`` in bytes, buffers in KiB, DRAM bandwidth in bytes
     per cycle, energy in pJ. Build one with :func:`load_accelerator` or
@@ -200,6 +223,7 @@ class Accelerator(_Spec):
     vector: VectorSpec = VectorSpec()
     options: OptionsSpec = OptionsSpec()
     energy_pj: EnergySpec = HOROWITZ_45NM
+    area: AreaSpec = AreaSpec()
 
     @field_validator("dataflow", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ Modules: :mod:`~hwsim.plots.common` (colours, axis labels, :func:`save_figure`),
 :mod:`~hwsim.plots.tables` (the DataFrames behind the figures), :mod:`~hwsim.plots.layers`
 (per-layer, per-stage and per-kind cycles), :mod:`~hwsim.plots.profile` (the figure of
 ``hwsim profile --plot``), :mod:`~hwsim.plots.search_objective` (that of ``hwsim search --plot``),
+:mod:`~hwsim.plots.search_codesign` (that of a joint search: objective vs chip area),
 :mod:`~hwsim.plots.roofline`,
 :mod:`~hwsim.plots.design_space` (dataflows by array size, Pareto fronts),
 :mod:`~hwsim.plots.global_buffer` (the bottleneck as the global buffer grows),
@@ -40,8 +41,10 @@ from hwsim.plots.measured import plot_measured_vs_predicted, plot_time_shares
 from hwsim.plots.profile import plot_profile
 from hwsim.plots.roofline import plot_roofline
 from hwsim.plots.search import plot_block_costs, plot_search_results
+from hwsim.plots.search_codesign import plot_area_budgets, plot_codesign
 from hwsim.plots.tables import (
     BOUNDS,
+    area_budget_table,
     block_labels,
     block_table,
     bound_table,
@@ -60,6 +63,7 @@ __all__ = [
     "COLUMN_LABELS",
     "FIGURES_ENV",
     "KIND_COLORS",
+    "area_budget_table",
     "block_labels",
     "block_table",
     "bound_table",
@@ -67,8 +71,10 @@ __all__ = [
     "conv_kinds",
     "global_buffer_label",
     "kind_table",
+    "plot_area_budgets",
     "plot_block_costs",
     "plot_bottleneck_shift",
+    "plot_codesign",
     "plot_dataflow_arrays",
     "plot_kind_breakdown",
     "plot_layer_cycles",

@@ -49,6 +49,7 @@ COLUMN_LABELS: Mapping[str, str] = {
     "utilization": "utilization (MACs / (cycles x PEs))",
     "area_pes": "area proxy: PEs (rows x cols)",
     "area_buffer_kib": "area proxy: on-chip buffers (KiB)",
+    "area_mm2": "chip area (mm2)",
     "dram_bytes": "DRAM traffic (bytes)",
     "macs": "MACs",
     "params": "parameters",

@@ -25,6 +25,8 @@ OBJECTIVE_LABELS = {
     "latency": "latency (ms)",
     "energy": "energy (uJ)",
     "edp": "energy x latency (uJ x ms)",
+    "area": "chip area (mm2)",
+    "accuracy": "measured accuracy",
 }
 
 

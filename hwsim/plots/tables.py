@@ -1,6 +1,6 @@
 """Small tables behind the figures: cycles per stage, per layer kind and per block, cycles by what
-bounds each layer, the ranked candidates of a search, and measured beside simulated latency per
-layer (pandas DataFrames)."""
+bounds each layer, the ranked candidates of a search, the best co-designed pair per area budget,
+and measured beside simulated latency per layer (pandas DataFrames)."""
 
 from __future__ import annotations
 
@@ -242,13 +242,16 @@ def search_frame(result: SearchResult) -> pd.DataFrame:
     """The ranked candidates of a search as a DataFrame (best first).
 
     Columns: ``rank``, ``allocation`` (blocks per stage, ``2-4-14-1``), one per choice of the
-    family (SqueezeNext: ``conv1``, ``shortcut``), ``latency_ms``, ``energy_uj``, ``utilization``,
-    ``macs``, ``params``, ``on_front`` (on the search's Pareto front: objective vs MACs and
-    parameters) and ``version`` (the labels of the published networks the candidate is, such as
-    SqueezeNext ``v5``, else empty).
+    family (SqueezeNext: ``conv1``, ``shortcut``), in a joint search one per swept accelerator
+    field (``array.rows``, ...), ``latency_ms``, ``energy_uj``, ``utilization``, ``area_mm2``
+    (the configuration's chip area), ``macs``, ``params``, ``accuracy`` (measured; NaN without
+    one), ``on_front`` (on the search's Pareto front) and ``version`` (the labels of the
+    published networks the candidate is, such as SqueezeNext ``v5``, else empty).
     """
     front = set(result.pareto)
     names = [choice.name for choice in result.space.definition.choices]
+    configurations = result.configurations if result.joint else None
+    paths = configurations.paths if configurations is not None else ()
     rows = []
     for i, r in enumerate(result.ranked):
         c = r.candidate
@@ -257,16 +260,54 @@ def search_frame(result: SearchResult) -> pd.DataFrame:
                 "rank": i + 1,
                 "allocation": c.allocation,
                 **dict(zip(names, c.choices)),
+                **(dict(zip(paths, configurations.values(r.config))) if configurations is not None else {}),
                 "latency_ms": r.latency_ms,
                 "energy_uj": r.energy_uj,
                 "utilization": r.utilization,
+                "area_mm2": r.area_mm2,
                 "macs": r.macs,
                 "params": r.params,
+                "accuracy": float("nan") if r.accuracy is None else r.accuracy,
                 "on_front": i in front,
                 "version": ",".join(result.version_of(c)),
             }
         )
     return pd.DataFrame(rows)
+
+
+def area_budget_table(result: SearchResult, budgets_mm2: Sequence[float], max_params: int | None = None) -> pd.DataFrame:
+    """Per area budget (mm²), the best pair of a joint search within it (and within ``max_params``
+    parameters when given) against the reference: the family's last published network on the base
+    accelerator (SqueezeNext v5 on ``ws_32x32``), or on the only accelerator of a plain search.
+
+    Columns: ``budget_mm2``, ``rank``, ``allocation``, one per choice of the family, one per swept
+    accelerator field, ``latency_ms``, ``energy_uj``, ``area_mm2``, ``params``, ``speedup`` (the
+    reference's latency / the pair's), ``energy_ratio`` and ``area_ratio`` (the pair's / the
+    reference's). A budget no pair fits leaves its row empty (NaN).
+    """
+    points = result.on_base or result.versions
+    if not points:
+        raise ValueError("area_budget_table: the search's family has no published network to compare with")
+    reference = points[-1].result
+    names = [choice.name for choice in result.space.definition.choices]
+    configurations = result.configurations if result.joint else None
+    paths = configurations.paths if configurations is not None else ()
+    rows = []
+    for budget in budgets_mm2:
+        rank, best = next(((i + 1, r) for i, r in enumerate(result.ranked)
+                           if r.area_mm2 <= budget and (max_params is None or r.params <= max_params)), (None, None))
+        row: dict[str, object] = {"budget_mm2": budget, "rank": rank}
+        if best is not None:
+            row.update({
+                "allocation": best.candidate.allocation,
+                **dict(zip(names, best.candidate.choices)),
+                **(dict(zip(paths, configurations.values(best.config))) if configurations is not None else {}),
+                "latency_ms": best.latency_ms, "energy_uj": best.energy_uj, "area_mm2": best.area_mm2,
+                "params": best.params, "speedup": reference.latency_ms / best.latency_ms,
+                "energy_ratio": best.energy_uj / reference.energy_uj, "area_ratio": best.area_mm2 / reference.area_mm2,
+            })
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("budget_mm2")
 
 
 def _check_same_layers(where: str, measurement: ModelMeasurement, results: Sequence[SimResult]) -> None:

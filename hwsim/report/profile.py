@@ -86,6 +86,7 @@ def totals(result: SimResult, worst: int = 5, coverage: Coverage | None = None) 
         "energy_uj": float(t.energy_pj) / 1e6,
         "utilization": float(t.utilization(result.pes)),
         "dram_bytes": float(t.dram_bytes),
+        "area_mm2": result.area_mm2,
         "non_gemm_cycles": int(sum(c for c, op in zip(result.cycles, result.ops) if op not in GEMM_OPS)),
         "least_efficient_layers": [result.names[i] for i in worst_idx],
         "least_efficient_cycle_share": float(sum(result.cycles[i] for i in worst_idx) / total),
@@ -184,11 +185,23 @@ def totals_lines(result: SimResult, worst: int = 5, coverage: Coverage | None = 
              f"{format_number(t['gbuf_energy_uj'])} uJ"]
             if result.levels else []
         ),
+        *_area_lines(result),
         f"  non-GEMM layers    {t['non_gemm_cycles']:,} cycles ({format_percent(t['non_gemm_cycles'] / cycles)}%, "
         "vector unit and their DRAM traffic)",
     ]
     lines += _least_efficient_lines(result, worst)
     return lines
+
+
+def _area_lines(result: SimResult) -> list[str]:
+    """The chip area and its parts (docs/MODEL.md §10); nothing for a result without hardware."""
+    a = result.area
+    if a is None:
+        return []
+    parts = [f"PE array {format_number(a.pe_mm2)}", f"operand buffers {format_number(a.buffer_mm2)}"]
+    if a.global_buffer_mm2:
+        parts.append(f"global buffer {format_number(a.global_buffer_mm2)}")
+    return [f"  area               {format_number(a.total_mm2)} mm2 ({', '.join(parts)})"]
 
 
 def _least_efficient_lines(result: SimResult, worst: int) -> list[str]:

@@ -123,6 +123,8 @@ def test_compare():
         assert r["energy_ratio"] == pytest.approx(r["energy_uj"] / base["energy_uj"], abs=1e-3)
     assert rows[0]["macs"] == rows[1]["macs"] != rows[2]["macs"] == rows[3]["macs"]  # MACs follow the model
     assert rows[1]["cycles"] <= rows[0]["cycles"] and rows[3]["cycles"] <= rows[2]["cycles"]  # best <= ws
+    # both 32x32 with 3 x 64 KiB: 1,024 x 426.528 um² + 192 KiB x 119 mm² / 153 Mbit (docs/MODEL.md §10)
+    assert [r["area_mm2"] for r in rows] == [pytest.approx(1024 * 426.528e-6 + 192 * 119 / (153 * 2**20) * 8192)] * 4
     proc = hwsim("compare", "squeezenet1_0,alexnet", "--accel", "best_32x32")
     assert proc.returncode == 0 and "speedup" in proc.stdout
 

@@ -224,3 +224,68 @@ def test_a_mobilenet_search_takes_the_width_and_the_input_size(tmp_path: Path,
     with out.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == math.comb(7, 4) and {(r["width"], r["input_size"]) for r in rows} == {("0.5", "128")}
+
+
+def test_joint_search_over_set_fields_writes_pairs_table_and_area_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = saved_figures(monkeypatch)
+    out, png = tmp_path / "joint.csv", tmp_path / "joint.png"
+    argv = ["search", "squeezenext", "--accel", "ws_32x32", "--depth", "10", "--conv1", "5", "--shortcut", "v5",
+            "--set", "array.rows=16,32", "--set", "dram.bandwidth_bytes_per_cycle=8,32", "--max-area", "1.5",
+            "--top", "3", "-o", str(out), "--plot", str(png)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    flat = text.replace("\n  ", " ")  # prose lines wrap at 120 columns
+    # 35 allocations x 4 configurations; 16 rows: 512 PEs x 426.528 um² + 192 KiB of SRAM = 1.385 mm² <= 1.5 < 1.603
+    assert "140 pairs: 35 candidates (35 allocations x 1 conv1 x 1 shortcut) x 4 configurations" in text
+    assert "constraints: area <= 1.5 mm2; 70 ranked by latency" in flat and "70 filtered out" in text
+    assert "configurations: array.rows 16/32, dram.bandwidth_bytes_per_cycle 8/32 (area 1.385 to 1.603 mm2)" in text
+    assert "accuracy: not measured" in text and "Best by area" in text
+    assert max(len(line) for line in text.splitlines()) <= 120
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 70 and {r["array.rows"] for r in rows} == {"16"}
+    assert {r["dram.bandwidth_bytes_per_cycle"] for r in rows} == {"8", "32"}
+    assert all(float(r["area_mm2"]) == pytest.approx(512 * 426.528e-6 + 192 * 119 / (153 * 2**20) * 8192) for r in rows)
+    (fig,) = figures  # every pair at (area, latency)
+    points = {tuple(xy) for xy in fig.axes[0].collections[0].get_offsets()}
+    assert points == {(float(r["area_mm2"]), float(r["latency_ms"])) for r in rows}
+    assert fig.axes[0].get_xlabel().startswith("chip area (mm2")
+    assert main(argv[:-2] + ["--resume"]) == 0
+    assert "70 resumed, 0 simulated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "array.row=16"], "unknown sweep field 'array.row'; did you mean array.rows"),
+        (["--set", "array.rows=16", "--set", "array.rows=32"], "--set array.rows: field given twice"),
+        (["--set", "dataflow=ws,xs"], "sweep field dataflow: value 'xs': expected one of ws, os, is, best"),
+        (["--max-area", "0"], "--max-area '0': expected a finite number > 0"),
+        (["--max-latency", "fast"], "--max-latency 'fast': expected a finite number > 0"),
+        (["--objective", "accuracy"], "--objective accuracy needs measured accuracies: --accuracy FILE.csv"),
+        (["--accuracy", "missing.csv"], "missing.csv: cannot read the accuracy file"),
+        (["--max-area", "0.01", "--set", "array.rows=8,16"], "no pair meets the constraints (area <= 0.01 mm2)"),
+    ],
+)
+def test_joint_search_errors_are_one_line_with_exit_code_2(args: list[str], message: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "squeezenext", "--accel", "ws_32x32", "--depth", "6", *args, "-o", "x.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and err.startswith("hwsim search: error:")
+
+
+def test_accuracy_file_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    accuracy = tmp_path / "measured.csv"
+    accuracy.write_text("allocation,conv1,shortcut,accuracy\n2-4-14-1,5,v5,67.5\n1-1-18-1,5,v5,66.0\n")
+    out = tmp_path / "acc.csv"
+    argv = ["search", "squeezenext", "--accel", "ws_32x32", "--accuracy", str(accuracy), "--objective", "accuracy",
+            "--set", "dataflow=ws,os", "-o", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out.replace("\n  ", " ")  # prose lines wrap at 120 columns
+    assert f"accuracy: measured, from {accuracy}; 9,116 pairs without a measured accuracy left out" in text  # 4,558 x 2
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["allocation"], r["accuracy"]) for r in rows][:2] == [("2-4-14-1", "67.5")] * 2 and len(rows) == 4

@@ -51,14 +51,18 @@ def test_show_cfg_marks_what_the_importer_assumed(capsys):
 
 def test_show_yaml_marks_defaults(capsys):
     fields = rows(run(capsys, "show", "ws_32x32"))
-    # ws_32x32.yaml gives every field but energy_pj.vector_op and dataflow_choices
+    # ws_32x32.yaml gives every field but energy_pj.vector_op, dataflow_choices and the area figures
     assert fields["energy_pj.vector_op"] == ("null -> 0.23", "default")  # null: one mac's price
     assert fields["dataflow_choices"] == ("null", "default")
     assert fields["vector.lanes"] == ("32", "file")
-    # everything else comes from the file, but the optional global buffer ws_32x32 does not have
-    optional = ("energy_pj.vector_op", "dataflow_choices")
-    assert {origin for path, (_, origin) in fields.items() if path not in optional and not path.startswith("global_buffer.")} == {"file"}
-    assert {origin for path, (_, origin) in fields.items() if path.startswith("global_buffer.")} == {"default"}
+    # null area figures: a 45 nm PE of 1-byte words, 282 + 36 + 3 x 8 x 4.522 um² (docs/MODEL.md §10)
+    assert fields["area.pe_um2"] == ("null -> 426.5", "default")
+    # everything else comes from the file, but the optional area figures and global buffer
+    defaults = ("energy_pj.vector_op", "dataflow_choices", "area.pe_um2", "area.buffer_mm2_per_kib",
+                "area.global_buffer_mm2_per_kib", "area.source")
+    optional = {path for path in fields if path in defaults or path.startswith("global_buffer.")}
+    assert {origin for path, (_, origin) in fields.items() if path not in optional} == {"file"}
+    assert {fields[path][1] for path in optional} == {"default"}
 
 
 def test_show_minimal_yaml(tmp_path, capsys):

@@ -298,7 +298,7 @@ def test_terminal_tables_fit_in_120_columns(tmp_path):
     # their last part, one line per row (pandas wrapped the rows into two blocks)
     header = proc.stdout.splitlines()[2].split()
     assert header == ["model", "rows", "cols", "bandwidth_bytes_per_cycle", "dataflow", "ifmap_kib", "latency_ms",
-                      "energy_uj", "area_pes"]
+                      "energy_uj", "area_pes", "area_mm2"]
     assert len(proc.stdout.splitlines()) == 3 + int(proc.stdout.split(": ")[1].split()[0])
 
 

@@ -129,6 +129,23 @@ def test_shipped_energy_prices_follow_horowitz():
     )
 
 
+def test_shipped_files_cite_their_area_and_state_it_right():
+    """The comment block of every shipped file cites the area figures (docs/MODEL.md §10) and its
+    area line adds up: PEs x 426.5 um² + buffer KiB x 119 mm² / (153 x 2^20 bits) x 8192 bits."""
+    sram_kib_mm2 = 119 / (153 * 2**20) * 8192
+    for name in accelerator_names():
+        text = (shipped_accelerator_dir() / f"{name}.yaml").read_text()
+        for source in ("Horowitz, ISSCC 2014", "NanGate FreePDK45", "DFF_X1", "Intel's 45 nm SRAM test chip"):
+            assert source in text, (name, source)
+        a = load_accelerator(name)
+        assert a.area == acc.AreaSpec()  # no area section: the defaults
+        (line,) = [line for line in text.splitlines() if line.startswith("#   area = ")]
+        stated = float(line.split(" = ")[-1].removesuffix(" mm²").replace(",", ""))
+        kib = a.buffers.ifmap_kib + a.buffers.filter_kib + a.buffers.ofmap_kib
+        expected = a.pes * (282 + 36 + 3 * 8 * 4.522) / 1e6 + kib * sram_kib_mm2
+        assert stated == pytest.approx(expected, rel=5e-4), name  # the comment's 4 significant digits
+
+
 def test_shipped_family_values():
     for name, dataflow in (("ws_32x32", "ws"), ("os_32x32", "os"), ("is_32x32", "is")):
         a = load_accelerator(name)
@@ -272,7 +289,7 @@ BAD_VALUES = [
     ("energy_pj: {mac: -1, rf_access: 0, sram_byte: 0, dram_byte: 0, source: x}", "energy_pj.mac", "-1", ">= 0"),
     ("energy_pj: {mac: 1, rf_access: 0, sram_byte: 0, dram_byte: 0, vector_op: '2', source: x}",
      "energy_pj.vector_op", "'2'", ">= 0 and <= 1000000 (pJ) or null"),
-    # bounds that keep every count of the cost core inside int64 (docs/MODEL.md §10)
+    # bounds that keep every count of the cost core inside int64 (docs/MODEL.md §11)
     ("array: {rows: 4097, cols: 2}", "array.rows", "4097", "an integer > 0 and <= 4096"),
     ("array: {rows: 4, cols: 1000000000000}", "array.cols", "1000000000000", "<= 4096"),
     ("word_bytes: 1000000000000", "word_bytes", "1000000000000", "an integer > 0 and <= 8 (bytes)"),
@@ -285,6 +302,10 @@ BAD_VALUES = [
     ("vector: {lanes: 16777217}", "vector.lanes", "16777217", "<= 2^24"),
     ("energy_pj: {mac: 1e300, rf_access: 0, sram_byte: 0, dram_byte: 0, source: x}", "energy_pj.mac", "1e+300",
      "<= 1000000 (pJ)"),
+    ("area: {pe_um2: 0}", "area.pe_um2", "0", "a finite number > 0 or null"),
+    ("area: {buffer_mm2_per_kib: -0.01}", "area.buffer_mm2_per_kib", "-0.01", "> 0 or null"),
+    ("area: {global_buffer_mm2_per_kib: .inf}", "area.global_buffer_mm2_per_kib", "inf", "finite"),
+    ("area: {pe_um2: 400, source: ''}", "area.source", "''", "a non-empty string citing the figures"),
 ]
 
 
@@ -324,6 +345,7 @@ def test_missing_required_field(tmp_path):
         ("dram: {bandwidth_bytes_per_cycle: 4, port: shared}", "dram.port", "ports"),
         ("energy_pj: {mac: 1, rf_access: 1, sram_byte: 1, dram_bytes: 1, source: s}", "energy_pj.dram_bytes", "dram_byte"),
         ("clock_mhz: 100\nclock: 100", "clock", "clock_mhz"),
+        ("area: {pe_mm2: 400}", "area.pe_mm2", "pe_um2"),
     ],
 )
 def test_unknown_keys_are_named_with_suggestions(tmp_path, fragment, field, suggestion):
@@ -528,7 +550,8 @@ def test_field_paths_cover_the_documented_fields():
                  "dram.bandwidth_bytes_per_cycle", "dram.ports", "vector.lanes", "options.pack_groups",
                  "options.concat_in_place", "options.shuffle_in_addressing", "energy_pj.mac",
                  "energy_pj.rf_access", "energy_pj.sram_byte", "energy_pj.dram_byte", "energy_pj.vector_op",
-                 "energy_pj.leakage_per_cycle", "energy_pj.source"):
+                 "energy_pj.leakage_per_cycle", "energy_pj.source", "area.pe_um2", "area.buffer_mm2_per_kib",
+                 "area.global_buffer_mm2_per_kib", "area.source"):
         assert path in paths
 
 

@@ -79,7 +79,7 @@ def test_config_bandwidth_list_and_layout_mismatch() -> None:
         ("ArrayWidth: 4", "ArrayWidth: 4\narraywidth: 5", r"line 7: \[architecture_presets\] arraywidth: duplicate key"),
         ("[architecture_presets]", "[general]", r"line 4: \[general\]: duplicate section"),
         ("[architecture_presets]", "[arch]", r"\[architecture_presets\]: missing section"),
-        # bounds (docs/MODEL.md §10): the accelerator's limits, named with the .cfg key
+        # bounds (docs/MODEL.md §11): the accelerator's limits, named with the .cfg key
         ("ArrayHeight: 8", "ArrayHeight: 1000000000000", r"\[architecture_presets\] ArrayHeight = 1000000000000: "
          r"expected an integer > 0 and <= 4,096 \(PE rows\)"),
         ("ArrayWidth: 4", "ArrayWidth: 4097", r"\[architecture_presets\] ArrayWidth = 4097: expected an integer > 0 and <= 4,096"),

@@ -41,6 +41,15 @@ def test_totals(result):
     assert t["utilization"] == pytest.approx(256 / (74 * 16))
     # 15616 pJ (conv) + 2 x 8336 (pools) + 5000 (add), derived in test_evaluate.py::test_totals
     assert t["energy_uj"] == pytest.approx(37288 / 1e6)
+    # 16 PEs of 426.528 um² (1-byte words) + 3 x 64 KiB at 119 mm² / 153 Mbit (docs/MODEL.md §10)
+    assert t["area_mm2"] == pytest.approx(16 * 426.528e-6 + 192 * 119 / (153 * 2**20) * 8192, rel=1e-12)
+
+
+def test_totals_text_gives_the_area_and_its_parts(result):
+    text = report.format_table(result)
+    # PE array 16 x 426.528 um² = 0.006824 mm²; buffers 192 KiB x 0.006076 = 1.1667 mm²
+    assert "  area               1.173 mm2 (PE array 0.006824, operand buffers 1.167)" in text  # 1.1735
+    assert "area" not in report.format_table(replace(result, area=None)).split("Totals")[1]  # no hardware, no area
 
 
 def test_table_fits_120_columns_and_lists_every_layer(result):

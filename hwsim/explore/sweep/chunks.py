@@ -59,6 +59,7 @@ _SUMMARY_HEAD: tuple[str, ...] = (
 _SUMMARY_TAIL: tuple[str, ...] = (
     "area_pes",  # area proxy: rows x cols
     "area_buffer_kib",  # area proxy: ifmap + filter + ofmap buffer KiB
+    "area_mm2",  # chip area: PE array + buffers (docs/MODEL.md §10)
 )
 _GLOBAL_BUFFER_ONLY = ("gbuf_bytes", "gbuf_peak_bytes")
 
@@ -208,6 +209,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
         columns["gbuf_peak_bytes"] = out["gbuf_occupancy_bytes"].max(axis=1)
     columns["area_pes"] = pes
     columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
+    columns["area_mm2"] = hw.area().total_mm2
     check_totals(f"sweep of {model.name}", [f"#{i} of this block" for i in range(len(cycles))], columns)  # the guard
     return {c: columns[c] for c in summary_columns(global_buffer) if c in columns}
 

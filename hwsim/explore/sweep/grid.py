@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from hwsim.hardware.load import Accelerator
+from hwsim.cost.area import AreaFigures
 from hwsim.cost.arrays import HardwareArrays
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
@@ -37,12 +37,13 @@ if TYPE_CHECKING:
 IntArray = NDArray[np.int64]
 
 #: Fields that describe rather than define an accelerator: never swept, not part of the config id.
-_DESCRIPTIVE = ("name", "description", "energy_pj.source")
+_DESCRIPTIVE = ("name", "description", "energy_pj.source", "area.source")
 #: ``dataflow_choices`` is not swept: sweep ``dataflow`` (``best`` uses the base's choices).
 _NOT_SWEPT = (*_DESCRIPTIVE, "dataflow_choices")
 #: Fields of optional sections that add nothing to a configuration id at these values (the
 #: section's "absent"), so accelerators without the section keep the ids they had before it existed.
-_ABSENT = {"global_buffer.kib": 0.0, "global_buffer.bandwidth_bytes_per_cycle": None, "global_buffer.energy_pj_per_byte": None}
+_ABSENT = {"global_buffer.kib": 0.0, "global_buffer.bandwidth_bytes_per_cycle": None, "global_buffer.energy_pj_per_byte": None,
+           "area.pe_um2": None, "area.buffer_mm2_per_kib": None, "area.global_buffer_mm2_per_kib": None}
 #: The most rows (configurations x models) one sweep may have. A sweep keeps its summary rows
 #: in memory at the end (about 0.3 KB per row, so about 3 GB at the limit) and runs at roughly
 #: 10^4 to 10^5 configurations per second on one core; split larger design spaces into several
@@ -392,6 +393,12 @@ class Grid:
                 leakage_per_cycle=col(leaf("energy_pj.leakage_per_cycle", np.float64)),
                 gbuf_byte=col(np.where(np.isnan(gbuf_price), energy_pj_per_byte(gbuf_bytes), gbuf_price)),
             ),
+            area_figures=AreaFigures.resolve(
+                word_bytes=col(leaf("word_bytes", np.int64)),
+                pe=col(leaf("area.pe_um2", np.float64, none=np.nan)),
+                buffer=col(leaf("area.buffer_mm2_per_kib", np.float64, none=np.nan)),
+                global_buffer=col(leaf("area.global_buffer_mm2_per_kib", np.float64, none=np.nan)),
+            ),
             gbuf_bytes=col(gbuf_bytes),
             gbuf_bandwidth_bytes_per_cycle=col(leaf("global_buffer.bandwidth_bytes_per_cycle", np.float64, none=np.nan)),
         )
@@ -404,6 +411,8 @@ def _typed(kind: str, values: NDArray[np.object_]) -> Any:
         return values.astype(np.float64)
     if kind == "bool":
         return values.astype(bool)
+    import pandas as pd  # nullable columns; the rest of the grid (and the search) needs no pandas
+
     if kind == "optional_int":
         return pd.array(values.tolist(), dtype="Int64")
     if kind == "optional_float":

@@ -49,7 +49,9 @@ def _objective(r, objective: str) -> float:
     return {"latency": r.latency_ms, "energy": energy_uj, "edp": energy_uj * r.latency_ms}[objective]
 
 
-@pytest.mark.parametrize("objective", OBJECTIVES)
+# area (one value per configuration) and accuracy (measured) rank pairs of a joint search:
+# tests/explore/search/test_codesign.py, test_accuracy.py
+@pytest.mark.parametrize("objective", [o for o in OBJECTIVES if o not in ("area", "accuracy")])
 def test_ranking_equals_brute_force_simulation(family: Family, accel, objective: str) -> None:
     space = SearchSpace(family="chain", blocks_total=6, stages=3)  # C(5, 2) = 10 allocations x 2 kernels
     truth = _brute_force(space, accel)

@@ -96,6 +96,7 @@ def expected_row(graph, accel):
         "bottleneck_share": int(r.cycles[most]) / cycles,
         "area_pes": accel.array.rows * accel.array.cols,
         "area_buffer_kib": accel.buffers.ifmap_kib + accel.buffers.filter_kib + accel.buffers.ofmap_kib,
+        "area_mm2": r.area_mm2,
     }
     for component in ("mac", "rf", "sram", "dram", "vector", "leakage"):
         row[f"energy_{component}_uj"] = float(getattr(r, f"energy_{component}_pj").sum()) / 1e6
@@ -210,13 +211,14 @@ def test_hardware_columns_equal_from_accelerators_field_by_field():
             "buffers.filter_kib": [0.5, 2],
             "word_bytes": [1, 2],
             "clock_mhz": [100, 250.5],
+            "area.pe_um2": [None, 300.0],
         },
     )
     ordinals = np.arange(grid.size)
     built = grid.hardware(ordinals)
     reference = hardware_arrays([grid.accelerator(int(i)) for i in ordinals])
     for name in HardwareArrays.__dataclass_fields__:
-        if name in ("prices", "allowed_dataflows"):
+        if name in ("prices", "allowed_dataflows", "area_figures"):
             continue
         got, want = getattr(built, name), getattr(reference, name)
         assert got.shape == want.shape == (grid.size, 1), name
@@ -224,6 +226,8 @@ def test_hardware_columns_equal_from_accelerators_field_by_field():
         np.testing.assert_array_equal(got, want, err_msg=name)
     for name in built.prices.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(built.prices, name), getattr(reference.prices, name), err_msg=name)
+    for name in built.area_figures.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(built.area_figures, name), getattr(reference.area_figures, name), err_msg=name)
     assert list(built.allowed_dataflows) == list(reference.allowed_dataflows) == ["ws", "os", "is"]
     for flow, mask in built.allowed_dataflows.items():
         assert mask.shape == (grid.size, 1) and mask.dtype == bool, flow
