@@ -188,7 +188,8 @@ def _plan(space: SearchSpace, configurations: Configurations, method: str, cache
     candidate of every combination of choices, else ``"graphs"``."""
     if configurations.has_global_buffer:  # tensors held across layers: a unit's cost depends on its neighbours
         if method == "units":
-            raise ConfigError("search method units scores each unit on its own, but a configuration has a global buffer "
+            holder = configurations.base.name if configurations.size == 1 else "a configuration of --set"
+            raise ConfigError(f"search method units scores each unit on its own, but {holder} has a global buffer "
                               "(docs/MODEL.md §9: what a layer keeps on chip depends on the whole network); use auto or graphs")
         method = "graphs"
     combos = _combos(space, configurations, cache_dir, workers, scheduler)
