@@ -1,7 +1,13 @@
 # Quick start:  make profile   (install + hwsim profile squeezenext_23v5 --accel ws_32x32)
 #               make test      (install + the whole test suite)
 # Everything installs into the project-local .venv/.
+#
+# TORCH_INDEX_URL: the package index torch is installed from. Empty (the default) uses pip's
+# configured index, as on machines whose index serves CPU wheels. On an ordinary machine, where
+# PyPI's torch is the multi-GB CUDA build, point it at PyTorch's CPU wheels:
+#     make test TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 PYTHON ?= python3
+TORCH_INDEX_URL ?=
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -11,8 +17,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	# CPU build of torch first (a bare `torch` would pull a multi-GB CUDA build).
-	$(BIN)/python -m pip install -q torch==2.13.0
+	# torch first, from TORCH_INDEX_URL when set (the CPU wheels; see the top of this file).
+	$(BIN)/python -m pip install -q $(if $(TORCH_INDEX_URL),--index-url $(TORCH_INDEX_URL)) torch==2.13.0
 	$(BIN)/python -m pip install -q -e ".[dev]"
 	touch $(STAMP)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from targets import MARK
 
 HERE = Path(__file__).parent
-BENCHMARKS = ["bench_profile.py", "bench_search.py", "bench_sweep.py", "bench_sim.py"]
+BENCHMARKS = ["bench_profile.py", "bench_search.py", "bench_sweep.py", "bench_sim.py", "bench_codesign.py"]
 
 
 def main() -> int:

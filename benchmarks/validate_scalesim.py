@@ -15,7 +15,7 @@ Two modes:
     whether SCALE-Sim's DRAM reads are within 1.25x of the traffic the dataflow needs (each operand
     once if it fits half its buffer, else re-streamed once per fold of the other operand:
     OS ifmap x ceil(N/C), OS filter x ceil(M/R), WS ifmap x ceil(N/C), IS filter x ceil(M/C);
-    SCALESIM.md, last section). hwsim's total is compared with SCALE-Sim's interval
+    docs/SCALESIM.md, last section). hwsim's total is compared with SCALE-Sim's interval
     [Total Cycles, Total Cycles (incl. prefetch)]: the error is 0 inside the interval, else the
     relative distance to the nearest end. Every run more than 25 % off is named with the artifact
     that explains it. Prints a summary table and writes ``out/scalesim_comparison.csv``.
@@ -311,7 +311,7 @@ def run_scalesim(timeout_s: float, budget_s: float, limit: int | None) -> int:
 
 # --------------------------------------------------------------------------- comparison with hwsim
 def necessary_reads(row: dict[str, Any]) -> tuple[float, float]:
-    """(ifmap, filter) DRAM words the dataflow needs (SCALESIM.md, last section).
+    """(ifmap, filter) DRAM words the dataflow needs (docs/SCALESIM.md, last section).
 
     An operand is fetched once if it fits half its buffer, else re-streamed once per fold of the
     other operand: OS ifmap x ceil(N/C), OS filter x ceil(M/R), WS ifmap x ceil(N/C),
@@ -345,7 +345,7 @@ def im2col_reads(row: dict[str, Any]) -> float:
     """Ifmap words SCALE-Sim's im2col-expanded fetch needs: M*K, re-streamed like the ifmap.
 
     SCALE-Sim fetches every window position (``operand_matrix.py``), so its DRAM ifmap reads are
-    at least M*K (SCALESIM.md, DRAM read counts), not the unique H*W*C.
+    at least M*K (docs/SCALESIM.md, DRAM read counts), not the unique H*W*C.
     """
     m, k, n = int(row["gemm_m"]), int(row["gemm_k"]), int(row["gemm_n"])
     fits = m * k <= int(row["ifmap_kb"]) * 1024 / 2
@@ -354,7 +354,7 @@ def im2col_reads(row: dict[str, Any]) -> float:
 
 
 def artifact(row: dict[str, Any]) -> str:
-    """Name the SCALE-Sim behaviour (or hwsim simplification) behind a run far off (SCALESIM.md)."""
+    """Name the SCALE-Sim behaviour (or hwsim simplification) behind a run far off (docs/SCALESIM.md)."""
     bw = float(row["bandwidth"])
     hw = float(row["hwsim_cycles"])
     total = float(row["total_cycles"])

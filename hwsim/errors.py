@@ -40,14 +40,48 @@ class GraphFileError(HwsimError):
     """A graph, topology or other input file cannot be read or is malformed."""
 
 
-def read_text(path: str | Path, error: type[HwsimError], what: str = "", source: str | None = None) -> str:
-    """The UTF-8 text of a user's file; a missing, unreadable or binary file raises ``error``
-    with one line: ``<source>: cannot read <what>: <reason>``."""
+#: Default largest input file :func:`read_text` reads (configuration files are a few KiB).
+MAX_INPUT_BYTES = 1 << 20
+
+
+def read_text(
+    path: str | Path,
+    error: type[HwsimError],
+    what: str = "",
+    source: str | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
+) -> str:
+    """The UTF-8 text of a user's file; a missing, unreadable, binary or oversized file raises
+    ``error`` with one line: ``<source>: cannot read <what>: <reason>``.
+
+    At most ``max_bytes`` bytes are read (so a device or a pipe that never ends cannot hang the
+    reader); a larger file is refused, naming the limit. Line ends are read as text mode reads
+    them (CR LF and CR become LF).
+    """
     label = source or str(path)
     prefix = f"{label}: cannot read{' ' + what if what else ''}"
     try:
-        return Path(path).read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise error(f"{prefix}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
     except OSError as exc:
         raise error(f"{prefix}: {exc.strerror or exc}") from None
+    if len(data) > max_bytes:
+        raise error(f"{prefix}: larger than {max_bytes:,} bytes: expected a smaller file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{prefix}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")  # universal newlines, as open() in text mode
+
+
+class SizeLimitError(HwsimError, ValueError):
+    """A model or value is larger than hwsim can count exactly (the int64 limits of docs/MODEL.md §11).
+
+    Also a ``ValueError``, so code that validates layers (``except ValueError``) reports it with
+    the file it came from; anywhere else the CLI reports it as any other :class:`HwsimError`.
+    """
+
+
+class InternalError(HwsimError):
+    """A result breaks the model's own invariants (negative cycles, utilization above 1, ...): a bug
+    in hwsim, reported in one line instead of printing a wrong number."""

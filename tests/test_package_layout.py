@@ -18,7 +18,7 @@ import pytest
 from tests.paths import REPO
 
 PACKAGE = REPO / "hwsim"
-#: "no module over about 400 lines" (ARCHITECTURE.md); a little slack for a docstring.
+#: "no module over about 400 lines" (the project's layout rule); a little slack for a docstring.
 MAX_MODULE_LINES = 420
 
 

@@ -25,13 +25,14 @@ class OneLineParser(argparse.ArgumentParser):
 
 
 #: The modules of hwsim.cli that define subcommands, in the order ``hwsim --help`` lists them.
-MODULES: tuple[str, ...] = ("model_commands", "sweep", "search", "measure", "correlate")
+MODULES: tuple[str, ...] = ("model_commands", "show", "sweep", "search", "measure", "correlate")
 #: Subcommand -> the module that defines it (a command missing here still works: all modules are built).
 COMMAND_MODULES: dict[str, str] = {
     "profile": "model_commands",
     "compare": "model_commands",
     "list": "model_commands",
     "export": "model_commands",
+    "show": "show",
     "sweep": "sweep",
     "pareto": "sweep",
     "search": "search",
@@ -58,6 +59,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def resume_hint(args: argparse.Namespace) -> str:
+    """What to tell a user who stopped a command with Ctrl-C: how to continue where it stopped."""
+    if getattr(args, "resume", None) is not None:  # sweep, search: rows are written as they go
+        done = "" if args.resume else " --resume"
+        return f"; what was written to {args.output} is kept: run the same command{done} to compute only the rest"
+    if args.command == "calibrate":
+        return f"; measurements taken so far are kept beside {args.output}: run the same command to go on from there"
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -69,7 +80,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"hwsim {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"hwsim {args.command}: interrupted", file=sys.stderr)
+        print(f"hwsim {args.command}: interrupted{resume_hint(args)}", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -3,38 +3,75 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from dataclasses import replace
 from pathlib import Path
 
-from hwsim.errors import ConfigError, HwsimError
+from hwsim.errors import ConfigError, GraphFileError, HwsimError
+from hwsim.report.formatting import text_table
 
 FORMATS = ("table", "csv", "json")
+#: Largest integer option (2^31 - 1): counts beyond it are no use and would overflow int64 products.
+MAX_INT_OPTION = 2**31 - 1
+#: Largest --input-size side, pixels (an input of 16384 x 16384 x 3 float32 is already 3.2 GB).
+MAX_INPUT_SIDE = 16384
 
 
-def parse_input_size(text: str | None) -> tuple[int, int] | None:
-    """``"224x224"`` or ``"224"`` -> (224, 224); None stays None."""
-    if text is None:
+def shown(text: str, limit: int = 40) -> str:
+    """A value the user typed, quoted and trimmed for a one-line error message."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _bounded(text: str, maximum: int) -> int | None:
+    """``text`` as an integer from 1 to ``maximum``, or None; digits are counted before converting."""
+    digits = text.strip().lstrip("+").replace("_", "")
+    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) > len(str(maximum)):
         return None
-    parts = text.lower().replace(",", "x").split("x")
-    try:
-        sizes = tuple(int(p) for p in parts)
-    except ValueError:
-        raise ConfigError(f"--input-size {text!r}: expected HxW with positive integers, e.g. 224x224") from None
-    if len(sizes) == 1:
-        sizes = (sizes[0], sizes[0])
-    if len(sizes) != 2 or min(sizes) < 1:
-        raise ConfigError(f"--input-size {text!r}: expected HxW with positive integers, e.g. 224x224")
-    return sizes[0], sizes[1]
-
-
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        return None
+    return value if 1 <= value <= maximum else None
+
+
+def parse_input_size(text: str | None) -> tuple[int, int] | None:
+    """``"224x224"`` or ``"224"`` -> (224, 224), each side from 1 to :data:`MAX_INPUT_SIDE`; None stays None."""
+    if text is None:
+        return None
+    parts = text.lower().replace(",", "x").split("x")
+    sizes = tuple(_bounded(p, MAX_INPUT_SIDE) for p in parts)
+    if len(sizes) == 1:
+        sizes = (sizes[0], sizes[0])
+    if len(sizes) != 2 or None in sizes:
+        raise ConfigError(
+            f"--input-size {shown(text)}: expected HxW with integers from 1 to {MAX_INPUT_SIDE}, e.g. 224x224"
+        )
+    return sizes[0], sizes[1]  # type: ignore[return-value]
+
+
+def bounded_int(maximum: int):
+    """argparse type: an integer from 1 to ``maximum``."""
+
+    def parse(text: str) -> int:
+        value = _bounded(text, maximum)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"expected an integer from 1 to {maximum:,}, got {shown(text)}")
+        return value
+
+    return parse
+
+
+#: argparse type: an integer from 1 to :data:`MAX_INT_OPTION`.
+positive_int = bounded_int(MAX_INT_OPTION)
+
+
+def nonnegative_int(text: str) -> int:
+    """argparse type: an integer from 0 to :data:`MAX_INT_OPTION`."""
+    zero = text.strip().lstrip("+-")
+    value = 0 if zero and set(zero) == {"0"} else _bounded(text, MAX_INT_OPTION)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"expected an integer from 0 to {MAX_INT_OPTION:,}, got {shown(text)}")
     return value
 
 
@@ -43,11 +80,42 @@ def split_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
 
-def load_model(source: str, input_size: tuple[int, int] | None = None, batch: int = 1):
-    """A LayerGraph from a zoo name, graph JSON, SCALE-Sim topology CSV or ``file.py:factory``."""
+#: A ``path/to/file.py:factory`` model argument.
+_FACTORY = re.compile(r".+\.py:[A-Za-z_][A-Za-z0-9_]*")
+#: Suffixes of model files; a model from a file is named after the file's stem.
+_MODEL_FILE_SUFFIXES = (".py", ".json", ".csv")
+#: Suffixes of saved graphs, whose shapes are fixed (no re-export): another batch rescales them.
+_SAVED_GRAPH_SUFFIXES = (".json", ".csv")
+
+
+def model_file(source: str) -> Path | None:
+    """The file a MODEL argument names (``nets/resnet.py:build`` -> ``nets/resnet.py``), None for a zoo name."""
+    path = Path(source.rpartition(":")[0] if _FACTORY.fullmatch(source) else source)
+    return path if path.suffix.lower() in _MODEL_FILE_SUFFIXES else None
+
+
+def load_model(source: str, input_size: tuple[int, int] | None = None, batch: int = 1, name: str | None = None):
+    """A LayerGraph from a zoo name, graph JSON, SCALE-Sim topology CSV or ``file.py:factory``.
+
+    The graph is named ``name``, else after the file it comes from (``resnet.py:build`` and
+    ``resnet.json`` are ``resnet``), else the zoo name. ``batch`` rescales a saved graph (.json,
+    .csv) from its own batch (exact: N is the only dimension it changes); batch 1 keeps it.
+    """
     from hwsim.sources import load_graph
 
-    return load_graph(source, input_size=input_size, batch=batch)
+    path = model_file(source)
+    saved = path is not None and path.suffix.lower() in _SAVED_GRAPH_SUFFIXES
+    graph = load_graph(source, input_size=input_size, batch=1 if saved else batch)
+    if saved and batch != 1:
+        try:
+            graph = graph.with_batch(batch)
+        except (ValueError, GraphFileError):
+            raise ConfigError(f"{source}: the graph's batch is {graph.input_shape[0]}; --batch {batch} must be a "
+                              "multiple of it") from None
+    if not graph.layers:
+        raise ConfigError(f"{source}: the model has no layers hwsim can simulate (expected at least one)")
+    name = name or (path.stem if path is not None else None)
+    return graph if name is None or name == graph.name else replace(graph, name=name)
 
 
 def _is_host_model(source: str) -> bool:
@@ -91,17 +159,34 @@ def read_accel(source: str, dataflow: str | None = None):
 def simulate_on(graph, accel: str, dataflow: str | None = None):
     """SimResult of ``graph`` on ``accel``: simulated on an accelerator, or predicted by a host
     model file (``kind: host``, written by ``hwsim calibrate``). ``graph=None`` only validates ``accel``."""
+    from hwsim.cost.checks import check_result  # the guard: no result leaves breaking the model's invariants
+
     if _is_host_model(accel):
         from hwsim.host.model import load_host_model, predict
 
         if dataflow is not None:
             raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it")
         host = load_host_model(accel)
-        return None if graph is None else predict(graph, host)
+        return None if graph is None else check_result(predict(graph, host), utilization_at_most_one=False)
     from hwsim.simulate import simulate
 
     hardware = read_accel(accel, dataflow)
-    return None if graph is None else simulate(graph, hardware)
+    return None if graph is None else check_result(simulate(graph, hardware))
+
+
+def host_terms(graph, accel: str):
+    """:class:`~hwsim.report.host_profile.HostTerms` of ``graph`` when ``accel`` is a host model
+    file (``kind: host``), else None: each layer's host kind and predicted overhead (ns)."""
+    if not _is_host_model(accel):
+        return None
+    import numpy as np
+
+    from hwsim.host.model import layer_terms, load_host_model, predict_seconds
+    from hwsim.report.host_profile import HostTerms
+
+    host = load_host_model(accel)
+    times = predict_seconds(graph.layers, host)
+    return HostTerms(layer_terms(graph.layers, host.word_bytes).kinds, np.rint(times.overhead_s * 1e9))
 
 
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
@@ -135,8 +220,9 @@ def json_safe(value: float) -> float | None:
     return None if value != value or value in (float("inf"), float("-inf")) else value
 
 
-def emit(text: str, output: str | None) -> None:
-    """Print ``text`` or write it to ``output`` (errors name the file)."""
+def emit(text: str, output: str | None, detail: str = "") -> None:
+    """Print ``text``, or write it to ``output`` (errors name the file) and say so on stdout
+    (``wrote FILE: detail``)."""
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
@@ -144,39 +230,13 @@ def emit(text: str, output: str | None) -> None:
         Path(output).write_text(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         raise HwsimError(f"cannot write {output}: {exc.strerror or exc}") from None
+    wrote(output, detail)
 
 
-def _text_table(records: list[dict]) -> str:
-    """Rows as an aligned text table: text left; numbers right, with thousands separators and
-    one number of decimals per column (3 below 100, 1 below 10,000, else 0); None as '-'."""
-    columns = list(records[0]) if records else []
-
-    def is_number(value: object) -> bool:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-
-    def decimals(column: str) -> int:
-        floats = [abs(r[column]) for r in records if isinstance(r.get(column), float) and r[column] == r[column]]
-        if not floats:
-            return 0
-        return 3 if max(floats) < 100 else 1 if max(floats) < 10_000 else 0
-
-    places = {c: decimals(c) for c in columns}
-
-    def cell(column: str, value: object) -> str:
-        if value is None or (isinstance(value, float) and value != value):
-            return "-"
-        if not is_number(value):
-            return str(value)
-        return f"{value:,}" if isinstance(value, int) else f"{value:,.{places[column]}f}"
-
-    cells = [[cell(c, row.get(c)) for c in columns] for row in records]
-    numeric = [all(is_number(row.get(c)) or row.get(c) is None for row in records) for c in columns]
-    widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(columns)]
-
-    def line(values: list[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
-
-    return "\n".join([line(columns)] + [line(r) for r in cells])
+def wrote(path: str | Path, detail: str = "", data_on_stdout: bool = False) -> None:
+    """Say that a file was written: ``wrote FILE: detail`` on stdout, or on stderr when stdout
+    carries the command's data (CSV or JSON that a pipe reads)."""
+    print(f"wrote {path}" + (f": {detail}" if detail else ""), file=sys.stderr if data_on_stdout else sys.stdout)
 
 
 def format_records(records: list[dict], fmt: str, title: str = "") -> str:
@@ -190,5 +250,5 @@ def format_records(records: list[dict], fmt: str, title: str = "") -> str:
     if fmt == "json":
         safe = [{key: json_safe(value) if isinstance(value, float) else value for key, value in row.items()} for row in records]
         return json.dumps(safe, indent=1, default=float)
-    text = _text_table(records)
+    text = text_table(records)
     return f"{title}\n{text}" if title else text

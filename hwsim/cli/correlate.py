@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hwsim.cli.common import FIGURE_SUFFIXES, FORMATS, check_output, emit, parse_input_size, resolve_format, simulate_on
+from hwsim.cli.model_commands import warn_uncalibrated
 from hwsim.cli.measure import (
     ACCEL_HELP,
     FORMAT_HELP,
@@ -150,6 +151,7 @@ def run_correlate(args: argparse.Namespace) -> int:
     with _progress(f"measuring {args.model}", settings.total_passes) as callback:
         m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
     result = simulate_on(m.graph, args.accel)
+    warn_uncalibrated("correlate", m.graph, args.accel)
     records = correlation_records(m, result)
     rho_all, rho_gemm = spearman(records), spearman(records, gemm_only=True)
     summary = (
@@ -178,9 +180,9 @@ def run_correlate(args: argparse.Namespace) -> int:
     else:
         table = _table(
             records,
-            [("layer", "layer", ""), ("op", "op", ""), ("measured_us", "measured us", ".1f"),
-             ("measured_share", "meas. share", ".1%"), ("simulated_us", "simulated us", ".2f"),
-             ("simulated_share", "sim. share", ".1%")],
+            [("layer", "layer", "text"), ("op", "op", "text"), ("measured_us", "measured us", "number"),
+             ("measured_share", "meas. share", "percent"), ("simulated_us", "simulated us", "number"),
+             ("simulated_share", "sim. share", "percent")],
         )
         text = "\n".join([*measurement_header(m), *_wrapped([f"  {sim_line}", f"  {summary}"]), "", table])
     emit(text, args.output)

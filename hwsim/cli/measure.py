@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import sys
@@ -23,19 +24,26 @@ from hwsim.cli.common import (
     check_output,
     emit,
     json_safe,
+    nonnegative_int,
     parse_input_size,
     positive_int,
     resolve_format,
     split_list,
 )
 from hwsim.errors import ConfigError, GraphFileError
+from hwsim.report.formatting import format_number, format_percent
+from hwsim.measure.noise import MachineLoad, calibration_reasons, machine_load, noise_reasons, relative_spread, warning_line
 
-MODEL_HELP = "a zoo name (see `hwsim list models`) or your own network as path/to/file.py:factory (with --input-size)"
+MODEL_HELP = ("a zoo name (see `hwsim list models`), a reference network (ref_vit_tiny, ref_resnet_mini, ref_vit_small, "
+              "ref_resnet18, ref_efficientnet_se) or your own network as path/to/file.py:factory (with --input-size)")
 ACCEL_HELP = (
     "a shipped accelerator name, an accelerator YAML or SCALE-Sim .cfg, or a host model YAML "
     "(kind: host, from `hwsim calibrate`)"
 )
-#: Models `hwsim calibrate` measures by default: every family and layer kind of the zoo.
+#: Models `hwsim calibrate` measures by default: every family and layer kind of the zoo, and two
+#: reference networks (hwsim.models.reference, not zoo models) for the kinds the zoo lacks: a small
+#: vision transformer (matmul, norm: softmax and LayerNorm) and a ResNet (dense 3x3 convs with
+#: residual adds at ResNet widths).
 DEFAULT_CALIBRATION_MODELS = (
     "alexnet",
     "squeezenet1_0",
@@ -46,6 +54,8 @@ DEFAULT_CALIBRATION_MODELS = (
     "mobilenet_v2",
     "shufflenet_v1_g3",
     "shufflenet_v2_1.0",
+    "ref_vit_tiny",
+    "ref_resnet_mini",
 )
 #: Prose lines are wrapped to this many columns (tables are not).
 WIDTH = 120
@@ -56,7 +66,7 @@ def _add_measure_options(p: argparse.ArgumentParser, repeats: int) -> None:
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="where to run (default cpu)")
     p.add_argument("--batch", type=positive_int, default=1, help="batch size (default 1)")
     p.add_argument("--threads", type=positive_int, metavar="T", help="torch intra-op threads (default: torch's own)")
-    p.add_argument("--warmup", type=int, default=3, metavar="W", help="untimed passes first (default 3)")
+    p.add_argument("--warmup", type=nonnegative_int, default=3, metavar="W", help="untimed passes first (default 3)")
     p.add_argument("--repeats", type=positive_int, default=repeats, metavar="R", help=f"timed passes (default {repeats})")
 
 
@@ -96,7 +106,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
         formatter_class=raw,
     )
     p.add_argument("--models", metavar="A,B,...", default=",".join(DEFAULT_CALIBRATION_MODELS),
-                   help="zoo models to measure (default: one or two of each family)")
+                   help="zoo models or reference networks (ref_*) to measure (default: one or two of each zoo "
+                   "family, ref_vit_tiny and ref_resnet_mini)")
     _add_measure_options(p, repeats=20)
     p.add_argument("--weighting", choices=("sqrt", "relative", "absolute"), default="sqrt",
                    help="least-squares row weights 1/sqrt(t), 1/t or 1 (default sqrt)")
@@ -122,6 +133,21 @@ def _settings(args: argparse.Namespace):
     return MeasureSettings(
         device=args.device, batch=args.batch, threads=args.threads, warmup=args.warmup, repeats=args.repeats
     )
+
+
+def _load_with(load: MachineLoad | None, threads: int) -> MachineLoad | None:
+    """``load`` with the measurement's threads; None when --threads already got its own warning
+    (more threads than CPUs) or the load average is unknown."""
+    if load is None or threads > load.cpus:
+        return None
+    return dataclasses.replace(load, threads=threads)
+
+
+def _warn_noise(command: str, what: str, reasons: list[str], threads: int, extra: str = "") -> None:
+    """One stderr line when the numbers may not be trustworthy (:mod:`hwsim.measure.noise`)."""
+    line = warning_line(what, reasons, threads, extra)
+    if line is not None:
+        print(f"hwsim {command}: warning: {line}", file=sys.stderr)
 
 
 @contextlib.contextmanager
@@ -187,7 +213,8 @@ def _header_lines(m) -> list[str]:
     e2e = m.end_to_end
     lines = [
         f"{m.model}: measured on {m.info.describe()} (batch {m.batch}, {m.warmup} warm-up + {m.repeats} timed passes)",
-        f"  end to end (eager)   median {_ms(e2e.median_s)}, p10 {_ms(e2e.p10_s)}, p90 {_ms(e2e.p90_s)}, IQR {_ms(e2e.iqr_s)}",
+        f"  end to end (eager)   median {_ms(e2e.median_s)}, p10 {_ms(e2e.p10_s)}, p90 {_ms(e2e.p90_s)}, IQR {_ms(e2e.iqr_s)} "
+        f"(spread {100 * relative_spread(e2e):.1f}% of the median)",
     ]
     if m.graph_replay is not None:
         g = m.graph_replay
@@ -244,6 +271,7 @@ def _measurement_json(m, records: list[dict[str, Any]]) -> dict[str, Any]:
         "date": m.date,
         "method": m.method,
         "end_to_end": m.end_to_end.summary(),
+        "end_to_end_spread": relative_spread(m.end_to_end),  # IQR / median
         "cuda_graph_replay": None if m.graph_replay is None else m.graph_replay.summary(),
         "instrumented": m.instrumented.summary(),
         "layer_sum_ms": m.layer_sum_s * 1e3,
@@ -255,13 +283,20 @@ def _measurement_json(m, records: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _table(records: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -> str:
-    """Plain fixed-width table: columns are (key, header, format); text columns (no format) left-aligned, None as '-'."""
-    rows = [
-        ["-" if r[key] is None else format(r[key], fmt) if fmt else str(r[key]) for key, _, fmt in columns] for r in records
-    ]
+    """Plain fixed-width table: columns are (key, header, kind) with kind ``text`` (left-aligned),
+    ``number`` (:func:`~hwsim.report.formatting.format_number`) or ``percent`` (a share, one
+    decimal); None as '-'."""
+    def cell(value: Any, kind: str) -> str:
+        if value is None:
+            return "-"
+        if kind == "percent":
+            return format_percent(value) + "%"
+        return format_number(value) if kind == "number" else str(value)
+
+    rows = [[cell(r[key], kind) for key, _, kind in columns] for r in records]
     headers = [h for _, h, _ in columns]
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    left = {i for i, (_, _, fmt) in enumerate(columns) if not fmt}  # text columns
+    left = {i for i, (_, _, kind) in enumerate(columns) if kind == "text"}
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.ljust(w) if i in left else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
@@ -279,8 +314,10 @@ def run_measure(args: argparse.Namespace) -> int:
     fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything
+    load = machine_load()  # before the measurement's own threads add to it
     with _progress(f"measuring {args.model}", settings.total_passes) as callback:
         m = measure_model(args.model, settings, input_size=parse_input_size(args.input_size), progress=callback)
+    _warn_noise("measure", f"the times of {m.model}", noise_reasons(m, _load_with(load, m.info.threads)), m.info.threads)
     records = _layer_records(m)
     if fmt == "json":
         text = _json(_measurement_json(m, records))
@@ -292,8 +329,9 @@ def run_measure(args: argparse.Namespace) -> int:
     else:
         table = _table(
             records,
-            [("layer", "layer", ""), ("op", "op", ""), ("kind", "kind", ""), ("macs", "MACs", ","),
-             ("latency_us", "median us", ".1f"), ("share", "share", ".1%"), ("gmacs_per_s", "GMAC/s", ".2f")],
+            [("layer", "layer", "text"), ("op", "op", "text"), ("kind", "kind", "text"), ("macs", "MACs", "number"),
+             ("latency_us", "median us", "number"), ("share", "share", "percent"),
+             ("gmacs_per_s", "GMAC/s", "number")],
         )
         text = "\n".join(measurement_header(m)) + "\n\n" + table
     emit(text, args.output)
@@ -315,6 +353,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     from hwsim.host.model import fit_host_model
     from hwsim.measure.profiler import append_measurement, check_device, host_info_for, measure_model, read_measurements, same_conditions
     from hwsim.models import resolve_model
+    from hwsim.models.reference_specs import reference_spec
 
     output = Path(args.output)
     if output.suffix.lower() not in (".yaml", ".yml"):
@@ -322,7 +361,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     check_output(args.output, "-o")
     settings = _settings(args)
     check_device(settings.device)  # before building anything
-    models = [resolve_model(name).name for name in split_list(args.models)]  # unknown names fail here
+    # unknown names fail here
+    models = [name if reference_spec(name) else resolve_model(name).name for name in split_list(args.models)]
     if not models:
         raise ConfigError("--models: expected at least one model name")
     cache = cache_path(output)
@@ -334,6 +374,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     except GraphFileError as exc:
         raise GraphFileError(f"{exc}; rerun with --fresh to replace it") from None
     cached = {m.model: m for m in stored if same_conditions(m, settings, info)}
+    load = _load_with(machine_load(), info.threads)  # before measuring: the others' load
     measurements = []
     print(f"calibrating {info.describe()}; measurements go to {cache}", file=sys.stderr)
     for index, name in enumerate(models, start=1):
@@ -351,6 +392,9 @@ def run_calibrate(args: argparse.Namespace) -> int:
     host.save(output)
     fit = host.fit
     assert fit is not None
+    fresh = [m for m in measurements if m.model not in cached]
+    reasons = calibration_reasons(measurements, load if fresh else None, fit.median_abs_layer_error)
+    _warn_noise("calibrate", f"the fit of {output}", reasons, info.threads, " and --fresh (cached measurements are reused)")
     print(f"wrote {output}: {host.description}")
     print(f"  fit: {fit.layers} layers, median |error| per layer {100 * (fit.median_abs_layer_error or 0):.1f}%, "
           f"end to end {100 * (fit.median_abs_end_to_end_error or 0):.1f}% (on the calibration models)")

@@ -18,8 +18,10 @@ from hwsim.cli.common import (
     positive_int,
     resolve_format,
     split_list,
+    wrote,
 )
 from hwsim.errors import ConfigError
+from hwsim.report.formatting import text_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -122,17 +124,21 @@ def check_sweep_output(path: str | None, option: str) -> None:
 
 
 def fit_table(frame: pd.DataFrame, required: list[str], optional: list[str], width: int = TABLE_WIDTH) -> str:
-    """``frame`` as a text table within ``width`` columns: every ``required`` column, then each of
-    ``optional`` (in order) that still fits; required columns that do not fit wrap into blocks."""
-
-    def widest(columns: list[str]) -> int:
-        return max(len(line) for line in frame[columns].to_string(index=False).splitlines())
-
+    """``frame`` as a text table, one line per row: every ``required`` column, then each of
+    ``optional`` (in order) that still fits within ``width`` columns; numbers as every table
+    writes them (:func:`~hwsim.report.formatting.format_number`). When the required columns alone
+    are too wide, swept fields are headed by the last part of their path (``dram.ports`` ->
+    ``ports``, where that is unambiguous); the rows are never wrapped."""
     columns = list(dict.fromkeys(c for c in required if c in frame.columns))
-    for column in optional:
-        if column in frame.columns and column not in columns and widest([*columns, column]) <= width:
-            columns.append(column)
-    return frame[columns].to_string(index=False, line_width=width)
+    extra = [c for c in optional if c in frame.columns and c not in columns]
+    records = frame[columns + extra].to_dict(orient="records")
+    text = text_table(records, columns, extra, width)
+    if max(len(line) for line in text.splitlines()) <= width:
+        return text
+    leaves = [c.rsplit(".", 1)[-1] for c in columns + extra]
+    short = {c: leaf for c, leaf in zip(columns + extra, leaves) if leaves.count(leaf) == 1 and leaf not in frame.columns}
+    records = [{short.get(k, k): v for k, v in record.items()} for record in records]
+    return text_table(records, [short.get(c, c) for c in columns], [short.get(c, c) for c in extra], width)
 
 
 def _json_value(value: Any) -> Any:
@@ -205,6 +211,9 @@ def run_pareto(args: argparse.Namespace) -> int:
     check_output(args.plot, "--plot", FIGURE_SUFFIXES)
     fmt = resolve_format(args.format, args.output)
     frame = read_sweep(args.sweep_output)
+    if "layer" in frame.columns:
+        raise ConfigError(f"pareto: {args.sweep_output} has one row per layer (a per-layer profile or a sweep's "
+                          "--per-layer output), not one per configuration; give the -o output of `hwsim sweep`")
     if args.model is not None:
         if "model" not in frame.columns or args.model not in set(frame["model"]):
             known = ", ".join(sorted(set(frame.get("model", [])))) or "none"
@@ -221,7 +230,7 @@ def run_pareto(args: argparse.Namespace) -> int:
         title = (f"{of} in {args.sweep_output}: {len(front)} of {len(frame)} configurations\n"
                  f"({', '.join(objectives)}, all minimised)")  # fmt: skip
         required = [*(["model"] if len(models) > 1 else []), *swept, *objectives]
-        optional = ["latency_ms", "energy_uj", "area_pes", "utilization", "config_id"]
+        optional = ["latency_ms", "energy_uj", "area_mm2", "area_pes", "utilization", "config_id"]
         text = f"{title}\n{fit_table(front, required, optional)}"
     else:
         ordered = list(dict.fromkeys([*keys, *swept, *objectives, *frame.columns]))
@@ -231,7 +240,8 @@ def run_pareto(args: argparse.Namespace) -> int:
         else:
             records = [{k: _json_value(v) for k, v in record.items()} for record in rows.to_dict(orient="records")]
             text = json.dumps(records, indent=1, allow_nan=False)
-    emit(text, args.output)
+    emit(text, args.output, f"{len(front)} rows")
     if args.plot:
         plot_front(frame, front, args.x, args.y, args.plot, z=args.z, by=by)
+        wrote(args.plot, data_on_stdout=args.output is None and fmt != "table")
     return 0

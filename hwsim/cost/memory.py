@@ -27,6 +27,12 @@ reads ``D_r`` / writes ``D_w`` (bytes) at bandwidth ``B`` (bytes per cycle):
 
 Every term falls when bandwidth rises or traffic falls (larger buffers), so the model is
 monotone: more bandwidth or larger buffers never add cycles.
+
+With a global buffer (docs/MODEL.md §9) part of each operand's bytes come from (or go to) it
+instead of DRAM (:mod:`hwsim.cost.global_buffer`). A port moves one byte at a time from either
+level: a DRAM byte takes 1/B cycles, a global-buffer byte 1/B_g, so every ``D / B`` above
+becomes ``D / B + G / B_g``. Moving a byte from DRAM to the global buffer never adds cycles
+when B_g >= B.
 """
 
 from __future__ import annotations
@@ -128,7 +134,20 @@ class Timing:
     """Cycles of one layer once memory is accounted for."""
 
     cycles: FloatArray  #: total cycles (compute + stalls), whole cycles
-    memory_cycles: FloatArray  #: DRAM transfer time on the binding port(s), no overlap credit
+    memory_cycles: FloatArray  #: transfer time on the binding port(s), no overlap credit
+    gbuf_cycles: FloatArray  #: the global buffer's part of ``memory_cycles`` (0 without one)
+
+
+def _port_time(dram_bytes: FloatArray, bw: FloatArray, gbuf_bytes: FloatArray | None, gbuf_bw: FloatArray) -> FloatArray:
+    """Cycles a port needs for ``dram_bytes`` at ``bw`` and ``gbuf_bytes`` at ``gbuf_bw``."""
+    return dram_bytes / bw if gbuf_bytes is None else dram_bytes / bw + gbuf_bytes / gbuf_bw
+
+
+def _binding_gbuf(times: list[FloatArray], gbuf_times: list[FloatArray]) -> FloatArray:
+    """The global-buffer part of the largest of ``times`` (the first on ties)."""
+    stacked = np.stack(np.broadcast_arrays(*times, *gbuf_times))
+    which = np.argmax(stacked[: len(times)], axis=0)
+    return np.take_along_axis(stacked[len(times) :], which[None], axis=0)[0]
 
 
 def gemm_timing(
@@ -137,31 +156,48 @@ def gemm_timing(
     traffic: Traffic,
     bandwidth_bytes_per_cycle: ArrayLike,
     per_operand_ports: ArrayLike,
+    gbuf: Traffic | None = None,
+    gbuf_bandwidth_bytes_per_cycle: ArrayLike = 1.0,
 ) -> Timing:
-    """Total cycles of a GEMM layer with double-buffered operands (module docstring)."""
+    """Total cycles of a GEMM layer with double-buffered operands (module docstring).
+
+    ``traffic`` is the DRAM traffic; ``gbuf`` the global buffer's (None: no global buffer).
+    """
     compute = np.asarray(compute_cycles, dtype=np.float64)
     folds_f = np.maximum(np.asarray(folds, dtype=np.float64), 1.0)
     bw = np.asarray(bandwidth_bytes_per_cycle, dtype=np.float64)
+    gbw = np.asarray(gbuf_bandwidth_bytes_per_cycle, dtype=np.float64)
     per_port = np.asarray(per_operand_ports, dtype=bool)
+    g = gbuf
 
-    drain = traffic.ofmap_bytes / folds_f / bw
-    fill_shared = traffic.read_bytes / folds_f / bw
-    shared_memory = traffic.total_bytes / bw
+    drain = _port_time(traffic.ofmap_bytes / folds_f, bw, None if g is None else g.ofmap_bytes / folds_f, gbw)
+    fill_shared = _port_time(traffic.read_bytes / folds_f, bw, None if g is None else g.read_bytes / folds_f, gbw)
+    shared_memory = _port_time(traffic.total_bytes, bw, None if g is None else g.total_bytes, gbw)
     shared_cycles = np.maximum(compute + fill_shared + drain, shared_memory)
+    shared_gbuf = np.zeros_like(shared_memory) if g is None else g.total_bytes / gbw
     if not per_port.any():  # every configuration has one shared port (the default): no port terms
-        return Timing(cycles=whole_cycles(shared_cycles), memory_cycles=shared_memory)
+        if shared_gbuf.shape != shared_memory.shape:
+            shared_gbuf = shared_gbuf + np.zeros_like(shared_memory)
+        return Timing(cycles=whole_cycles(shared_cycles), memory_cycles=shared_memory, gbuf_cycles=shared_gbuf)
 
-    t_ifmap = traffic.ifmap_bytes / bw
-    t_filter = traffic.filter_bytes / bw
-    t_ofmap = (traffic.ofmap_bytes + traffic.psum_read_bytes) / bw  # partial sums use the ofmap port both ways
+    t_ifmap = _port_time(traffic.ifmap_bytes, bw, None if g is None else g.ifmap_bytes, gbw)
+    t_filter = _port_time(traffic.filter_bytes, bw, None if g is None else g.filter_bytes, gbw)
+    # partial sums use the ofmap port both ways
+    t_ofmap = _port_time(traffic.ofmap_bytes + traffic.psum_read_bytes, bw, None if g is None else g.ofmap_bytes + g.psum_read_bytes, gbw)
     fill_ports = np.maximum(t_ifmap, t_filter) / folds_f
     port_memory = np.maximum(np.maximum(t_ifmap, t_filter), t_ofmap)
     port_cycles = np.maximum.reduce(
         [compute + fill_ports + drain, t_ifmap + drain, t_filter + drain, t_ofmap + fill_ports]
     )
+    if g is None:
+        gbuf_cycles = shared_gbuf
+    else:
+        ports = _binding_gbuf([t_ifmap, t_filter, t_ofmap], [g.ifmap_bytes / gbw, g.filter_bytes / gbw, (g.ofmap_bytes + g.psum_read_bytes) / gbw])
+        gbuf_cycles = np.where(per_port, ports, shared_gbuf)
     return Timing(
         cycles=whole_cycles(np.where(per_port, port_cycles, shared_cycles)),
         memory_cycles=np.where(per_port, port_memory, shared_memory),
+        gbuf_cycles=gbuf_cycles,
     )
 
 
@@ -171,15 +207,29 @@ def vector_timing(
     write_bytes: ArrayLike,
     bandwidth_bytes_per_cycle: ArrayLike,
     per_operand_ports: ArrayLike,
+    gbuf_read_bytes: ArrayLike | None = None,
+    gbuf_write_bytes: ArrayLike = 0.0,
+    gbuf_bandwidth_bytes_per_cycle: ArrayLike = 1.0,
 ) -> Timing:
-    """Cycles of a non-GEMM op: max(vector-unit cycles, DRAM time) (docs/MODEL.md §4).
+    """Cycles of a non-GEMM op: max(vector-unit cycles, memory time) (docs/MODEL.md §4).
 
-    Reads and writes stream while the vector unit works, so nothing else is exposed.
+    ``read_bytes``/``write_bytes`` go to DRAM, ``gbuf_*_bytes`` to the global buffer (None: no
+    global buffer). Reads and writes stream while the vector unit works, so nothing else is exposed.
     """
     compute = np.asarray(vector_cycles, dtype=np.float64)
     bw = np.asarray(bandwidth_bytes_per_cycle, dtype=np.float64)
     reads = np.asarray(read_bytes, dtype=np.float64)
     writes = np.asarray(write_bytes, dtype=np.float64)
     per_port = np.asarray(per_operand_ports, dtype=bool)
-    memory = np.where(per_port, np.maximum(reads, writes), reads + writes) / bw
-    return Timing(cycles=whole_cycles(np.maximum(compute, memory)), memory_cycles=memory)
+    if gbuf_read_bytes is None:
+        memory = np.where(per_port, np.maximum(reads, writes), reads + writes) / bw
+        gbuf_cycles = np.zeros_like(memory)
+    else:
+        gbw = np.asarray(gbuf_bandwidth_bytes_per_cycle, dtype=np.float64)
+        g_reads = np.asarray(gbuf_read_bytes, dtype=np.float64)
+        g_writes = np.asarray(gbuf_write_bytes, dtype=np.float64)
+        t_reads, t_writes = reads / bw + g_reads / gbw, writes / bw + g_writes / gbw
+        shared = (reads + writes) / bw + (g_reads + g_writes) / gbw
+        memory = np.where(per_port, np.maximum(t_reads, t_writes), shared)
+        gbuf_cycles = np.where(per_port, _binding_gbuf([t_reads, t_writes], [g_reads / gbw, g_writes / gbw]), (g_reads + g_writes) / gbw)
+    return Timing(cycles=whole_cycles(np.maximum(compute, memory)), memory_cycles=memory, gbuf_cycles=gbuf_cycles)

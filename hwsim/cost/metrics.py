@@ -10,7 +10,8 @@ source, which says where its value comes from:
 - ``derived``: computed from the other metrics of a result (a ``SimResult`` property).
 
 ``reported`` metrics are the columns of a per-layer profile (``hwsim profile --format csv|json``),
-in the order of :data:`LAYER_METRICS`; the others are what ``evaluate`` computes on the way
+in the order of :data:`LAYER_METRICS` (a metric of an optional memory ``level``, such as the
+global buffer's, only where the accelerator has that level: :func:`reported`); the others are what ``evaluate`` computes on the way
 (the dataflow index, DRAM time, flags). Everything derives from :data:`LAYER_METRICS`:
 ``evaluate``'s :data:`EVALUATED`, the fields a ``SimResult`` holds (:data:`HELD`), the profile
 columns (:data:`REPORTED`), the dtypes of the sweep's per-layer output and the zeros a host
@@ -27,10 +28,12 @@ from typing import Any
 
 import numpy as np
 
-from hwsim.cost.energy import COMPONENT_EVENTS, COMPONENTS
+from hwsim.cost.energy import COMPONENT_EVENTS, COMPONENT_LEVELS, COMPONENTS
 
 #: Where a metric's value comes from (module docstring).
 SOURCES: tuple[str, ...] = ("layer", "evaluated", "label", "derived")
+#: Optional memory levels a metric can belong to (docs/MODEL.md §9 for the global buffer).
+LEVELS: tuple[str, ...] = ("global_buffer",)
 #: A metric's dtype name -> the numpy dtype of its arrays (``str`` metrics are tuples of str).
 DTYPES: dict[str, Any] = {"int": np.int64, "float": np.float64, "bool": np.bool_, "str": np.object_}
 
@@ -45,6 +48,7 @@ class Metric:
     meaning: str  #: one line
     source: str  #: ``layer``, ``evaluated``, ``label`` or ``derived``
     reported: bool = True  #: a column of the per-layer profile (and held by SimResult unless derived)
+    level: str = ""  #: an optional memory level (:data:`LEVELS`) it belongs to: reported only where it exists
 
     @property
     def numpy_dtype(self) -> Any:
@@ -52,7 +56,11 @@ class Metric:
 
 
 def _energy(component: str) -> Metric:
-    return Metric(f"energy_{component}_pj", "float", "pJ", f"energy of {COMPONENT_EVENTS[component]}", "evaluated")
+    level = COMPONENT_LEVELS.get(component, "")
+    return Metric(f"energy_{component}_pj", "float", "pJ", f"energy of {COMPONENT_EVENTS[component]}", "evaluated", level=level)
+
+
+_GB = "global_buffer"
 
 
 #: Every per-layer metric; reported ones in profile column order (docs/MODEL.md §6).
@@ -81,12 +89,19 @@ LAYER_METRICS: tuple[Metric, ...] = (
     Metric("dram_ofmap_bytes", "float", "bytes", "ofmap bytes written to DRAM (partial sums included)", "evaluated"),
     Metric("dram_psum_read_bytes", "float", "bytes", "partial sums read back from DRAM", "evaluated"),
     Metric("dram_bytes", "float", "bytes", "DRAM traffic in total", "evaluated"),
-    Metric("compulsory_bytes", "float", "bytes", "each operand once (a lower bound of dram_bytes)", "evaluated"),
+    Metric("compulsory_bytes", "float", "bytes", "each operand that crosses the DRAM interface, once (a lower bound of dram_bytes)", "evaluated"),
+    Metric("gbuf_read_bytes", "float", "bytes", "global-buffer reads", "evaluated", level=_GB),
+    Metric("gbuf_write_bytes", "float", "bytes", "global-buffer writes", "evaluated", level=_GB),
+    Metric("gbuf_occupancy_bytes", "float", "bytes", "bytes the global buffer holds while the layer runs", "evaluated", level=_GB),
+    Metric("gbuf_operands", "str", "-", "what the global buffer serves: ifmap, ifmap(part), ifmap(staged), filter(staged), ofmap, ofmap(staged) or -", "label", level=_GB),
+    Metric("gbuf_plan", "int", "-", "gbuf_operands as bits (hwsim.cost.global_buffer.OPERAND_BITS)", "evaluated", reported=False),
     Metric("arithmetic_intensity", "float", "MACs/byte", "macs per DRAM byte", "derived"),
-    Metric("memory_cycles", "float", "cycles", "DRAM transfer time on the binding port(s), no overlap credit", "evaluated", reported=False),
+    Metric("memory_cycles", "float", "cycles", "transfer time on the binding port(s), no overlap credit", "evaluated", reported=False),
+    Metric("gbuf_cycles", "float", "cycles", "the global buffer's part of memory_cycles", "evaluated", reported=False),
     Metric("roofline_cycles", "float", "cycles", "max(macs / PEs or vector cycles, DRAM time): a lower bound of cycles", "evaluated"),
-    Metric("bound", "str", "-", "what limits the layer: compute, memory, vector or free", "label"),
-    Metric("memory_bound", "bool", "-", "DRAM time exceeds the stall-free compute time", "evaluated", reported=False),
+    Metric("bound", "str", "-", "what limits the layer: compute, memory (DRAM), global_buffer, vector or free", "label"),
+    Metric("memory_bound", "bool", "-", "memory time exceeds the stall-free compute time", "evaluated", reported=False),
+    Metric("gbuf_bound", "bool", "-", "memory-bound, and the global buffer takes most of the memory time", "evaluated", reported=False),
     Metric("free", "bool", "-", "the layer costs nothing (a view, an in-place concat, ...)", "evaluated", reported=False),
     *(_energy(c) for c in COMPONENTS),
     Metric("energy_pj", "float", "pJ", "energy in total", "evaluated"),
@@ -101,18 +116,27 @@ def _check(metrics: tuple[Metric, ...]) -> None:
     for m in metrics:
         if m.dtype not in DTYPES or m.source not in SOURCES:
             raise ValueError(f"metric {m.name}: dtype {m.dtype!r} / source {m.source!r}: expected one of {tuple(DTYPES)} / {SOURCES}")
+        if m.level and m.level not in LEVELS:
+            raise ValueError(f"metric {m.name}: level {m.level!r}: expected one of {LEVELS}")
 
 
 _check(LAYER_METRICS)
 
 #: Metrics by name.
 BY_NAME: dict[str, Metric] = {m.name: m for m in LAYER_METRICS}
-#: Columns of a per-layer profile, in order.
+#: Columns of a per-layer profile, in order, every memory level's included.
 REPORTED: tuple[str, ...] = tuple(m.name for m in LAYER_METRICS if m.reported)
 #: What a SimResult holds per layer: the reported metrics that are not derived.
 HELD: tuple[str, ...] = tuple(m.name for m in LAYER_METRICS if m.reported and m.source != "derived")
 #: What evaluate() returns, each a ``(configs, layers)`` array of the metric's dtype.
 EVALUATED: tuple[str, ...] = tuple(m.name for m in LAYER_METRICS if m.source == "evaluated")
+
+
+def reported(levels: Iterable[str] = ()) -> tuple[str, ...]:
+    """Columns of a per-layer profile of an accelerator with the optional memory ``levels``
+    (:data:`LEVELS`), in order: the metrics of other levels are left out."""
+    have = set(levels)
+    return tuple(m.name for m in LAYER_METRICS if m.reported and (not m.level or m.level in have))
 
 
 def select(names: Iterable[str]) -> tuple[Metric, ...]:

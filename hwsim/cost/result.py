@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from hwsim.cost.area import Area
 from hwsim.cost.arrays import KIND_GEMM, LayerArrays
 from hwsim.cost.metrics import BY_NAME, HELD, Metric
 from hwsim.cost.totals import Totals
@@ -32,9 +33,11 @@ class SimResult:
     (a tuple of str for ``layer``, ``op``, ``dataflow`` and ``bound``); each is also an attribute
     of the same name. Units: cycles of the accelerator clock, bytes, pJ. ``dataflow`` is ``"-"``
     for layers that do not run on the PE array. ``bound`` is ``compute`` or ``memory`` for GEMM
-    layers (memory when DRAM transfer time exceeds the stall-free compute time),
-    ``vector``/``memory`` for vector-unit ops and ``free`` for ops that cost nothing (reshape,
-    in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols.
+    layers (memory when DRAM transfer time exceeds the stall-free compute time; ``global_buffer``
+    when the memory time is mostly the global buffer's), ``vector``/``memory``/``global_buffer``
+    for vector-unit ops and ``free`` for ops that cost nothing (reshape, in-place concat, ...). ``clock_mhz`` in MHz; ``pes`` = rows x cols; ``global_buffer_bytes``
+    the global buffer's capacity (0: the accelerator has none, docs/MODEL.md §9). ``area``: the
+    accelerator's chip area by part, mm² (None for a predictor without hardware: the host model).
     """
 
     graph_name: str
@@ -43,6 +46,8 @@ class SimResult:
     pes: int
     metrics: Mapping[str, Any]
     unsupported: tuple[tuple[str, int], ...] = ()
+    global_buffer_bytes: float = 0.0
+    area: Area | None = None
 
     def __post_init__(self) -> None:
         missing = [n for n in HELD if n not in self.metrics]
@@ -77,7 +82,18 @@ class SimResult:
         """MACs per DRAM byte (0 where a layer moves no data)."""
         return np.divide(self.macs, self.dram_bytes, out=np.zeros_like(self.dram_bytes), where=self.dram_bytes > 0)
 
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The optional memory levels the accelerator has (:data:`hwsim.cost.metrics.LEVELS`)."""
+        return ("global_buffer",) if self.global_buffer_bytes > 0 else ()
+
     # ------------------------------------------------------------------ totals
+    @property
+    def gbuf_peak_bytes(self) -> float:
+        """Most bytes the global buffer holds at once, over the layers (0 without one)."""
+        occupancy = np.asarray(self.metrics["gbuf_occupancy_bytes"], dtype=np.float64)
+        return float(occupancy.max()) if len(occupancy) else 0.0
+
     @functools.cached_property
     def totals(self) -> Totals:
         """Sums over the layers (:class:`~hwsim.cost.totals.Totals`)."""
@@ -103,6 +119,11 @@ class SimResult:
     def latency_ms(self) -> float:
         """End-to-end latency in ms: total cycles / clock (layers run one after another)."""
         return float(self.totals.latency_ms(self.clock_mhz))
+
+    @property
+    def area_mm2(self) -> float | None:
+        """Chip area of the accelerator, mm² (None without one)."""
+        return None if self.area is None else float(self.area.total_mm2)
 
     @property
     def utilization_total(self) -> float:

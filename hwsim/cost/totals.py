@@ -1,7 +1,9 @@
 """``Totals``: a network's totals (sums over its layers), one type for profiles, sweeps and searches.
 
 Layers run one after another (docs/MODEL.md §6), so every total is a sum over layers: MACs,
-parameters, cycles, DRAM and SRAM bytes, roofline cycles, energy by component and in all. Fields
+parameters, cycles, DRAM, SRAM and global-buffer bytes, roofline cycles, energy by component and
+in all. (The global buffer's peak occupancy is a maximum, not a sum: see
+:attr:`hwsim.cost.result.SimResult.gbuf_peak_bytes`.) Fields
 are scalars for one network on one accelerator, or arrays (one value per configuration of a
 sweep, per template unit or candidate of a search); every operation broadcasts.
 
@@ -47,10 +49,13 @@ class Totals:
     dram_bytes: Any  #: DRAM traffic, bytes
     sram_read_bytes: Any  #: buffer reads, bytes
     sram_write_bytes: Any  #: buffer writes, bytes
+    gbuf_read_bytes: Any  #: global-buffer reads, bytes (0 without one)
+    gbuf_write_bytes: Any  #: global-buffer writes, bytes (0 without one)
     roofline_cycles: Any  #: sum of the layers' lower bounds, cycles
     energy_mac_pj: Any  #: energy of MACs, pJ
     energy_rf_pj: Any  #: energy of PE register-file accesses, pJ
     energy_sram_pj: Any  #: energy of buffer accesses, pJ
+    energy_gbuf_pj: Any  #: energy of global-buffer accesses, pJ
     energy_dram_pj: Any  #: energy of DRAM transfers, pJ
     energy_vector_pj: Any  #: energy of vector-unit operations, pJ
     energy_leakage_pj: Any  #: leakage energy, pJ
@@ -114,6 +119,11 @@ class Totals:
         """Buffer reads + writes, bytes."""
         return self.sram_read_bytes + self.sram_write_bytes
 
+    @property
+    def gbuf_bytes(self) -> Any:
+        """Global-buffer reads + writes, bytes."""
+        return self.gbuf_read_bytes + self.gbuf_write_bytes
+
     def energy_by_component_pj(self) -> dict[str, Any]:
         """Energy of each component (keys of :data:`hwsim.cost.energy.COMPONENTS`, in that order), pJ."""
         return {c: getattr(self, f"energy_{c}_pj") for c in COMPONENTS}
@@ -124,4 +134,4 @@ class Totals:
 
     def utilization(self, pes: ArrayLike) -> Any:
         """Utilization of the whole network: MACs / (cycles x PEs) (0 when nothing ran)."""
-        return self.macs / np.maximum(self.cycles * np.asarray(pes), 1)
+        return self.macs / np.maximum(np.asarray(self.cycles, dtype=np.float64) * np.asarray(pes), 1.0)  # float: no int64 product

@@ -12,7 +12,7 @@ Algorithm: sort lexicographically (a dominator always sorts strictly before the 
 dominates). Two objectives: one pass with a running minimum, O(n log n). More: blocks of sorted
 points are checked, vectorised, against the front found so far and against each other —
 O(n x front size), fast for the fronts of real sweeps (tens to thousands of points).
-matplotlib is imported only by :func:`plot_front`, pandas only by the functions on frames.
+matplotlib is imported only by :func:`front_figure`, pandas only by the functions on frames.
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ from hwsim.report.profile import write_figure
 
 if TYPE_CHECKING:
     import pandas as pd  # only the frame functions take or give frames: pareto_mask needs no pandas
+    from matplotlib.figure import Figure
 
-__all__ = ["pareto_front", "pareto_mask", "plot_front"]
+__all__ = ["front_figure", "pareto_front", "pareto_mask", "plot_front"]
 
 #: Sorted points checked together in the n-dimensional algorithm.
 _BLOCK = 256
@@ -143,31 +144,51 @@ def pareto_front(frame: pd.DataFrame, objectives: Sequence[str], by: str | None 
     return frame[mask].sort_values(keys, kind="stable")
 
 
-def plot_front(frame: pd.DataFrame, front: pd.DataFrame, x: str, y: str, path: str | Path, z: str | None = None, by: str | None = None) -> None:
-    """Scatter every configuration (grey, or coloured by ``z``) and mark the front, one colour per group."""
-    import matplotlib
+#: Colours of the groups (models) of a Pareto plot, and the markers of their clouds when ``z`` colours them.
+_GROUP_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf")
+_GROUP_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 5.5))
-    if z is None:
-        ax.scatter(frame[x], frame[y], s=8, color="0.75", label="all configurations", zorder=1)
-    else:
-        points = ax.scatter(frame[x], frame[y], s=10, c=frame[z], cmap="viridis", alpha=0.5, label="all configurations", zorder=1)
-        fig.colorbar(points, ax=ax, label=z)
-    groups = front.groupby(by, sort=False) if by is not None else [("front", front)]
-    for (name, rows), color in zip(groups, plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10):
-        label = f"Pareto front ({name})" if by is not None else "Pareto front"
-        ax.scatter(rows[x], rows[y], s=36, facecolors="none" if z else color, edgecolors=color if z is None else "red", linewidths=1.5, label=label, zorder=3)
+def front_figure(frame: pd.DataFrame, front: pd.DataFrame, x: str, y: str, z: str | None = None,
+                 by: str | None = None) -> Figure:
+    """Every configuration and the front, one colour per group of ``by`` (a model): without ``z``
+    each group's configurations are a light cloud of its colour and its front the same colour,
+    bold; with ``z`` the clouds are coloured by ``z`` (one marker per group) and each front is
+    outlined in its group's colour."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(8, 5.5), layout="constrained")
+    ax = fig.subplots()
+    names = list(dict.fromkeys(frame[by])) if by is not None else [None]
+    points = None
+    for k, name in enumerate(names):
+        rows = frame if name is None else frame[frame[by] == name]
+        ahead = front if name is None else front[front[by] == name]
+        color, marker = _GROUP_COLORS[k % len(_GROUP_COLORS)], _GROUP_MARKERS[k % len(_GROUP_MARKERS)]
+        what = "" if name is None else f"{name}: "
+        cloud = f"{what}{len(rows):,} configurations"
         if z is None:
-            ordered = rows.sort_values([x, y])
+            ax.scatter(rows[x], rows[y], s=10, color=color, alpha=0.25, linewidths=0, label=cloud, zorder=1)
+            ax.scatter(ahead[x], ahead[y], s=40, color=color, edgecolors="black", linewidths=0.8,
+                       label=f"{what}Pareto front ({len(ahead)})", zorder=3)
+        else:
+            points = ax.scatter(rows[x], rows[y], s=12, c=rows[z], cmap="viridis", marker=marker, alpha=0.5,
+                                vmin=frame[z].min(), vmax=frame[z].max(), label=cloud, zorder=1)
+            ax.scatter(ahead[x], ahead[y], s=60, marker=marker, facecolors="none", edgecolors=color, linewidths=1.8,
+                       label=f"{what}Pareto front ({len(ahead)})", zorder=3)
+        if z is None:  # a 2-objective front is a staircase; a 3-objective one projects to none
+            ordered = ahead.sort_values([x, y])
             ax.step(ordered[x], ordered[y], where="post", color=color, linewidth=1, zorder=2)
+    if points is not None:
+        fig.colorbar(points, ax=ax, label=z)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    title = f"Pareto front: {x} vs {y}" + (f" vs {z}" if z else "") + " (all minimised)"
-    ax.set_title(title)
+    ax.set_title(f"Pareto front: {x} vs {y}" + (f" vs {z}" if z else "") + " (all minimised)")
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=8)
-    fig.tight_layout()
-    write_figure(fig, path)
+    return fig
+
+
+def plot_front(frame: pd.DataFrame, front: pd.DataFrame, x: str, y: str, path: str | Path, z: str | None = None, by: str | None = None) -> None:
+    """Write :func:`front_figure` to ``path`` (.png, .pdf or .svg)."""
+    write_figure(front_figure(frame, front, x, y, z, by), path)

@@ -2,70 +2,80 @@
 
 :func:`build_layers` walks the ops of a :class:`~hwsim.export.neutral.NeutralGraph` in order
 and writes :class:`~hwsim.graph.layer_graph.Layer` s (fields from
-:mod:`hwsim.export.layer_fields`). Each pass decides from what the walk has made so far:
+:mod:`hwsim.export.layer_fields`; the walk's state in :mod:`hwsim.export.walk`). Each pass
+decides from what the walk has made so far:
 
 - **Batch-norm folding**: a ``batchnorm`` whose input is the sole, not yet fused output of a
-  conv or linear layer joins it (``"batchnorm"`` in ``fused``, its parameters in ``params``);
-  any other batch-norm is a ``batchnorm`` layer.
+  conv, linear or conv_transpose layer joins it (``"batchnorm"`` in ``fused``, its parameters
+  in ``params``); any other batch-norm is a ``batchnorm`` layer.
 - **Activation fusion**: an ``activation`` whose input is the sole output of a layer in
   :data:`ACTIVATION_HOSTS` joins it (its mode in ``fused``); else it is an ``activation`` layer.
   "Sole" means the input tensor has one reader (:attr:`~hwsim.export.neutral.Tensor.readers`).
+  Softmax is its own kind and never fused.
+- **Epilogues**: an ``add`` of a learned constant of K elements to the sole, not yet fused
+  output of a conv/linear/conv_transpose layer is its bias (``bias`` true, params joined); a
+  ``mul`` (or a division) of such an output, or of a matmul's, by a scalar constant is fused as
+  ``"scale"`` (applied as the outputs leave the array).
 - **Pass-through**: identity, expand, split, a view that keeps the shape and adaptive pooling
   to the input size make no layer; their readers name the producer of the whole tensor.
 - **Shuffle collapse**: view (N, C, H, W) -> (N, g, C/g, H, W), a transpose of dims 1 and 2
   (identities and same-shape views between are skipped), view back to (N, C, H, W) -> one
   ``shuffle`` layer of ``groups`` = g named after the closing view. A chain read before it
-  closes is materialised: its view becomes a ``reshape`` layer, its transpose is unsupported.
+  closes is materialised: its view becomes a ``reshape`` layer, its transpose a ``transpose``
+  layer. Any other transpose or permute is a ``transpose`` layer (a copy).
+- **Matmul**: a product of two activations is a ``matmul`` layer (one group per batch x head;
+  :func:`~hwsim.export.layer_fields.matmul_fields`), and so is a two-operand einsum that is one;
+  a product by a constant B (weights) with one group is a ``linear`` layer.
+- **Attention**: scaled dot-product attention and ``nn.MultiheadAttention`` become their parts
+  (:mod:`hwsim.export.attention`), named ``<op's layer name>.<part>``.
 - **SE and broadcasts**: ``add``/``mul``/``concat`` record ``operand_elements`` per operand;
   a broadcast (``expand``) operand counts the elements it stores, not the ones it shows.
-- **Unsupported listing**: any other op is counted by label in ``unsupported`` and bridged
-  (its readers connect to its tensor producers); its parameters are counted apart.
+- **Unsupported listing**: any other op is counted by label in ``unsupported`` (with the MACs
+  the front end knows it does, else unknown) and bridged (its readers connect to its tensor
+  producers); its parameters are counted apart.
 - **Naming**: a module's layer is its qualified name; a functional op's layer is
   ``<scope>.<word>`` (``stages.2.blocks.3.add``), or the op's name where no module encloses it;
   a name taken before gets ``_1``, ``_2``, ... (``input`` is reserved).
-- **Parameter accounting**: each parameter counts once, in the first layer that uses it;
-  parameters of unsupported ops and parameters no op uses go to the graph's metadata.
+- **Parameter accounting**: each parameter counts once, in the first layer that uses it (a
+  parameter read through a constant or a pass-through, such as a class token, in the first
+  layer that reads it); parameters of unsupported ops and parameters no op uses go to the
+  graph's metadata.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
+from hwsim.export.attention import Part, multihead_attention_parts, sdpa_parts
 from hwsim.export.layer_fields import (
     conv_fields,
+    einsum_fields,
     elementwise_fields,
     global_pool_fields,
     linear_fields,
+    matmul_fields,
     nchw,
     numel,
     pool_fields,
     reshape_fields,
+    resize_fields,
     shape_of,
 )
-from hwsim.export.neutral import NeutralGraph, NeutralOp, Param, Shape, Tensor
-from hwsim.graph.layer_graph import Layer
+from hwsim.export.neutral import NeutralGraph, NeutralOp, Shape
+from hwsim.export.walk import (
+    ACTIVATION_HOSTS,
+    EPILOGUE_HOSTS,
+    SCALE_HOSTS,
+    UNACCOUNTED_PARAMS,
+    UNSUPPORTED_MACS,
+    UNSUPPORTED_PARAMS,
+    BuiltLayers,
+    Value,
+    WalkState,
+)
 
-__all__ = ["ACTIVATION_HOSTS", "UNACCOUNTED_PARAMS", "BuiltLayers", "build_layers"]
-
-#: Metadata key: parameter elements of the model that no op of the traced forward uses.
-UNACCOUNTED_PARAMS = "unused_params"
-#: Metadata key: parameter elements of ops listed as unsupported (in no layer).
-UNSUPPORTED_PARAMS = "params_in_unsupported_ops"
-#: Layer ops an activation may be fused into.
-ACTIVATION_HOSTS = frozenset({"conv", "linear", "add", "mul", "pool", "global_pool", "batchnorm", "lrn", "activation"})
-
-
-@dataclass(frozen=True)
-class BuiltLayers:
-    """What the passes made of a neutral graph."""
-
-    layers: tuple[Layer, ...]
-    unsupported: tuple[tuple[str, int], ...]  #: (op label, count), sorted
-    notes: tuple[tuple[str, str], ...]  #: metadata: parameter elements no layer holds (absent when zero)
-    layer_names: tuple[tuple[str, str], ...]  #: (tensor name, layer name) for each layer-making op
+__all__ = ["ACTIVATION_HOSTS", "UNACCOUNTED_PARAMS", "UNSUPPORTED_MACS", "UNSUPPORTED_PARAMS", "BuiltLayers", "build_layers"]
 
 
 def build_layers(graph: NeutralGraph) -> BuiltLayers:
@@ -76,144 +86,42 @@ def build_layers(graph: NeutralGraph) -> BuiltLayers:
     return walk.result(graph.params)
 
 
-@dataclass(frozen=True)
-class _Value:
-    """What a tensor is in the hwsim graph."""
-
-    producers: tuple[str, ...]  #: hwsim layers (or "input") the tensor comes from
-    elements: int  #: elements actually stored (a broadcast view keeps its source's count)
-    owner: str | None = None  #: layer whose untouched, sole output this is (fusion target)
-    chain: tuple[NeutralOp, ...] = ()  #: pending shuffle steps (the opening view, the transpose)
-    chain_source: _Value | None = None  #: the value before the pending steps
-    source_shape: Shape = ()  #: shape of the tensor before the pending steps
-    groups: int = 0  #: shuffle groups of a pending chain
-
-
-class _Walk:
-    """The state of one walk over the ops (mutable only while walking)."""
-
-    def __init__(self) -> None:
-        self.layers: list[dict[str, Any]] = []
-        self.by_name: dict[str, dict[str, Any]] = {}
-        self.values: dict[str, _Value] = {}
-        self.unsupported: Counter[str] = Counter()
-        self.used_params: set[str] = set()
-        self.unsupported_params = 0  #: parameter elements of unsupported ops (in no layer)
-        self.flushed: dict[str, _Value] = {}
-        self.layer_names: dict[str, str] = {}
-
-    def visit(self, op: NeutralOp) -> None:
-        getattr(self, f"_on_{op.kind}")(op)
-
-    def result(self, params: Iterable[Param]) -> BuiltLayers:
-        total = {p.key: p.elements for p in params}
-        unused = sum(n for key, n in total.items() if key not in self.used_params)
-        notes = ((UNSUPPORTED_PARAMS, self.unsupported_params), (UNACCOUNTED_PARAMS, unused))
-        return BuiltLayers(
-            layers=tuple(Layer(**fields) for fields in self.layers),
-            unsupported=tuple(sorted(self.unsupported.items())),
-            notes=tuple((key, str(count)) for key, count in notes if count),
-            layer_names=tuple(self.layer_names.items()),
-        )
-
-    # ------------------------------------------------------------------ values and names
-    def _value(self, tensor: Tensor | None) -> _Value:
-        """The value of an operand, any pending shuffle chain materialised."""
-        if tensor is None:
-            return _Value((), 0)
-        value = self.values.get(tensor.name, _Value((), numel(shape_of(tensor))))
-        return self._flush(tensor.name, value) if value.chain else value
-
-    def _pending(self, tensor: Tensor | None) -> _Value:
-        """The value of an operand as it stands (a pending shuffle chain kept)."""
-        value = self.values.get(tensor.name) if tensor is not None else None
-        return value if value is not None else _Value((), 0)
-
-    def _set(self, op: NeutralOp, value: _Value) -> None:
-        for tensor in op.outputs:
-            self.values[tensor.name] = value
-
-    def _unique(self, op: NeutralOp, word: str = "") -> str:
-        """The layer name ``op`` asks for (module qualname, ``<scope>.<word>``, or op name), made unique."""
-        name = f"{op.scope}.{word or op.word}" if op.scope else op.name
-        candidate, i = name, 0
-        while candidate in self.by_name or candidate == "input":
-            i += 1
-            candidate = f"{name}_{i}"
-        return candidate
-
-    def _claim(self, params: Iterable[Param]) -> int:
-        """Count parameter elements not yet in any layer (a module called twice counts once)."""
-        count = 0
-        for p in params:
-            if p.key not in self.used_params:
-                self.used_params.add(p.key)
-                count += p.elements
-        return count
-
-    def _append(self, op: NeutralOp, fields: dict[str, Any], word: str = "") -> str:
-        name = self._unique(op, word)
-        self.layer_names[op.outputs[0].name] = name
-        layer = dict(name=name, **fields)
-        self.layers.append(layer)
-        self.by_name[name] = layer
-        return name
-
-    def _add_layer(self, op: NeutralOp, op_kind: str, inputs: Iterable[_Value], *, word: str = "", **fields: Any) -> None:
-        producers = tuple(name for value in inputs for name in value.producers)
-        name = self._append(op, dict(op=op_kind, inputs=producers, params=self._claim(op.params), **fields), word)
-        self._set(op, _Value((name,), numel(shape_of(op.outputs[0])), owner=name))
-
-    # ------------------------------------------------------------------ fusion and pass-through
-    def _sole_owner(self, op: NeutralOp) -> dict[str, Any] | None:
-        """The layer whose untouched output is this op's input, if the op is its only reader."""
-        tensor = op.inputs[0] if op.inputs else None
-        if tensor is None or tensor.readers != 1:
-            return None
-        value = self.values.get(tensor.name)
-        if value is None or value.owner is None or value.chain:
-            return None
-        return self.by_name[value.owner]
-
-    def _fuse(self, op: NeutralOp, layer: dict[str, Any], what: str) -> None:
-        layer["fused"] = tuple(layer.get("fused", ())) + (what,)
-        layer["params"] += self._claim(op.params)
-        self._set(op, self._pending(op.inputs[0]))
-
-    def _passthrough(self, op: NeutralOp, keep_owner: bool, elements: int | None = None) -> None:
-        tensor = op.inputs[0] if op.inputs else None
-        source = self._value(tensor)
-        owner = source.owner if keep_owner and tensor is not None and tensor.readers == 1 else None
-        stored = numel(shape_of(op.outputs[0])) if elements is None else elements
-        self._set(op, _Value(source.producers, stored, owner=owner))
+class _Walk(WalkState):
+    """The passes: one handler per op kind (module docstring)."""
 
     # ------------------------------------------------------------------ op kinds
     def _on_input(self, op: NeutralOp) -> None:
-        self._set(op, _Value(("input",), numel(shape_of(op.outputs[0]))))
+        self._set(op, Value(("input",), numel(shape_of(op.outputs[0]))))
 
     def _on_constant(self, op: NeutralOp) -> None:
-        self._set(op, _Value((), numel(shape_of(op.outputs[0]))))
+        self._set(op, Value((), numel(shape_of(op.outputs[0])), params=op.params))
 
     def _on_unsupported(self, op: NeutralOp) -> None:
+        before = self.unsupported_macs.get(op.label, 0)  # None once an op of this label had unknown MACs
+        self.unsupported_macs[op.label] = None if before is None or op.macs is None else before + op.macs
         self.unsupported[op.label] += 1
-        self.unsupported_params += self._claim(op.params)
+        values = [self._value(tensor) for tensor in op.inputs]
+        self.unsupported_params += self._claim(op.params + tuple(p for value in values for p in value.params))
         producers: list[str] = []
-        for tensor in op.inputs:
-            for name in self._value(tensor).producers:
+        for value in values:
+            for name in value.producers:
                 if name not in producers:
                     producers.append(name)
         for tensor in op.outputs:
-            self.values[tensor.name] = _Value(tuple(producers), numel(shape_of(tensor)))
+            self.values[tensor.name] = Value(tuple(producers), numel(shape_of(tensor)))
 
     def _on_conv(self, op: NeutralOp) -> None:
         self._add_layer(op, "conv", [self._value(op.inputs[0])], **conv_fields(op))
+
+    def _on_conv_transpose(self, op: NeutralOp) -> None:
+        self._add_layer(op, "conv_transpose", [self._value(op.inputs[0])], **conv_fields(op))
 
     def _on_linear(self, op: NeutralOp) -> None:
         self._add_layer(op, "linear", [self._value(op.inputs[0])], **linear_fields(op))
 
     def _on_batchnorm(self, op: NeutralOp) -> None:
         host = self._sole_owner(op)
-        if host is not None and host["op"] in ("conv", "linear") and not host.get("fused"):
+        if host is not None and host["op"] in EPILOGUE_HOSTS and not host.get("fused"):
             self._fuse(op, host, "batchnorm")
             return
         source = op.inputs[0]
@@ -277,21 +185,52 @@ class _Walk:
                         **elementwise_fields(shape_of(source)))
 
     def _binary(self, op: NeutralOp, kind: str) -> None:
-        values = [self._value(tensor) for tensor in op.inputs]
+        values = [self._value(tensor) for tensor in op.inputs if tensor is not None]  # None: a scalar
         self._add_layer(op, kind, values, mode=op.attrs.mode, operand_elements=tuple(v.elements for v in values),
                         **elementwise_fields(shape_of(op.outputs[0])))
 
+    def _epilogue_host(self, op: NeutralOp, hosts: frozenset[str], indices: tuple[int, ...] = (0, 1)
+                       ) -> tuple[dict[str, Any], Value] | None:
+        """(layer, other operand) when operand ``index`` of a binary op is the sole, untouched
+        output of a layer in ``hosts`` and the other operand is a constant (made from no layer;
+        None: a Python scalar)."""
+        if len(op.inputs) > 2:
+            return None
+        for index in indices:
+            host = self._sole_owner(op, index)
+            other = op.inputs[1 - index] if len(op.inputs) == 2 else None
+            value = self._value(other) if other is not None else Value((), 1)
+            if host is not None and host["op"] in hosts and not value.producers:
+                return host, value
+        return None
+
+    def _fuse_epilogue(self, op: NeutralOp, host: dict[str, Any], value: Value, what: str) -> None:
+        host["params"] += self._claim(op.params + value.params)
+        if what == "bias":
+            host["bias"] = True
+        else:
+            host["fused"] = tuple(host.get("fused", ())) + (what,)
+        self._set(op, Value((host["name"],), numel(shape_of(op.outputs[0])), owner=host["name"]))
+
     def _on_add(self, op: NeutralOp) -> None:
+        found = self._epilogue_host(op, EPILOGUE_HOSTS) if op.attrs.mode == "" else None
+        if found is not None:  # a learned bias of K elements, before anything else was fused
+            host, value = found
+            if value.params and value.elements == host["k"] and not host.get("bias") and not host.get("fused"):
+                self._fuse_epilogue(op, host, value, "bias")
+                return
         self._binary(op, "add")
 
     def _on_mul(self, op: NeutralOp) -> None:
+        # x * c, c * x or x / c with a scalar c (not c / x): a scale applied as the outputs leave the array
+        found = self._epilogue_host(op, SCALE_HOSTS, (0, 1) if op.attrs.mode == "" else (0,))
+        if found is not None and found[1].elements <= 1:
+            self._fuse_epilogue(op, *found, "scale")
+            return
         self._binary(op, "mul")
 
     def _on_concat(self, op: NeutralOp) -> None:
         shape_out = shape_of(op.outputs[0])
-        if len(shape_out) < 2 or op.attrs.dim % len(shape_out) != 1:
-            self._on_unsupported(replace(op, inputs=tuple(t for t in op.inputs if t is not None)))
-            return
         values = [self._value(tensor) for tensor in op.inputs]
         self._add_layer(op, "concat", values, operand_elements=tuple(v.elements for v in values),
                         **elementwise_fields(shape_out))
@@ -313,13 +252,89 @@ class _Walk:
         # the tuple was a layer's sole output; a split of a tensor never does
         self._passthrough(op, keep_owner=op.attrs.from_tuple)
 
+    # ------------------------------------------------------------------ attention and vision ops
+    def _on_softmax(self, op: NeutralOp) -> None:
+        source = op.inputs[0]
+        self._add_layer(op, "softmax", [self._value(source)], mode=op.attrs.mode or "softmax",
+                        **elementwise_fields(shape_of(source)))
+
+    def _on_norm(self, op: NeutralOp) -> None:
+        source = op.inputs[0]
+        self._add_layer(op, "norm", [self._value(source)], mode=op.attrs.mode, **elementwise_fields(shape_of(source)))
+
+    def _on_resize(self, op: NeutralOp) -> None:
+        source = op.inputs[0]
+        self._add_layer(op, "resize", [self._value(source)], mode=op.attrs.mode,
+                        **resize_fields(shape_of(source), shape_of(op.outputs[0])))
+
+    def _on_pad(self, op: NeutralOp) -> None:
+        source = op.inputs[0]
+        self._add_layer(op, "pad", [self._value(source)], mode=op.attrs.mode,
+                        **resize_fields(shape_of(source), shape_of(op.outputs[0])))
+
+    def _gemm_of_two(self, op: NeutralOp, fields: dict[str, int] | None) -> None:
+        """A matmul layer of two operands; B made from no layer (weights, a constant) with one
+        group makes a linear layer instead."""
+        if fields is None or len(op.inputs) != 2 or None in op.inputs:
+            self._on_unsupported(op)
+            return
+        a, b = (self._value(tensor) for tensor in op.inputs)
+        if not b.producers and fields["groups"] == 1:
+            self._add_layer(op, "linear", [a, b], n=fields["n"] * fields["h"], c=fields["c"], k=fields["k"])
+        else:
+            self._add_layer(op, "matmul", [a, b], **fields)
+
+    def _on_matmul(self, op: NeutralOp) -> None:
+        shapes = [shape_of(tensor) for tensor in op.inputs]
+        fields = matmul_fields(*shapes) if len(shapes) == 2 and all(shapes) else None
+        self._gemm_of_two(op, fields)
+
+    def _on_einsum(self, op: NeutralOp) -> None:
+        shapes = [shape_of(tensor) for tensor in op.inputs]
+        fields = einsum_fields(op.attrs.equation, *shapes) if len(shapes) == 2 and all(shapes) else None
+        self._gemm_of_two(op, fields)
+
+    def _parts(self, op: NeutralOp, parts: tuple[Part, ...], operands: dict[str, Value]) -> None:
+        """Append the layers of a decomposed op (:mod:`hwsim.export.attention`), named
+        ``<op's layer name>.<suffix>``; the op's output is the last one's."""
+        base = f"{op.scope}.{op.word}" if op.scope else op.name
+        made = dict(operands)
+        for part in parts:
+            reads = [made[key] for key in part.reads]
+            producers = tuple(name for value in reads for name in value.producers)
+            params = self._claim(part.params + tuple(p for value in reads for p in value.params))
+            name = self._append(op, dict(op=part.op, inputs=producers, params=params, **part.fields), name=f"{base}.{part.suffix}")
+            made[part.suffix] = Value((name,), 0)
+        last = made[parts[-1].suffix].producers[0]
+        self._set(op, Value((last,), numel(shape_of(op.outputs[0])), owner=last))
+
+    def _on_attention(self, op: NeutralOp) -> None:
+        tensors = [t for t in op.inputs if t is not None]
+        shapes = [shape_of(t) for t in tensors]
+        if len(tensors) < 3 or any(len(s) < 2 for s in shapes):
+            self._on_unsupported(op)
+            return
+        operands = dict(zip(("q", "k", "v", "mask"), (self._value(t) for t in tensors)))
+        self._parts(op, sdpa_parts(*shapes[:3], shapes[3] if len(shapes) > 3 else None), operands)
+
+    def _on_multihead_attention(self, op: NeutralOp) -> None:
+        tensors = [t for t in op.inputs if t is not None]
+        if not tensors or any(len(shape_of(t)) not in (2, 3) for t in tensors[:3]):
+            self._on_unsupported(op)
+            return
+        q, k, v = (tensors + [tensors[-1]] * 2)[:3]  # a deduplicated operand list: k = v, or q = k = v
+        packed = q.name == k.name == v.name
+        parts = multihead_attention_parts(shape_of(q), shape_of(k), shape_of(v), op.attrs.heads,
+                                          op.attrs.mode == "batch_first", op.params, packed)
+        self._parts(op, parts, {"q": self._value(q), "k": self._value(k), "v": self._value(v)})
+
     # ------------------------------------------------------------------ shuffle collapse
     def _on_view(self, op: NeutralOp) -> None:
         tensor = op.inputs[0]
         value = self._pending(tensor)
         shape_in, shape_out = shape_of(tensor), shape_of(op.outputs[0])
         if len(value.chain) == 2 and shape_out == value.source_shape:
-            self._add_layer(op, "shuffle", [value.chain_source or _Value((), 0)], word="shuffle",
+            self._add_layer(op, "shuffle", [value.chain_source or Value((), 0)], word="shuffle",
                             groups=value.groups, **elementwise_fields(value.source_shape))
             return
         if shape_in == shape_out:
@@ -330,7 +345,7 @@ class _Walk:
             return
         source = self._value(tensor)
         if _splits_channels(shape_in, shape_out) and not value.chain:
-            self._set(op, _Value(source.producers, source.elements, chain=(op,), chain_source=source,
+            self._set(op, Value(source.producers, source.elements, chain=(op,), chain_source=source,
                                  source_shape=shape_in, groups=shape_out[1]))
             return
         self._add_layer(op, "reshape", [source], **reshape_fields(shape_in, shape_out))
@@ -340,27 +355,27 @@ class _Walk:
         if len(value.chain) == 1 and _swaps_1_2(op):  # after the 5-D view that opens a shuffle
             self._set(op, replace(value, chain=value.chain + (op,)))
             return
-        self._on_unsupported(op)
+        source = op.inputs[0]
+        self._add_layer(op, "transpose", [self._value(source)], mode=op.attrs.mode or "transpose",
+                        **resize_fields(shape_of(source), shape_of(op.outputs[0])))
 
-    def _flush(self, name: str, value: _Value) -> _Value:
+    def _flush(self, name: str, value: Value) -> Value:
         """Materialise a pending shuffle chain read by something else than the chain's end:
-        its view becomes a reshape layer, its transpose an unsupported op."""
+        its view becomes a reshape layer, its transpose a transpose layer."""
         if name in self.flushed:
             return self.flushed[name]
-        result = value.chain_source or _Value((), 0)
+        result = value.chain_source or Value((), 0)
         shape_in = value.source_shape
         for step in value.chain:
             out = step.outputs[0]
             shape_out = shape_of(out)
             if out.name in self.flushed:
                 result = self.flushed[out.name]
-            elif step.kind == "view":
-                layer = self._append(step, dict(op="reshape", inputs=result.producers,
-                                                **reshape_fields(shape_in, shape_out)))
-                result = _Value((layer,), numel(shape_out))
             else:
-                self.unsupported[step.label] += 1
-                result = _Value(result.producers, numel(shape_out))
+                kind, extra = ("reshape", {}) if step.kind == "view" else ("transpose", {"mode": "transpose"})
+                layer = self._append(step, dict(op=kind, inputs=result.producers, params=0, **extra,
+                                                **reshape_fields(shape_in, shape_out)))
+                result = Value((layer,), numel(shape_out))
             self.flushed[out.name] = result
             shape_in = shape_out
         self.flushed[name] = result

@@ -2,7 +2,7 @@
 
 - ``_FUNCTION_KINDS`` maps a function, tensor method or ATen packet name to a canonical kind of
   :data:`hwsim.export.neutral.KINDS`; ``_ACTIVATION_MODULES`` does the same for torch.nn
-  activation modules.
+  activation modules and ``_MODE_MODULES`` for softmax, norm, resize, pad and pixel-shuffle modules.
 - :func:`_flat_nodes` / :func:`_tensor_operands`: the fx nodes a node reads; :func:`_tensor`: an
   fx node as a neutral :class:`~hwsim.export.neutral.Tensor`.
 - :func:`_scope_of` / :func:`_layer_word`: the two parts of a functional layer's name
@@ -40,10 +40,6 @@ _ACTIVATION_FUNCTIONS = {
     "mish": "mish",
     "softplus": "softplus",
     "prelu": "prelu",
-    "softmax": "softmax",
-    "_softmax": "softmax",
-    "log_softmax": "log_softmax",
-    "_log_softmax": "log_softmax",
 }
 _ACTIVATION_MODULES: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.ReLU, "relu"),
@@ -60,13 +56,36 @@ _ACTIVATION_MODULES: tuple[tuple[type[nn.Module], str], ...] = (
     (nn.Mish, "mish"),
     (nn.Softplus, "softplus"),
     (nn.PReLU, "prelu"),
-    (nn.Softmax, "softmax"),
-    (nn.LogSoftmax, "log_softmax"),
+)
+#: torch.nn modules of the kinds that carry a mode: (class, kind, mode)
+_MODE_MODULES: tuple[tuple[type[nn.Module], str, str], ...] = (
+    (nn.Softmax, "softmax", "softmax"),
+    (nn.LogSoftmax, "softmax", "log_softmax"),
+    (nn.LayerNorm, "norm", "layer"),
+    (nn.GroupNorm, "norm", "group"),
+    (nn.modules.instancenorm._InstanceNorm, "norm", "instance"),
+    *(((nn.RMSNorm, "norm", "rms"),) if hasattr(nn, "RMSNorm") else ()),
+    (nn.Upsample, "resize", ""),  # UpsamplingNearest2d / UpsamplingBilinear2d subclass it; mode from the module
+    (nn.modules.padding._ConstantPadNd, "pad", "constant"),
+    (nn.modules.padding._ReflectionPadNd, "pad", "reflect"),
+    (nn.modules.padding._ReplicationPadNd, "pad", "replicate"),
+    (nn.PixelShuffle, "transpose", "pixel_shuffle"),
+    (nn.PixelUnshuffle, "transpose", "pixel_unshuffle"),
 )
 
 _KIND_NAMES = {
-    "conv": "conv2d convolution",
+    "conv": "conv2d conv1d convolution",
+    "conv_transpose": "conv_transpose2d conv_transpose1d",
     "linear": "linear",
+    "matmul": "matmul mm bmm",
+    "einsum": "einsum",
+    "attention": "scaled_dot_product_attention _scaled_dot_product_flash_attention_for_cpu "
+    "_scaled_dot_product_efficient_attention _scaled_dot_product_flash_attention",
+    "softmax": "softmax _softmax log_softmax _log_softmax",
+    "norm": "layer_norm group_norm instance_norm rms_norm native_layer_norm native_group_norm",
+    "resize": "interpolate upsample upsample_nearest1d upsample_nearest2d upsample_linear1d upsample_bilinear2d "
+    "upsample_bicubic2d _upsample_nearest_exact2d _upsample_bilinear2d_aa",
+    "pad": "pad constant_pad_nd reflection_pad1d reflection_pad2d replication_pad1d replication_pad2d",
     "batchnorm": "batch_norm _native_batch_norm_legit_no_training",
     "pool": "max_pool2d _max_pool2d max_pool2d_with_indices avg_pool2d",
     "adaptive_pool": "adaptive_avg_pool2d _adaptive_avg_pool2d adaptive_max_pool2d",
@@ -78,8 +97,8 @@ _KIND_NAMES = {
     "concat": "cat concat concatenate",
     # shape changes that never move data
     "view": "view reshape _unsafe_view flatten unflatten squeeze unsqueeze view_as reshape_as",
-    # data-moving layout changes: part of a channel shuffle, else unsupported
-    "transpose": "transpose permute swapaxes swapdims",
+    # data-moving layout changes: part of a channel shuffle, else a transpose layer (a copy)
+    "transpose": "transpose permute swapaxes swapdims t T mT H mH pixel_shuffle pixel_unshuffle",
     # identities at inference
     "identity": "dropout feature_dropout alpha_dropout feature_alpha_dropout dropout1d dropout2d "
     "dropout3d contiguous clone detach alias to float double half int long type_as _to_copy lift_fresh_copy identity",
@@ -101,6 +120,8 @@ _DIVIDE = frozenset({"div", "truediv", "itruediv"})
 _WORDS = {
     "iadd": "add", "isub": "sub", "rsub": "sub", "imul": "mul", "truediv": "div", "itruediv": "div",
     "concat": "cat", "concatenate": "cat", "_unsafe_view": "view",
+    **{name: "attention" for name in ("scaled_dot_product_attention", "_scaled_dot_product_flash_attention_for_cpu",
+                                      "_scaled_dot_product_efficient_attention", "_scaled_dot_product_flash_attention")},
 }
 
 

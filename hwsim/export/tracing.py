@@ -197,8 +197,10 @@ def _fx_traced(gm: torch.fx.GraphModule, example: torch.Tensor, name: str, root:
         if node.op == "placeholder":
             ops.append(NeutralOp("input", "input", "input", (), (_tensor(node, shapes),)))
         elif node.op == "get_attr":
-            if shapes.get(node) is not None:
-                ops.append(NeutralOp("constant", node.name, "get_attr", (), (_tensor(node, shapes),)))
+            if shapes.get(node) is not None:  # a parameter (a class token, ...) is claimed by the layer reading it
+                param = _fx_parameter(gm, node)
+                ops.append(NeutralOp("constant", node.name, "get_attr", (), (_tensor(node, shapes),),
+                                     params=_params(table, [param] if param is not None else [])))
         elif node.op == "call_module":
             sub = gm.get_submodule(node.target)
             operands = tuple(_tensor(o, shapes) for o in _tensor_operands(node, shapes))

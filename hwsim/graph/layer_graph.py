@@ -2,10 +2,13 @@
 
 Dimension letters follow Timeloop: input N x C x H x W, output N x K x P x Q, kernel R x S.
 ``h`` and ``w`` are the *unpadded* input sizes; ``pad_h``/``pad_w`` are the padding on each side.
-Every GEMM-like layer (conv, linear) has a GEMM view per group (MODELING.md §1):
+Every GEMM-like layer (conv, linear) has a GEMM view per group (docs/MODEL.md §1):
 
 - conv: ``gemm_m = N*P*Q`` (output pixels), ``gemm_k = (C/g)*R*S`` (window), ``gemm_n = K/g``
 - linear: ``gemm_m = N`` (rows of the input), ``gemm_k = C`` (in features), ``gemm_n = K``
+- matmul (two activations, ``A @ B`` per group of the batch dims): ``gemm_m = N*P`` (rows of A),
+  ``gemm_k = C/g``, ``gemm_n = K/g``; B takes the place of the weights (``params`` 0)
+- conv_transpose: ``gemm_m = N*H*W`` (input pixels), ``gemm_k = C/g``, ``gemm_n = (K/g)*R*S``
 
 and ``macs = groups * gemm_m * gemm_k * gemm_n`` (one multiply-accumulate = 1 MAC).
 Non-GEMM ops (pool, add, concat, shuffle, ...) have a GEMM view of zeros and 0 MACs; the
@@ -21,9 +24,19 @@ from pathlib import Path
 from typing import Any
 
 from hwsim.errors import GraphFileError
+from hwsim.graph.consistency import check_consistency
+from hwsim.graph.json_reader import parse_json, read_json
+from hwsim.graph.limits import MAX_LAYERS, MAX_SIZE, check_graph, check_layer, shown
 
 #: Op kinds a layer can have.
-GEMM_OPS = frozenset({"conv", "linear"})
+GEMM_OPS = frozenset(
+    {
+        "conv",  # convolution (1-D convs have W = S = 1)
+        "linear",  # fully connected: weights times an activation
+        "matmul",  # activation times activation (attention's QK^T and AV), per group of batch dims
+        "conv_transpose",  # transposed convolution, lowered to a GEMM over input pixels (col2im)
+    }
+)
 VECTOR_OPS = frozenset(
     {
         "pool",  # max / avg pooling with a window (mode says which)
@@ -36,6 +49,11 @@ VECTOR_OPS = frozenset(
         "batchnorm",  # a stand-alone batch-norm that could not be folded
         "lrn",  # local response normalisation (AlexNet)
         "reshape",  # flatten / view / channel split: pure data movement
+        "softmax",  # softmax / log-softmax over one dim (never fused: docs/MODEL.md §4)
+        "norm",  # layer / group / instance normalisation (mode says which)
+        "transpose",  # a data-moving layout change: transpose, permute, pixel (un)shuffle (mode)
+        "resize",  # interpolate / upsample (mode: nearest, linear, ...)
+        "pad",  # explicit padding (mode: constant, reflect, ...)
     }
 )
 OP_KINDS = GEMM_OPS | VECTOR_OPS
@@ -85,16 +103,20 @@ class Layer:
 
     def __post_init__(self) -> None:
         if self.op not in OP_KINDS:
-            raise ValueError(f"layer {self.name!r}: unknown op {self.op!r}; expected one of {sorted(OP_KINDS)}")
+            raise ValueError(f"layer {shown(self.name)}: unknown op {shown(self.op)}; expected one of {sorted(OP_KINDS)}")
         sizes = {"n": self.n, "c": self.c, "h": self.h, "w": self.w, "k": self.k, "p": self.p, "q": self.q, "r": self.r, "s": self.s}
         low = {key: value for key, value in sizes.items() if value < (1 if self.op in GEMM_OPS else 0)}
         if low:
-            need = "at least 1 for conv/linear layers" if self.op in GEMM_OPS else "not negative"
-            raise ValueError(f"layer {self.name!r}: sizes {low} must be {need}")
+            need = "at least 1 for conv/linear layers" if self.op in GEMM_OPS else "sizes >= 0"
+            raise ValueError(f"layer {shown(self.name)}: sizes {low}: expected {need}")
         if min(self.stride_h, self.stride_w, self.dilation_h, self.dilation_w) < 1 or min(self.pad_h, self.pad_w) < 0:
-            raise ValueError(f"layer {self.name!r}: stride and dilation must be >= 1 and padding >= 0")
+            raise ValueError(f"layer {shown(self.name)}: stride {self.stride_h}x{self.stride_w}, dilation "
+                             f"{self.dilation_h}x{self.dilation_w}, padding {self.pad_h}x{self.pad_w}: expected stride "
+                             "and dilation >= 1 and padding >= 0")
         if self.groups < 1 or self.c % self.groups or (self.op in GEMM_OPS and self.k % self.groups):
-            raise ValueError(f"layer {self.name!r}: groups={self.groups} must divide C={self.c} and K={self.k}")
+            raise ValueError(f"layer {shown(self.name)}: groups = {self.groups}: expected a divisor of C = {self.c}"
+                             + (f" and K = {self.k}" if self.op in GEMM_OPS else ""))
+        check_layer(self)  # sizes, tensors and params within the limits (hwsim.graph.limits)
         if self.op == "conv":
             for axis, size, kernel, pad, dilation, stride, out in (
                 ("P", self.h, self.r, self.pad_h, self.dilation_h, self.stride_h, self.p),
@@ -104,7 +126,7 @@ class Layer:
                 low, high = span // stride + 1, -(-span // stride) + 1  # PyTorch's floor, SCALE-Sim's ceil
                 if span < 0 or not low <= out <= high:
                     expected = f"{low}" if low == high else f"{low} or {high}"
-                    raise ValueError(f"layer {self.name!r}: output {axis} = {out} does not follow from the input, "
+                    raise ValueError(f"layer {shown(self.name)}: output {axis} = {out} does not follow from the input, "
                                      f"kernel, padding and stride; expected {expected}")
 
     # ---------------------------------------------------------------- GEMM view
@@ -115,17 +137,24 @@ class Layer:
 
     @property
     def gemm_m(self) -> int:
-        """Rows of the per-group GEMM: output pixels (conv) or input rows (linear); 0 if not a GEMM."""
+        """Rows of the per-group GEMM: output pixels (conv), input rows (linear, matmul) or input
+        pixels (conv_transpose); 0 if not a GEMM."""
+        if self.op == "conv_transpose":
+            return self.n * self.h * self.w
         return self.n * self.p * self.q if self.is_gemm else 0
 
     @property
     def gemm_k(self) -> int:
-        """Reduction length of the per-group GEMM: (C/g)*R*S; 0 if not a GEMM."""
+        """Reduction length of the per-group GEMM: (C/g)*R*S (C/g for conv_transpose); 0 if not a GEMM."""
+        if self.op == "conv_transpose":
+            return self.c // self.groups
         return (self.c // self.groups) * self.r * self.s if self.is_gemm else 0
 
     @property
     def gemm_n(self) -> int:
-        """Columns of the per-group GEMM: filters per group K/g; 0 if not a GEMM."""
+        """Columns of the per-group GEMM: filters per group K/g ((K/g)*R*S for conv_transpose); 0 if not a GEMM."""
+        if self.op == "conv_transpose":
+            return (self.k // self.groups) * self.r * self.s
         return self.k // self.groups if self.is_gemm else 0
 
     @property
@@ -143,7 +172,8 @@ class Layer:
 
     @property
     def weight_elements(self) -> int:
-        """Weight elements of the GEMM (K * C/g * R * S), bias excluded; 0 if not a GEMM."""
+        """Weight elements of the GEMM (K * C/g * R * S), bias excluded; 0 if not a GEMM. For a
+        matmul these are the elements of its second operand, B."""
         return self.k * (self.c // self.groups) * self.r * self.s if self.is_gemm else 0
 
     @property
@@ -164,16 +194,17 @@ class Layer:
         """A layer from its JSON form; every field is type-checked and the sizes of a conv or
         linear layer must all be given (a missing one is an error, not a default)."""
         if not isinstance(data, Mapping):
-            raise ValueError(f"a layer must be a JSON object, got {type(data).__name__}")
-        name = data.get("name", "<unnamed>")
+            raise ValueError(f"layer = {shown(data)}: expected a JSON object of layer fields")
+        name = shown(data.get("name", "<unnamed>"))
         kinds = {f.name: f.type for f in fields(cls)}
         unknown = set(data) - set(kinds)
         if unknown:
-            raise ValueError(f"layer {name!r}: unknown fields {sorted(unknown)}")
-        required = ["name", "op"] + (list("nchwkpqrs") if data.get("op") in GEMM_OPS else [])
+            raise ValueError(f"layer {name}: unknown fields {shown(sorted(unknown))}")
+        op = data.get("op")
+        required = ["name", "op"] + (list("nchwkpqrs") if isinstance(op, str) and op in GEMM_OPS else [])
         missing = [key for key in required if key not in data]
         if missing:
-            raise ValueError(f"layer {name!r}: missing fields {missing}")
+            raise ValueError(f"layer {name}: missing fields {missing}")
         kwargs = dict(data)
         for key, value in data.items():
             kind = kinds[key]
@@ -188,8 +219,16 @@ class Layer:
                 ok = isinstance(value, list | tuple) and all(isinstance(v, item) and not isinstance(v, bool) for v in value)
                 kwargs[key] = tuple(value) if ok else value
             if not ok:
-                raise ValueError(f"layer {name!r}: field {key} = {value!r}: expected {_EXPECTED_TYPE[kind]}")
+                raise ValueError(f"layer {name}: field {key} = {shown(value)}: expected {_EXPECTED_TYPE[kind]}")
         return cls(**kwargs)
+
+
+#: Top-level keys of a graph JSON file.
+_GRAPH_KEYS = ("format", "version", "name", "input_shape", "unsupported", "metadata", "layers")
+
+
+def _is_size(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_SIZE
 
 
 @dataclass(frozen=True)
@@ -207,14 +246,15 @@ class LayerGraph:
     metadata: tuple[tuple[str, str], ...] = field(default=())  #: free-form provenance (model kwargs, versions)
 
     def __post_init__(self) -> None:
+        check_graph(self.name, self.layers)  # layer count and total work within the limits
         seen: set[str] = {"input"}
         for layer in self.layers:
             if layer.name in seen:
-                raise ValueError(f"graph {self.name!r}: duplicate layer name {layer.name!r}")
+                raise ValueError(f"graph {shown(self.name)}: duplicate layer name {shown(layer.name)}: expected unique names")
             unknown = [name for name in layer.inputs if name not in seen]
             if unknown:
-                raise ValueError(f"graph {self.name!r}: layer {layer.name!r} reads {unknown}, which is neither "
-                                 "'input' nor an earlier layer")
+                raise ValueError(f"graph {shown(self.name)}: layer {shown(layer.name)} reads {shown(unknown)}: expected 'input' or "
+                                 "an earlier layer")
             seen.add(layer.name)
 
     def __iter__(self) -> Iterator[Layer]:
@@ -231,7 +271,7 @@ class LayerGraph:
 
     @property
     def macs(self) -> int:
-        """Total MACs of the conv and linear layers."""
+        """Total MACs of the GEMM layers (conv, linear, matmul, conv_transpose)."""
         return sum(layer.macs for layer in self.layers)
 
     @property
@@ -250,20 +290,26 @@ class LayerGraph:
     def with_batch(self, batch: int) -> LayerGraph:
         """The same network at another batch size: every layer's N (and operand sizes) scaled.
 
-        Exact for CNN layer graphs, where N is the only dimension the batch enters; the batch
-        must be a multiple of this graph's own batch (``input_shape[0]``).
+        Exact for CNN layer graphs, where N is the only dimension the batch enters; a matmul
+        between batched activations (g > 1: one GEMM per batch x head) takes the batch in its
+        groups instead. The batch must be a multiple of this graph's own batch (``input_shape[0]``).
         """
         own = self.input_shape[0] if self.input_shape else 1
         if batch < 1 or batch % own:
-            raise ValueError(f"graph {self.name!r} has batch {own}; cannot rescale it to batch {batch}")
+            raise GraphFileError(f"graph {shown(self.name)} has batch {own}; cannot rescale it to batch {batch}")
         factor = batch // own
         if factor == 1:
             return self
-        layers = tuple(
-            replace(layer, n=layer.n * factor, operand_elements=tuple(e * factor for e in layer.operand_elements))
-            for layer in self.layers
-        )
-        return replace(self, input_shape=(batch, *self.input_shape[1:]), layers=layers)
+        try:
+            layers = tuple(
+                replace(layer, groups=layer.groups * factor, c=layer.c * factor, k=layer.k * factor)
+                if layer.op == "matmul" and layer.groups > 1
+                else replace(layer, n=layer.n * factor, operand_elements=tuple(e * factor for e in layer.operand_elements))
+                for layer in self.layers
+            )
+            return replace(self, input_shape=(batch, *self.input_shape[1:]), layers=layers)
+        except ValueError as exc:  # over the size limits (hwsim.graph.limits)
+            raise GraphFileError(f"{self.name} at batch {batch}: {exc}") from None
 
     def summary(self) -> str:
         """A short human-readable summary (name, layer count, MACs, params, unsupported ops)."""
@@ -276,7 +322,9 @@ class LayerGraph:
             left = ", ".join(f"{op} x{count}" for op, count in self.unsupported)
             text += f"; unsupported ops left out: {left}"
         notes = dict(self.metadata)
-        for key, what in (("params_in_unsupported_ops", "in unsupported ops"), ("unused_params", "unused by the forward pass")):
+        for key, what in (("params_in_unsupported_ops", "in unsupported ops"),
+                          ("params_outside_layers", "used by the forward outside any layer"),
+                          ("unused_params", "unused by the forward pass")):
             if key in notes:
                 text += f"; {int(notes[key]):,} params {what}"
         return text
@@ -295,35 +343,66 @@ class LayerGraph:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> LayerGraph:
+        """A graph from its JSON form, checked field by field (``ValueError`` naming the first problem):
+        known top-level keys only, typed values within the limits, at least one layer, and
+        consistent layers and edges (:mod:`hwsim.graph.consistency`)."""
         if not isinstance(data, Mapping) or data.get("format") != "hwsim.LayerGraph":
             raise ValueError("not an hwsim layer graph (missing \"format\": \"hwsim.LayerGraph\")")
         if data.get("version") != GRAPH_FORMAT_VERSION:
-            raise ValueError(f"graph format version {data.get('version')!r}; expected {GRAPH_FORMAT_VERSION}")
-        return cls(
-            name=str(data["name"]),
-            input_shape=tuple(int(d) for d in data["input_shape"]),
-            layers=tuple(Layer.from_dict(item) for item in data["layers"]),
-            unsupported=tuple((str(op), int(count)) for op, count in data.get("unsupported", [])),
-            metadata=tuple((str(k), str(v)) for k, v in data.get("metadata", {}).items()),
+            raise ValueError(f"graph format version {str(data.get('version'))[:20]!r}; expected {GRAPH_FORMAT_VERSION}")
+        unknown = sorted(set(data) - set(_GRAPH_KEYS))
+        if unknown:
+            raise ValueError(f"unknown top-level key {unknown[0][:60]!r}: expected {', '.join(_GRAPH_KEYS)}")
+        missing = [key for key in ("name", "input_shape", "layers") if key not in data]
+        if missing:
+            raise ValueError(f"missing top-level key {missing[0]!r}")
+        name, shape, items = data["name"], data["input_shape"], data["layers"]
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"name = {str(name)[:60]!r}: expected a non-empty string")
+        if not isinstance(shape, list) or not 1 <= len(shape) <= 5 or not all(_is_size(d) for d in shape):
+            raise ValueError(f"input_shape = {str(shape)[:60]}: expected a list of 1 to 5 integers from 1 to {MAX_SIZE:,}")
+        if not isinstance(items, list) or not items:
+            raise ValueError("layers: expected a non-empty list of layers (a graph with no layers has nothing to simulate)")
+        if len(items) > MAX_LAYERS:
+            raise ValueError(f"layers: {len(items):,} layers: expected at most {MAX_LAYERS:,}")
+        unsupported = data.get("unsupported", [])
+        if not isinstance(unsupported, list) or not all(
+            isinstance(u, list) and len(u) == 2 and isinstance(u[0], str) and _is_size(u[1]) for u in unsupported
+        ):
+            raise ValueError(f"unsupported = {str(unsupported)[:60]}: expected a list of [op name, count >= 1] pairs")
+        metadata = data.get("metadata", {})
+        if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+            raise ValueError(f"metadata = {str(metadata)[:60]}: expected an object of strings")
+        graph = cls(
+            name=name,
+            input_shape=tuple(shape),
+            layers=tuple(Layer.from_dict(item) for item in items),
+            unsupported=tuple((op, count) for op, count in unsupported),
+            metadata=tuple(metadata.items()),
         )
+        check_consistency(graph.input_shape, graph.layers, graph.unsupported, metadata)
+        return graph
 
     def to_json(self, indent: int | None = None) -> str:
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
-    def from_json(cls, text: str) -> LayerGraph:
-        return cls.from_dict(json.loads(text))
+    def from_json(cls, text: str, source: str = "<graph JSON>") -> LayerGraph:
+        """A graph from JSON text (strict: :func:`hwsim.graph.json_reader.parse_json`), checked as :meth:`from_dict`."""
+        data = parse_json(text, source)
+        try:
+            return cls.from_dict(data)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise GraphFileError(f"{source}: invalid hwsim graph JSON: {exc}") from None
 
     def save(self, path: str | Path) -> None:
         Path(path).write_text(self.to_json(indent=1) + "\n")
 
     @classmethod
     def load(cls, path: str | Path) -> LayerGraph:
-        """Read a graph JSON file; any problem raises :class:`GraphFileError` naming the file."""
-        path = Path(path)
+        """Read a graph JSON file (strict, size-limited); any problem raises :class:`GraphFileError` naming the file."""
+        data = read_json(path)
         try:
-            return cls.from_json(path.read_text())
-        except OSError as exc:
-            raise GraphFileError(f"{path}: cannot read graph file ({exc.strerror or exc})") from None
+            return cls.from_dict(data)
         except (ValueError, KeyError, TypeError) as exc:
             raise GraphFileError(f"{path}: invalid hwsim graph JSON: {exc}") from None

@@ -1,8 +1,9 @@
 """Accelerators: the validated specification (:mod:`~hwsim.hardware.spec`), one-line schema errors
 (:mod:`~hwsim.hardware.validation`), strict YAML (:mod:`~hwsim.hardware.yaml_reader`), SCALE-Sim
 ``.cfg`` files (:mod:`~hwsim.hardware.scalesim_config`), lookup by name or path
-(:mod:`~hwsim.hardware.load`) and the shipped accelerators validated at build time
-(:mod:`~hwsim.hardware.shipped`, :mod:`~hwsim.hardware.frozen`). Never imports torch.
+(:mod:`~hwsim.hardware.load`), where a spec's values come from (:mod:`~hwsim.hardware.describe`),
+and the shipped accelerators validated at build time (:mod:`~hwsim.hardware.shipped`,
+:mod:`~hwsim.hardware.frozen`). Never imports torch.
 
 The names below are imported from :mod:`~hwsim.hardware.load` when first used, so importing a
 module of this package (the shipped snapshot, on the way to a profile) does not load the schema

@@ -26,12 +26,25 @@ import configparser
 from pathlib import Path
 
 from hwsim.errors import ConfigError, read_text
+from hwsim.hardware.fields import MAX_ARRAY_SIDE, MAX_BANDWIDTH, MAX_BUFFER_KIB
 from hwsim.hardware.spec import Accelerator, accelerator_from_dict
 
-__all__ = ["DEFAULT_CLOCK_MHZ", "load_scalesim_config", "load_scalesim_config_text"]
+__all__ = ["ASSUMPTIONS", "DEFAULT_CLOCK_MHZ", "load_scalesim_config", "load_scalesim_config_text"]
 
 #: Clock given to accelerators read from a ``.cfg`` (SCALE-Sim has no clock), MHz.
 DEFAULT_CLOCK_MHZ = 1000.0
+
+#: What hwsim assumes when it reads a ``.cfg``, by dotted accelerator field (a trailing ``.``:
+#: every field of that section), and why; ``hwsim show FILE.cfg`` prints them.
+ASSUMPTIONS: dict[str, str] = {
+    "clock_mhz": "SCALE-Sim counts cycles only; 1000 MHz makes a cycle one nanosecond",
+    "word_bytes": "SCALE-Sim's words are 1 byte",
+    "buffers.": "IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB: SCALE-Sim's kB are 1024 bytes",
+    "dram.bandwidth_bytes_per_cycle": "Bandwidth (the first value) in 1-byte words per cycle, applied in USER and "
+    "CALC mode alike",
+    "dram.ports": "SCALE-Sim gives ifmap, filter and ofmap their own port of that bandwidth",
+    "energy_pj.": "SCALE-Sim has no energy model: hwsim's default prices (those of accelerators/ws_32x32.yaml)",
+}
 
 # --------------------------------------------------------------------------------------------
 # Config reading
@@ -44,14 +57,16 @@ def _parse_cfg(text: str, source: str) -> configparser.ConfigParser:
     try:
         parser.read_string(text, source=source)
     except configparser.MissingSectionHeaderError as exc:
-        raise ConfigError(f"{source}: line {exc.lineno}: expected a [section] header before {exc.line.strip()!r}") from None
+        raise ConfigError(f"{source}: line {exc.lineno}: expected a [section] header before {_shown(exc.line.strip())}") from None
     except configparser.DuplicateSectionError as exc:
         raise ConfigError(f"{source}: line {exc.lineno}: [{exc.section}]: duplicate section") from None
     except configparser.DuplicateOptionError as exc:
         raise ConfigError(f"{source}: line {exc.lineno}: [{exc.section}] {exc.option}: duplicate key") from None
     except configparser.ParsingError as exc:
         lineno, line = exc.errors[0]
-        raise ConfigError(f"{source}: line {lineno}: expected 'key: value' or '[section]', got {line.strip()!r}") from None
+        raise ConfigError(f"{source}: line {lineno}: expected 'key: value' or '[section]', got {_shown(line.strip())}") from None
+    except configparser.Error as exc:
+        raise ConfigError(f"{source}: invalid config file: {str(exc).splitlines()[0][:200]}") from None
     return parser
 
 
@@ -63,15 +78,38 @@ def _get(parser: configparser.ConfigParser, source: str, section: str, key: str,
     return parser.get(section, key, raw=True).strip()
 
 
-def _positive_int(parser: configparser.ConfigParser, source: str, section: str, key: str, what: str) -> int:
-    expected = f"an integer > 0 ({what})"
-    text = _get(parser, source, section, key, expected)
+#: Largest .cfg file read, bytes (SCALE-Sim's configs are under 1 KiB).
+MAX_CFG_BYTES = 64 * 1024
+
+
+def _shown(text: str) -> str:
+    """A value as written, trimmed for an error message (a short plain integer unquoted)."""
+    if len(text) <= 40 and text.lstrip("+-").isascii() and text.lstrip("+-").isdigit():
+        return text
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+def _bounded_int(text: str, maximum: int) -> int | None:
+    """``text`` as an integer from 1 to ``maximum`` (as Python's ``int`` reads it: ``+8``, ``1_024``),
+    or None; the digits are counted before converting, so a thousand-digit value costs nothing."""
+    digits = text.strip().lstrip("+").replace("_", "")
+    if not (digits.isascii() and digits.isdigit()) or len(digits.lstrip("0")) > len(str(maximum)):
+        return None
     try:
         value = int(text)
-    except ValueError:
-        raise ConfigError(f"{source}: [{section}] {key} = {text!r}: expected {expected}") from None
-    if value <= 0:
-        raise ConfigError(f"{source}: [{section}] {key} = {value}: expected {expected}")
+    except ValueError:  # misplaced underscores
+        return None
+    return value if 1 <= value <= maximum else None
+
+
+def _positive_int(
+    parser: configparser.ConfigParser, source: str, section: str, key: str, what: str, maximum: int
+) -> int:
+    expected = f"an integer > 0 and <= {maximum:,} ({what})"
+    text = _get(parser, source, section, key, expected)
+    value = _bounded_int(text, maximum)
+    if value is None:
+        raise ConfigError(f"{source}: [{section}] {key} = {_shown(text)}: expected {expected}")
     return value
 
 
@@ -84,36 +122,39 @@ def load_scalesim_config_text(
     :class:`ConfigError` naming ``source``, the section and the key.
     """
     parser = _parse_cfg(text, source)
-    rows = _positive_int(parser, source, _ARCH, "ArrayHeight", "PE rows")
-    cols = _positive_int(parser, source, _ARCH, "ArrayWidth", "PE columns")
+    rows = _positive_int(parser, source, _ARCH, "ArrayHeight", "PE rows", MAX_ARRAY_SIDE)
+    cols = _positive_int(parser, source, _ARCH, "ArrayWidth", "PE columns", MAX_ARRAY_SIDE)
     sizes = {
-        operand: _positive_int(parser, source, _ARCH, key, "kB, 1 kB = 1024 one-byte words")
+        operand: _positive_int(parser, source, _ARCH, key, "kB, 1 kB = 1024 one-byte words", int(MAX_BUFFER_KIB))
         for operand, key in (("ifmap", "IfmapSramSzkB"), ("filter", "FilterSramSzkB"), ("ofmap", "OfmapSramSzkB"))
     }
     dataflow = _get(parser, source, _ARCH, "Dataflow", "os, ws or is")
     if dataflow not in ("os", "ws", "is"):
-        raise ConfigError(f"{source}: [{_ARCH}] Dataflow = {dataflow!r}: expected os, ws or is")
-    bw_expected = "words per cycle per operand port: an integer > 0, or a comma-separated list of them (the first is used)"
+        raise ConfigError(f"{source}: [{_ARCH}] Dataflow = {_shown(dataflow)}: expected os, ws or is")
+    bw_expected = (
+        f"words per cycle per operand port: an integer > 0 and <= {int(MAX_BANDWIDTH):,}, or a comma-separated "
+        "list of them (the first is used)"
+    )
     bw_text = _get(parser, source, _ARCH, "Bandwidth", bw_expected)
-    try:
-        bandwidths = [int(part) for part in bw_text.split(",")]
-        if any(b <= 0 for b in bandwidths):
-            raise ValueError
-    except ValueError:
-        raise ConfigError(f"{source}: [{_ARCH}] Bandwidth = {bw_text!r}: expected {bw_expected}") from None
+    bandwidths = [_bounded_int(part, int(MAX_BANDWIDTH)) for part in bw_text.split(",")]
+    if any(b is None for b in bandwidths):
+        raise ConfigError(f"{source}: [{_ARCH}] Bandwidth = {_shown(bw_text)}: expected {bw_expected}")
     bandwidth = bandwidths[0]
 
     mode = "CALC"
     if parser.has_option("run_presets", "InterfaceBandwidth"):
         mode = parser.get("run_presets", "InterfaceBandwidth", raw=True).strip()
         if mode not in ("USER", "CALC"):
-            raise ConfigError(f"{source}: [run_presets] InterfaceBandwidth = {mode!r}: expected USER or CALC")
+            raise ConfigError(f"{source}: [run_presets] InterfaceBandwidth = {_shown(mode)}: expected USER or CALC")
     note = ""
     if mode == "USER":
         read_bws = {}
         for key in ("IfmapSRAMBankBandwidth", "FilterSRAMBankBandwidth"):
             # SCALE-Sim's default for a missing [layout] value is 10 (scale_config.py:42,46).
-            read_bws[key] = _positive_int(parser, source, "layout", key, "words per cycle") if parser.has_option("layout", key) else 10
+            read_bws[key] = (
+                _positive_int(parser, source, "layout", key, "words per cycle", int(MAX_BANDWIDTH))
+                if parser.has_option("layout", key) else 10
+            )
         if any(value != bandwidth for value in read_bws.values()):
             listed = ", ".join(f"{k} {v}" for k, v in read_bws.items())
             note = f"; SCALE-Sim paces reads at {listed}, hwsim uses Bandwidth {bandwidth} on every port"
@@ -142,5 +183,5 @@ def load_scalesim_config(path: str | Path, clock_mhz: float = DEFAULT_CLOCK_MHZ)
     Raises :class:`ConfigError` naming the file, section and key of any problem.
     """
     path = Path(path)
-    text = read_text(path, ConfigError)
+    text = read_text(path, ConfigError, max_bytes=MAX_CFG_BYTES)
     return load_scalesim_config_text(text, source=str(path), clock_mhz=clock_mhz)

@@ -1,7 +1,7 @@
 """The accelerator schema: pydantic specs of one systolic-array accelerator and dotted paths into them.
 
 :class:`Accelerator` and its sections (:class:`ArraySpec`, :class:`BufferSpec`, :class:`DramSpec`,
-:class:`VectorSpec`, :class:`OptionsSpec`, :class:`EnergySpec`), the strict field types (each
+:class:`VectorSpec`, :class:`OptionsSpec`, :class:`EnergySpec`, :class:`AreaSpec`), the strict field types (each
 carries the "expected ..." text of its error message), the default energy prices
 :data:`HOROWITZ_45NM`, the dataflow and operand names, and the dotted field paths that
 :meth:`Accelerator.get` and :meth:`Accelerator.with_overrides` take. Reading files, error
@@ -21,6 +21,18 @@ from pydantic_core import PydanticCustomError
 
 from hwsim.cost.dataflows import dataflow_names as registered_dataflows
 from hwsim.errors import ConfigError
+from hwsim.hardware.fields import (
+    ArraySide,
+    Bandwidth,
+    ClockMhz,
+    Kib,
+    MAX_ENERGY_PJ,
+    MAX_VECTOR_LANES,
+    NonNegativeFloat,
+    StrictBool,
+    WordBytes,
+)
+from hwsim.hardware.global_buffer import GlobalBufferSpec
 from hwsim.hardware.validation import Expect, submodel, validate_model
 
 __all__ = [
@@ -30,10 +42,12 @@ __all__ = [
     "HOROWITZ_45NM",
     "OPERANDS",
     "Accelerator",
+    "AreaSpec",
     "ArraySpec",
     "BufferSpec",
     "DramSpec",
     "EnergySpec",
+    "GlobalBufferSpec",
     "OptionsSpec",
     "VectorSpec",
 ]
@@ -50,38 +64,8 @@ def dataflow_names() -> tuple[str, ...]:
     return (*gemm_dataflows(), "best")
 
 
-def __getattr__(name: str) -> tuple[str, ...]:
-    """``GEMM_DATAFLOWS`` and ``DATAFLOW_NAMES``: :func:`gemm_dataflows` and :func:`dataflow_names`
-    as module constants, read from the registry when asked (``from ... import`` keeps the value of
-    that moment)."""
-    if name == "GEMM_DATAFLOWS":
-        return gemm_dataflows()
-    if name == "DATAFLOW_NAMES":
-        return dataflow_names()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 #: The three operand buffers, in the order of ``buffers``.
 OPERANDS: tuple[str, ...] = ("ifmap", "filter", "ofmap")
-
-
-# --------------------------------------------------------------------------------------------
-# Field types. ``Expect`` carries the "expected ..." text of error messages; pydantic ignores it.
-
-
-PositiveInt = Annotated[int, Field(strict=True, gt=0), Expect("an integer > 0")]
-PositiveFloat = Annotated[
-    float, Field(strict=True, gt=0, allow_inf_nan=False), Expect("a finite number > 0")
-]
-NonNegativeFloat = Annotated[
-    float, Field(strict=True, ge=0, allow_inf_nan=False), Expect("a finite number >= 0")
-]
-StrictBool = Annotated[bool, Field(strict=True), Expect("true or false")]
-Kib = Annotated[
-    float,
-    Field(strict=True, gt=0, allow_inf_nan=False),
-    Expect("a finite number of KiB > 0 that is a whole number of bytes (a multiple of 1/1024)"),
-]
 
 
 def _dataflow_error(loc: str, value: Any, expected: str) -> PydanticCustomError:
@@ -102,8 +86,8 @@ class _Spec(BaseModel):
 class ArraySpec(_Spec):
     """The systolic array: ``rows`` x ``cols`` processing elements (one MAC per PE per cycle)."""
 
-    rows: PositiveInt
-    cols: PositiveInt
+    rows: ArraySide
+    cols: ArraySide
 
 
 class BufferSpec(_Spec):
@@ -129,7 +113,7 @@ class DramSpec(_Spec):
     each have their own port of this bandwidth, working in parallel).
     """
 
-    bandwidth_bytes_per_cycle: PositiveFloat
+    bandwidth_bytes_per_cycle: Bandwidth
     ports: Annotated[Literal["shared", "per_operand"], Expect("shared or per_operand")] = "shared"
 
 
@@ -139,11 +123,13 @@ class VectorSpec(_Spec):
     ``lanes: null`` (the default) means as many lanes as the array has columns.
     """
 
-    lanes: Annotated[Optional[int], Field(strict=True, gt=0), Expect("an integer > 0 or null")] = None
+    lanes: Annotated[
+        Optional[int], Field(strict=True, gt=0, le=MAX_VECTOR_LANES), Expect("an integer > 0 and <= 2^24 or null")
+    ] = None
 
 
 class OptionsSpec(_Spec):
-    """Modelling options (MODELING.md §1 and §4).
+    """Modelling options (docs/MODEL.md §1 and §4).
 
     ``pack_groups``: pack several small groups of a grouped conv onto the array diagonal (off by
     default: groups run one after another). ``concat_in_place``: producers write straight into the
@@ -167,8 +153,8 @@ class EnergySpec(_Spec):
     dram_byte: NonNegativeFloat
     vector_op: Annotated[
         Optional[float],
-        Field(strict=True, ge=0, allow_inf_nan=False),
-        Expect("a finite number >= 0 or null (null: same as mac)"),
+        Field(strict=True, ge=0, le=MAX_ENERGY_PJ, allow_inf_nan=False),
+        Expect("a finite number >= 0 and <= 1000000 (pJ) or null (null: same as mac)"),
     ] = None
     leakage_per_cycle: NonNegativeFloat = 0.0
     source: Annotated[str, Field(strict=True, min_length=1), Expect("a non-empty string citing the numbers")]
@@ -194,8 +180,30 @@ HOROWITZ_45NM = EnergySpec(
 )
 
 
+OptionalArea = Annotated[
+    Optional[float],
+    Field(strict=True, gt=0, allow_inf_nan=False),
+    Expect("a finite number > 0 or null (null: hwsim's 45 nm figure, docs/MODEL.md §10)"),
+]
+
+
+class AreaSpec(_Spec):
+    """Chip-area figures replacing hwsim's 45 nm defaults (docs/MODEL.md §10; null: the default).
+
+    ``pe_um2``: one PE in um² (default: multiplier + adder + 3 registers of the word size);
+    ``buffer_mm2_per_kib``: one KiB of operand buffer in mm²; ``global_buffer_mm2_per_kib``: one
+    KiB of global buffer in mm² (default: the operand buffers' figure); ``source`` cites them.
+    """
+
+    pe_um2: OptionalArea = None
+    buffer_mm2_per_kib: OptionalArea = None
+    global_buffer_mm2_per_kib: OptionalArea = None
+    source: Annotated[Optional[str], Field(strict=True, min_length=1), Expect("a non-empty string citing the figures, or null")] = None
+
+
 class Accelerator(_Spec):
-    """One accelerator: array, dataflow, clock, buffers, DRAM, vector unit, options, energy prices.
+    """One accelerator: array, dataflow, clock, buffers, DRAM, global buffer, vector unit, options, energy prices,
+    area figures.
 
     Units: ``clock_mhz`` in MHz, ``word_bytes`` in bytes, buffers in KiB, DRAM bandwidth in bytes
     per cycle, energy in pJ. Build one with :func:`load_accelerator` or
@@ -206,14 +214,16 @@ class Accelerator(_Spec):
     description: Annotated[str, Field(strict=True), Expect("a string")] = ""
     array: ArraySpec
     dataflow: Annotated[str, Expect("one of " + ", ".join(dataflow_names()))]  # validated by _known_dataflow
-    dataflow_choices: Optional[tuple[str, ...]] = None  # validated by _distinct_choices
-    clock_mhz: PositiveFloat
-    word_bytes: PositiveInt = 1
+    dataflow_choices: Annotated[Optional[tuple[str, ...]], Expect(_choices_expected())] = None  # validated by _distinct_choices
+    clock_mhz: ClockMhz
+    word_bytes: WordBytes = 1
     buffers: BufferSpec
     dram: DramSpec
+    global_buffer: GlobalBufferSpec = GlobalBufferSpec()  # optional; kib 0: none (hardware/global_buffer.py)
     vector: VectorSpec = VectorSpec()
     options: OptionsSpec = OptionsSpec()
     energy_pj: EnergySpec = HOROWITZ_45NM
+    area: AreaSpec = AreaSpec()
 
     @field_validator("dataflow", mode="before")
     @classmethod

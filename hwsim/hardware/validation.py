@@ -16,7 +16,7 @@ from typing import Any, Optional, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from dataclasses import dataclass
-from typing import Literal, get_args, get_origin
+from typing import Literal, Union, get_args, get_origin
 
 from hwsim.errors import ConfigError
 
@@ -31,9 +31,12 @@ class Expect:
 
 
 def submodel(annotation: Any) -> Optional[type[BaseModel]]:
-    """The spec class of a field annotation, if the field is a nested section."""
+    """The spec class of a field annotation, if the field is a nested section (``Optional`` ones too)."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
+    if get_origin(annotation) is Union:
+        models = [arg for arg in get_args(annotation) if isinstance(arg, type) and issubclass(arg, BaseModel)]
+        return models[0] if len(models) == 1 else None
     return None
 
 
@@ -87,22 +90,66 @@ def _format_loc(loc: tuple[Any, ...]) -> str:
     return out
 
 
+#: Longest value text an error message shows; longer values end in "...".
+MAX_VALUE_CHARS = 80
+
+
 def _format_value(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        text = repr(value)
-    elif isinstance(value, Mapping):
-        text = "{" + ", ".join(f"{k}: {_format_value(v)}" for k, v in value.items()) + "}"
-    elif isinstance(value, (list, tuple)):
-        text = "[" + ", ".join(_format_value(v) for v in value) + "]"
-    else:
-        text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    """A value as the YAML user wrote it, at most :data:`MAX_VALUE_CHARS` characters.
+
+    Built piece by piece and stopped as soon as the budget is spent, so a value that is huge
+    when expanded (a chain of aliases, a number with thousands of digits) costs no more than
+    its first few pieces.
+    """
+    pieces: list[str] = []
+    budget = [MAX_VALUE_CHARS + 1]
+
+    def put(text: str) -> bool:
+        pieces.append(text[: budget[0]])
+        budget[0] -= len(text)
+        return budget[0] > 0
+
+    def walk(item: Any, depth: int) -> bool:
+        if depth > 8:
+            return put("...")
+        if item is None:
+            return put("null")
+        if isinstance(item, bool):
+            return put("true" if item else "false")
+        if isinstance(item, int):
+            return put(_int_text(item))
+        if isinstance(item, (float, str)):
+            return put(repr(item[: MAX_VALUE_CHARS + 1] if isinstance(item, str) else item))
+        if isinstance(item, Mapping):
+            pairs: Any = ((f"{_short(key)}: ", val) for key, val in item.items())
+            opening, closing = "{", "}"
+        elif isinstance(item, (list, tuple)):
+            pairs = (("", val) for val in item)
+            opening, closing = "[", "]"
+        else:
+            return put(_short(item))
+        if not put(opening):
+            return False
+        for index, (label, val) in enumerate(pairs):
+            if (index and not put(", ")) or (label and not put(label)) or not walk(val, depth + 1):
+                return False
+        return put(closing)
+
+    walk(value, 0)
+    text = "".join(pieces)
+    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 3] + "..."
+
+
+def _int_text(value: int) -> str:
+    """An integer's digits, or its size when it has too many to show (and to convert cheaply)."""
+    if value.bit_length() > 256:
+        return f"<an integer of about {int((value.bit_length() - 1) * 0.30103) + 1} digits>"
+    return repr(value)
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else repr(value) if not isinstance(value, int) else _int_text(value)
+    return text[:MAX_VALUE_CHARS]
 
 
 def _error_line(root: type[BaseModel], source: str, error: Mapping[str, Any]) -> str:

@@ -1,9 +1,14 @@
 """Strict YAML reading for configuration files: duplicate keys rejected, YAML 1.2 booleans, ``1e3`` a float.
 
 :func:`read_yaml` reads one file with :class:`_StrictLoader` and turns every problem (not UTF-8,
-unreadable, invalid YAML, a duplicate key at any depth) into a one-line
-:class:`~hwsim.errors.ConfigError` naming the file, the line and the key. Used for accelerator
-files (:mod:`hwsim.hardware.load`) and host-model files (:mod:`hwsim.host.schema`).
+unreadable, invalid YAML, a duplicate key at any depth, a file, nesting or alias count over the
+limits below, an integer too long to convert) into a one-line :class:`~hwsim.errors.ConfigError`
+naming the file, the line and the key. Used for accelerator files (:mod:`hwsim.hardware.load`)
+and host-model files (:mod:`hwsim.host.schema`).
+
+Limits (a configuration file is a few KiB, two or three levels deep, with no or few aliases):
+:data:`MAX_YAML_BYTES`, :data:`MAX_YAML_DEPTH` (checked while composing, so deep nesting never
+reaches Python's recursion limit) and :data:`MAX_YAML_ALIASES`.
 """
 
 from __future__ import annotations
@@ -16,7 +21,14 @@ import yaml
 
 from hwsim.errors import ConfigError, read_text
 
-__all__ = ["read_yaml"]
+__all__ = ["MAX_YAML_ALIASES", "MAX_YAML_BYTES", "MAX_YAML_DEPTH", "read_yaml"]
+
+#: Largest configuration file read, bytes.
+MAX_YAML_BYTES = 256 * 1024
+#: Deepest nesting of mappings and sequences.
+MAX_YAML_DEPTH = 32
+#: Most alias uses (``*name``) in one file.
+MAX_YAML_ALIASES = 100
 
 
 # --------------------------------------------------------------------------------------------
@@ -32,6 +44,40 @@ class _StrictLoader(yaml.SafeLoader):
     It also reads booleans the YAML 1.2 way (``true``/``false`` only, so ``yes``/``on`` stay
     strings and fail validation) and reads ``1e3`` as a float (PyYAML needs ``1.0e3``).
     """
+
+    _depth = 0
+    _aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        """Compose one node, refusing nesting deeper than :data:`MAX_YAML_DEPTH` and more than
+        :data:`MAX_YAML_ALIASES` aliases before they can exhaust the stack or the time."""
+        if self.check_event(yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.composer.ComposerError(
+                    None, None, f"more than {MAX_YAML_ALIASES} aliases: expected a plain configuration file",
+                    self.peek_event().start_mark,
+                )
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_YAML_DEPTH} levels: expected a plain configuration file",
+                    self.peek_event().start_mark,
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        """An integer, or a one-line error (with its line) when it has too many digits to convert."""
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"integer with {len(str(node.value))} characters is too long: expected a number",
+                node.start_mark,
+            ) from None
 
     def get_single_data(self) -> Any:
         node = self.get_single_node()
@@ -51,6 +97,7 @@ _StrictLoader.add_implicit_resolver(
 _StrictLoader.add_implicit_resolver(
     "tag:yaml.org,2002:float", re.compile(r"^[-+]?[0-9][0-9_]*[eE][-+]?[0-9]+$"), list("-+0123456789")
 )
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 
 
 class _DuplicateKey(Exception):
@@ -83,7 +130,8 @@ def _check_unique_keys(node: yaml.Node, path: str, seen_nodes: set[int]) -> None
 
 
 def read_yaml(path: Path, source: str) -> Any:
-    text = read_text(path, ConfigError, source=source)
+    """The data of one YAML file (strict; limits above); any problem is a one-line ConfigError naming ``source``."""
+    text = read_text(path, ConfigError, source=source, max_bytes=MAX_YAML_BYTES)
     try:
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - _StrictLoader is a SafeLoader
     except _DuplicateKey as dup:
@@ -95,5 +143,7 @@ def read_yaml(path: Path, source: str) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         parts = [getattr(exc, "context", None), getattr(exc, "problem", None)]
         problem = ", ".join(p for p in parts if p) or str(exc).splitlines()[0]
-        raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
+        if "expected" not in problem:
+            problem += ": expected plain YAML (mappings, lists, numbers, strings; no tags)"
+        raise ConfigError(f"{source}: invalid YAML{where}: {problem[:300]}") from None
 

@@ -4,19 +4,21 @@ The model (an additive roofline)
 --------------------------------
 Every layer of a :class:`~hwsim.graph.layer_graph.LayerGraph` has a host *kind* (:func:`host_kind`):
 ``conv`` (dense, kernel > 1x1), ``conv1x1`` (pointwise), ``depthwise`` (groups = input channels),
-``grouped`` (1 < groups < input channels), ``linear``, ``pool`` (max/avg pooling with a window),
-``vector`` (global pool, add, mul, concat, shuffle, stand-alone activation/batch-norm, LRN) and
-``reshape`` (a view: no data moves). Windowed pooling has its own kind because PyTorch's CPU
+``grouped`` (1 < groups < input channels), ``linear``, ``matmul`` (a product of two
+activations: attention), ``pool`` (max/avg pooling with a window), ``norm`` (softmax, layer/group
+norm: reductions over their input), ``vector`` (global pool, add, mul, concat, shuffle,
+transpose, resize, pad, stand-alone activation/batch-norm, LRN) and ``reshape`` (a view: no data
+moves); a conv_transpose is a ``conv``. Windowed pooling has its own kind because PyTorch's CPU
 pooling kernels run several times slower per element than the elementwise ones. Its
 predicted time in seconds is::
 
     t = overhead_s[kind] + work / peak[kind] + bytes / bandwidth_bytes_per_s
 
-- ``work`` = MACs for conv/linear kinds (``peak_macs_per_s[kind]``), element operations for
-  pool and vector ops (``peak_elements_per_s[kind]``: pool = outputs x window, LRN = inputs x
-  window, others = input elements), 0 for reshape;
-- ``bytes`` = compulsory traffic at ``word_bytes`` per element (4: float32): input + weights +
-  output for conv/linear, input + output for pool and vector ops, 0 for reshape;
+- ``work`` = MACs for GEMM kinds (``peak_macs_per_s[kind]``), element operations for
+  pool, vector and norm ops (``peak_elements_per_s[kind]``: pool = outputs x window, LRN =
+  inputs x window, resize and pad = outputs, others = input elements), 0 for reshape;
+- ``bytes`` = compulsory traffic at ``word_bytes`` per element (4: float32): input + weights
+  (a matmul's second operand) + output for GEMM kinds, input + output for the others, 0 for reshape;
 - ``overhead_s[kind]`` = the fixed cost of dispatching one layer of that kind (framework,
   operator selection, thread start-up).
 
@@ -32,7 +34,10 @@ match their measurements in the median (:func:`fit_host_model`). Both choices we
 leave-one-out benchmark (``benchmarks/leave_one_out.py``). A peak or bandwidth
 of ``null`` in the file means the fit found no cost per MAC/element/byte for it (coefficient 0):
 that term contributes nothing. Kinds absent from the calibration data inherit the parameters of
-a related kind (:data:`FALLBACK`); the file lists the kinds that were fitted from data.
+a related kind (:data:`FALLBACK`); the file lists the kinds that were fitted from data, and
+``hwsim profile``/``compare`` warn when a prediction uses a kind that was not
+(:func:`~hwsim.host.terms.uncalibrated_kinds`). A file written before the ``matmul`` and ``norm``
+kinds existed lacks them and uses their fallbacks.
 
 The file (``kind: host``) sits beside the accelerator files and is read by
 ``hwsim profile MODEL --accel host_cpu.yaml`` through :func:`is_host_model_file`,
@@ -150,6 +155,7 @@ def predict(graph: LayerGraph, host: HostModel) -> SimResult:
     predicted = {
         "dataflow": tuple("host" if g else "-" for g in is_gemm),
         "bound": tuple(bound),
+        "gbuf_operands": ("-",) * len(kinds),
         "compute_cycles": compute_cycles,
         "stall_cycles": cycles - compute_cycles,
         "cycles": cycles,

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from hwsim.hardware.yaml_reader import read_yaml
 from hwsim.errors import ConfigError
+from hwsim.hardware.validation import Expect, validate_model
+from hwsim.hardware.yaml_reader import read_yaml
 
 __all__ = [
     "COMPUTE_KINDS",
@@ -32,15 +33,19 @@ __all__ = [
     "HostModel",
     "KindOverheads",
     "KindPeaks",
+    "LATER_KINDS",
     "host_model_from_dict",
     "is_host_model_file",
     "load_host_model",
 ]
 
-#: Host kinds of conv/linear layers, each with its own peak MACs per second.
-GEMM_KINDS: tuple[str, ...] = ("conv", "conv1x1", "depthwise", "grouped", "linear")
+#: Host kinds of GEMM layers (conv, linear, matmul), each with its own peak MACs per second.
+GEMM_KINDS: tuple[str, ...] = ("conv", "conv1x1", "depthwise", "grouped", "linear", "matmul")
 #: Kinds of non-GEMM layers with a compute term, each with its own peak elements per second.
-ELEMENT_KINDS: tuple[str, ...] = ("pool", "vector")
+ELEMENT_KINDS: tuple[str, ...] = ("pool", "vector", "norm")
+#: Kinds added after the first host-model files were written: a file may lack them, and then
+#: takes their parameters along :data:`FALLBACK` (and a prediction that uses them is flagged).
+LATER_KINDS: tuple[str, ...] = ("matmul", "norm")
 #: Kinds with a compute term.
 COMPUTE_KINDS: tuple[str, ...] = (*GEMM_KINDS, *ELEMENT_KINDS)
 #: Every host kind, each with its own per-layer overhead.
@@ -53,37 +58,54 @@ FALLBACK: Mapping[str, str] = {
     "depthwise": "grouped",
     "linear": "conv1x1",
     "conv": "conv1x1",
+    "matmul": "linear",
     "pool": "vector",
     "reshape": "vector",
     "vector": "pool",
+    "norm": "vector",
 }
 
 #: The fitted form, as written into the YAML file.
 FORM = "t = overhead_s[kind] + work/peak[kind] + bytes/bandwidth_bytes_per_s"
 
 # ---------------------------------------------------------------------------------------------
-# Schema (pydantic v2): frozen, unknown keys rejected, strict numbers
+# Schema (pydantic v2): frozen, unknown keys rejected, strict numbers, every number bounded.
+# The bounds keep a prediction inside int64 nanoseconds for any graph within the limits of
+# hwsim.graph.limits (2^46 MACs, element operations and elements moved in total, 2^16 layers):
+# at most 2^16 x 1 s of overheads + 2^46 / 1e6 s of compute + 2^49 bytes / 1e6 B/s of memory
+# = 6.3e8 s = 6.3e17 ns < 2^63. A real host is many orders of magnitude inside them.
 # ---------------------------------------------------------------------------------------------
-NonNegativeFloat = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False)]
-PositiveFloat = Annotated[float, Field(strict=True, gt=0, allow_inf_nan=False)]
-OptionalRate = Optional[PositiveFloat]
-PositiveInt = Annotated[int, Field(strict=True, gt=0)]
+#: Largest per-layer overhead, seconds.
+MAX_OVERHEAD_S = 1.0
+#: Range of peak rates (MACs or elements per second) and of the bandwidth (bytes per second).
+MIN_RATE, MAX_RATE = 1e6, 1e18
 
-_EXPECTED = {
-    "float_type": "a number",
-    "int_type": "an integer",
-    "string_type": "a string",
-    "greater_than": "a number > 0",
-    "greater_than_equal": "a number >= 0",
-    "finite_number": "a finite number",
-    "literal_error": None,
-    "missing": None,
-    "extra_forbidden": None,
-    "list_type": "a list",
-    "model_type": "a mapping",
-    "dict_type": "a mapping",
-    "string_pattern_mismatch": "a date YYYY-MM-DD",
-}
+Seconds = Annotated[
+    float,
+    Field(strict=True, ge=0, le=MAX_OVERHEAD_S, allow_inf_nan=False),
+    Expect("a number of seconds >= 0 and <= 1"),
+]
+OptionalRate = Annotated[
+    Optional[float],
+    Field(strict=True, ge=MIN_RATE, le=MAX_RATE, allow_inf_nan=False),
+    Expect("a number > 0, from 1e6 to 1e18 per second, or null"),
+]
+Ratio = Annotated[
+    float, Field(strict=True, ge=1e-3, le=1e3, allow_inf_nan=False), Expect("a finite number > 0, from 0.001 to 1000")
+]
+OptionalError = Annotated[
+    Optional[float],
+    Field(strict=True, ge=0, le=1e6, allow_inf_nan=False),
+    Expect("a finite number >= 0 and <= 1000000, or null"),
+]
+Text = Annotated[str, Field(strict=True, max_length=1000), Expect("a string (at most 1000 characters)")]
+Texts = Annotated[tuple[str, ...], Field(max_length=1000), Expect("a list of strings")]
+
+
+LayerCount = Annotated[int, Field(strict=True, ge=0, le=2**31), Expect("an integer >= 0 and <= 2,147,483,648")]
+Batch = Annotated[int, Field(strict=True, gt=0, le=2**20), Expect("an integer > 0 and <= 1,048,576")]
+Threads = Annotated[int, Field(strict=True, gt=0, le=2**16), Expect("an integer > 0 and <= 65,536")]
+WordBytes = Annotated[int, Field(strict=True, gt=0, le=8), Expect("an integer > 0 and <= 8 (bytes per element)")]
 
 
 class _Spec(BaseModel):
@@ -91,62 +113,67 @@ class _Spec(BaseModel):
 
 
 class KindOverheads(_Spec):
-    """Fixed time per layer, in seconds, by host kind."""
+    """Fixed time per layer, in seconds, by host kind (a :data:`LATER_KINDS` one may be absent)."""
 
-    conv: NonNegativeFloat
-    conv1x1: NonNegativeFloat
-    depthwise: NonNegativeFloat
-    grouped: NonNegativeFloat
-    linear: NonNegativeFloat
-    pool: NonNegativeFloat
-    vector: NonNegativeFloat
-    reshape: NonNegativeFloat
+    conv: Seconds
+    conv1x1: Seconds
+    depthwise: Seconds
+    grouped: Seconds
+    linear: Seconds
+    matmul: Optional[Seconds] = None
+    pool: Seconds
+    vector: Seconds
+    norm: Optional[Seconds] = None
+    reshape: Seconds
 
 
 class KindPeaks(_Spec):
-    """Peak MACs per second by conv/linear kind; ``null``: no per-MAC cost was measurable."""
+    """Peak MACs per second by GEMM kind; ``null``: no per-MAC cost was measurable."""
 
     conv: OptionalRate
     conv1x1: OptionalRate
     depthwise: OptionalRate
     grouped: OptionalRate
     linear: OptionalRate
+    matmul: OptionalRate = None
 
 
 class ElementPeaks(_Spec):
-    """Peak element operations per second of pooling and other vector ops; ``null``: no per-element cost."""
+    """Peak element operations per second of pooling, other vector ops and normalisations
+    (softmax, layer/group norm); ``null``: no per-element cost."""
 
     pool: OptionalRate
     vector: OptionalRate
+    norm: OptionalRate = None
 
 
 class FitInfo(_Spec):
     """How the parameters were fitted (informative; :func:`predict` does not read it)."""
 
-    form: str = FORM
-    weighting: Literal["relative", "sqrt", "absolute"] = "sqrt"
-    match_end_to_end: bool = True
-    end_to_end_factor: PositiveFloat = 1.0  #: the final multiplier on every time term
-    models: tuple[str, ...] = ()
-    layers: Annotated[int, Field(strict=True, ge=0)] = 0  #: timed layers the fit used
-    fitted_kinds: tuple[str, ...] = ()  #: kinds fitted from data; the others use FALLBACK
-    median_abs_layer_error: Optional[NonNegativeFloat] = None  #: |predicted/measured - 1| over layers
-    median_abs_end_to_end_error: Optional[NonNegativeFloat] = None  #: the same over models, end to end
-    batch: PositiveInt = 1
+    form: Text = FORM
+    weighting: Annotated[Literal["relative", "sqrt", "absolute"], Expect("one of relative, sqrt, absolute")] = "sqrt"
+    match_end_to_end: Annotated[bool, Field(strict=True), Expect("true or false")] = True
+    end_to_end_factor: Ratio = 1.0  #: the final multiplier on every time term
+    models: Texts = ()
+    layers: LayerCount = 0  #: timed layers the fit used
+    fitted_kinds: Texts = ()  #: kinds fitted from data; the others use FALLBACK
+    median_abs_layer_error: OptionalError = None  #: |predicted/measured - 1| over layers
+    median_abs_end_to_end_error: OptionalError = None  #: the same over models, end to end
+    batch: Batch = 1
 
 
 class HostModel(_Spec):
     """The host as an accelerator-like description (all rates per second, times in seconds)."""
 
-    kind: Literal["host"]
-    name: str
-    description: str = ""
-    device: Literal["cpu", "cuda"] = "cpu"
-    device_model: str = ""  #: CPU model (/proc/cpuinfo) or GPU name
-    torch_version: str = ""
-    threads: PositiveInt = 1  #: torch intra-op threads the calibration ran with
-    date: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] = "1970-01-01"
-    word_bytes: PositiveInt = 4  #: bytes per tensor element (float32)
+    kind: Annotated[Literal["host"], Expect("'host'")]
+    name: Text
+    description: Text = ""
+    device: Annotated[Literal["cpu", "cuda"], Expect("one of cpu, cuda")] = "cpu"
+    device_model: Text = ""  #: CPU model (/proc/cpuinfo) or GPU name
+    torch_version: Text = ""
+    threads: Threads = 1  #: torch intra-op threads the calibration ran with
+    date: Annotated[str, Field(strict=True, pattern=r"^\d{4}-\d{2}-\d{2}$"), Expect("a date YYYY-MM-DD")] = "1970-01-01"
+    word_bytes: WordBytes = 4  #: bytes per tensor element (float32)
     overhead_s: KindOverheads
     peak_macs_per_s: KindPeaks
     peak_elements_per_s: ElementPeaks
@@ -154,22 +181,42 @@ class HostModel(_Spec):
     fit: Optional[FitInfo] = None
 
     # ---------------------------------------------------------------- accessors
+    def in_file(self, kind: str) -> bool:
+        """True when the file gives ``kind`` its own parameters (a :data:`LATER_KINDS` kind may be absent)."""
+        return kind in self.overhead_s.model_fields_set
+
+    def source_kind(self, kind: str) -> str:
+        """The kind whose parameters ``kind`` uses: itself, or for a kind the file lacks, the first
+        kind along :data:`FALLBACK` that it has."""
+        while not self.in_file(kind):
+            kind = FALLBACK[kind]
+        return kind
+
     def overhead(self, kind: str) -> float:
         """Seconds per layer of ``kind``."""
-        return float(getattr(self.overhead_s, kind))
+        return float(getattr(self.overhead_s, self.source_kind(kind)))
 
     def peak(self, kind: str) -> float | None:
-        """Work units per second of ``kind`` (MACs, or elements for pool/vector); None = no compute term."""
+        """Work units per second of ``kind`` (MACs, or elements for pool/vector/norm); None = no compute term."""
+        kind = self.source_kind(kind)
         if kind in ELEMENT_KINDS:
             return getattr(self.peak_elements_per_s, kind)
         if kind == "reshape":
             return None
         return getattr(self.peak_macs_per_s, kind)
 
+    def calibrated_kinds(self) -> tuple[str, ...] | None:
+        """The kinds fitted from measured layers (None when the file does not say)."""
+        return None if self.fit is None else self.fit.fitted_kinds
+
     # ---------------------------------------------------------------- files
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in file order (tuples as lists), ready for YAML."""
-        data = self.model_dump(mode="json")
+        data = self.model_dump(mode="json", exclude_unset=False)
+        for section in ("overhead_s", "peak_macs_per_s", "peak_elements_per_s"):  # a kind the file lacks stays absent
+            for kind in LATER_KINDS:
+                if not self.in_file(kind) and kind in data[section]:
+                    del data[section][kind]
         if self.fit is None:
             data.pop("fit")
         return data
@@ -182,7 +229,8 @@ class HostModel(_Spec):
             f"# {self.device}: {self.device_model}, {self.threads} torch thread(s), torch {self.torch_version}\n"
             f"# Per layer: {FORM}\n"
             "#   overhead_s: seconds per layer by kind; peak_macs_per_s: MACs/s by conv/linear kind;\n"
-            "#   peak_elements_per_s: element operations/s of pooling and of vector ops (add, concat, ...);\n"
+            "#   peak_elements_per_s: element operations/s of pooling, of vector ops (add, concat, ...) and of\n"
+            "#   normalisations (softmax, layer/group norm);\n"
             "#   bandwidth_bytes_per_s: bytes/s of compulsory traffic (input + weights + output);\n"
             "#   null = no measurable cost per unit (the term is left out).\n"
             "# Use: hwsim profile MODEL --accel THIS_FILE\n"
@@ -198,37 +246,15 @@ class HostModel(_Spec):
         return load_host_model(path)
 
 
-def _format_error(source: str, error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(part) for part in error.get("loc", ())) or "(top level)"
-    kind = error.get("type", "")
-    value = error.get("input")
-    if kind == "extra_forbidden":
-        return f"{source}: {loc}: unknown key"
-    if kind == "missing":
-        return f"{source}: {loc}: missing (required)"
-    expected = _EXPECTED.get(kind) or error.get("msg", "invalid value")
-    if kind == "literal_error":
-        expected = error.get("msg", "").replace("Input should be", "one of").strip()
-    if kind in ("greater_than", "greater_than_equal") and error.get("loc", ("",))[0] in ("peak_macs_per_s", "peak_elements_per_s", "bandwidth_bytes_per_s"):
-        expected += " or null"
-    return f"{source}: {loc}: got {value!r}; expected {expected}"
-
-
 def host_model_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> HostModel:
-    """Validate a mapping (as read from YAML) into a :class:`HostModel`; ConfigError names ``source`` and the field."""
+    """Validate a mapping (as read from YAML) into a :class:`HostModel`; ConfigError names ``source``,
+    the field, the value and what was expected (:func:`hwsim.hardware.validation.validate_model`)."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: expected a mapping of host-model fields at the top level, got {type(data).__name__}")
     data = dict(data)
     if isinstance(data.get("date"), (_dt.date, _dt.datetime)):
         data["date"] = data["date"].isoformat()[:10]  # an unquoted YAML date
-    try:
-        return HostModel.model_validate(data)
-    except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        line = _format_error(source, errors[0])
-        if len(errors) > 1:
-            line += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-        raise ConfigError(line) from None
+    return validate_model(HostModel, data, source)
 
 
 def load_host_model(path: str | Path) -> HostModel:
@@ -249,8 +275,8 @@ def is_host_model_file(path: str | Path) -> bool:
     if path.suffix.lower() not in (".yaml", ".yml") or not path.is_file():
         return False
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = read_yaml(path, str(path))  # the strict reader and its limits: the file is read again to load it
+    except ConfigError:
         return False
     return isinstance(data, dict) and data.get("kind") == "host"
 

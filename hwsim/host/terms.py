@@ -15,7 +15,7 @@ import numpy as np
 from hwsim.graph.layer_graph import Layer
 from hwsim.host.schema import GEMM_KINDS, HostModel
 
-__all__ = ["LayerTerms", "PredictedTimes", "host_kind", "layer_terms", "predict_seconds"]
+__all__ = ["LayerTerms", "PredictedTimes", "host_kind", "layer_terms", "predict_seconds", "uncalibrated_kinds"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -25,6 +25,12 @@ def host_kind(layer: Layer) -> str:
     """The host kind of a layer (see the :mod:`hwsim.host.model` docstring)."""
     if layer.op == "linear":
         return "linear"
+    if layer.op == "matmul":
+        return "matmul"
+    if layer.op == "conv_transpose":
+        return "conv"
+    if layer.op in ("softmax", "norm"):
+        return "norm"
     if layer.op == "conv":
         if layer.groups == 1:
             return "conv1x1" if layer.r * layer.s == 1 else "conv"
@@ -50,6 +56,8 @@ def _vector_work(layer: Layer) -> int:
         return layer.output_elements * layer.r * layer.s
     if layer.op == "lrn":
         return layer.input_elements * layer.r
+    if layer.op in ("resize", "pad"):
+        return layer.output_elements
     return layer.input_elements
 
 
@@ -92,6 +100,22 @@ def predict_seconds(layers: Sequence[Layer], host: HostModel) -> PredictedTimes:
     inv_bw = 0.0 if host.bandwidth_bytes_per_s is None else 1.0 / host.bandwidth_bytes_per_s
     return PredictedTimes(overhead, terms.work * inv_peak, terms.bytes * inv_bw)
 
+
+
+def uncalibrated_kinds(layers: Sequence[Layer], host: HostModel) -> tuple[tuple[str, int], ...]:
+    """(host kind, layers of it) for the kinds of ``layers`` the host model was never calibrated
+    on: absent from its fitted kinds (or from the file); their parameters came from a related
+    kind (:data:`~hwsim.host.schema.FALLBACK`), so their predicted latency is an extrapolation.
+    Empty when the file does not record what it was fitted on."""
+    fitted = host.calibrated_kinds()
+    if fitted is None:
+        return ()
+    counts: dict[str, int] = {}
+    for layer in layers:
+        kind = host_kind(layer)
+        if kind not in fitted or not host.in_file(kind):
+            counts[kind] = counts.get(kind, 0) + 1
+    return tuple(counts.items())
 
 
 def _kinds_array(kinds: Sequence[str]) -> np.ndarray:

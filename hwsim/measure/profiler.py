@@ -93,18 +93,19 @@ __all__ = [
 # Loading a model to run
 # ---------------------------------------------------------------------------------------------
 def load_module(source: str, input_size: tuple[int, int] | None = None) -> tuple[nn.Module, tuple[int, int, int], str]:
-    """``(module, (C, H, W), name)`` for a zoo name or ``path/to/file.py:factory``.
+    """``(module, (C, H, W), name)`` for a zoo name, a reference network's name
+    (:mod:`hwsim.models.reference_specs`, ``ref_*``) or ``path/to/file.py:factory``.
 
     ``input_size`` is (H, W) in pixels. A factory needs it and is assumed to take 3 input
-    channels (as :func:`hwsim.sources.load_graph` assumes). Graph JSON
-    and SCALE-Sim topologies cannot be measured (there is no network to run): ConfigError.
+    channels (as :func:`hwsim.sources.load_graph` assumes). Graph JSON, SCALE-Sim topologies and
+    ONNX files cannot be measured (hwsim runs PyTorch modules): ConfigError.
     Unknown zoo names raise :class:`~hwsim.errors.UnknownNameError`.
     """
     text = str(source)
     lowered = text.lower()
-    if lowered.endswith((".json", ".csv")):
+    if lowered.endswith((".json", ".csv", ".onnx")):
         raise ConfigError(
-            f"{text}: cannot measure a graph or topology file (no network to run); "
+            f"{text}: cannot measure a graph, topology or ONNX file (hwsim runs PyTorch modules); "
             "expected a zoo name or path/to/file.py:factory"
         )
     if ".py:" in text or lowered.endswith(".py"):
@@ -116,7 +117,14 @@ def load_module(source: str, input_size: tuple[int, int] | None = None) -> tuple
         name = text.rpartition(":")[2] if ":" in text else Path(text).stem
         return module, (3, int(input_size[0]), int(input_size[1])), name
     from hwsim.models import build_model, resolve_model
+    from hwsim.models.reference_specs import build_reference, reference_spec
 
+    reference = reference_spec(text)
+    if reference is not None:
+        channels, height, width = reference.input_shape
+        if input_size is not None and tuple(input_size) != (height, width):
+            raise ConfigError(f"{text}: a reference network is built for {height}x{width} inputs")
+        return build_reference(reference), reference.input_shape, reference.name
     spec = resolve_model(text)
     channels, height, width = spec.input_shape
     if input_size is not None:

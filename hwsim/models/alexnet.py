@@ -7,13 +7,15 @@ Two variants, both with biases on every conv and FC and no batch-norm, as in the
   groups 2, ReLU, LRN, max-pool; conv3 384 3x3 pad 1; conv4 384 3x3 pad 1 groups 2; conv5 256
   3x3 pad 1 groups 2, max-pool (6x6 at 227). LRN uses the paper's constants (Section 3.3:
   size 5, alpha 1e-4, beta 0.75, k 2) via ``nn.LocalResponseNorm``.
-- ``grouped=False`` (registry ``alexnet``): the common single-tower version: conv 64 11x11/4
-  pad 2, conv 192 5x5 pad 2, convs 384, 256, 256 3x3 pad 1, no LRN.
+- ``grouped=False`` (registry ``alexnet``): the common single-tower version in torchvision's
+  layout: conv 64 11x11/4 pad 2, conv 192 5x5 pad 2, convs 384, 256, 256 3x3 pad 1, no LRN.
 
-Both pool 3x3/2 in Caffe ceil mode (MODELS.md) and end in the paper's classifier: dropout,
-fc6 4096, ReLU, dropout, fc7 4096, ReLU, fc8. fc6's input size follows from ``input_size``
-(no adaptive pooling): 256x6x6 for the grouped net at 227, and 256x7x7 for the single tower at
-227, whose padded conv1 gives 56x56 rather than 55x55.
+The grouped net pools 3x3/2 in Caffe ceil mode, the single tower in floor mode as torchvision
+(docs/ZOO.md); both end in the paper's classifier: dropout, fc6 4096, ReLU, dropout, fc7 4096,
+ReLU, fc8. fc6's input size follows from ``input_size`` (no adaptive pooling): 256x6x6 for both
+at 227 (the single tower's padded conv1 gives 56x56, floor pooling 27, 13, 6) and at 224. So the
+single tower has torchvision's 61,100,840 parameters at 227 and 224; torchvision's
+``AdaptiveAvgPool2d((6, 6))`` is left out, as at these sizes it receives 6x6 and passes it on.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ __all__ = ["AlexNet", "alexnet", "feature_size"]
 LRN_SIZE, LRN_ALPHA, LRN_BETA, LRN_K = 5, 1e-4, 0.75, 2.0  # paper, Section 3.3
 
 
-def _pool_ceil(size: int) -> int:
-    """Output size of a 3x3/2 max-pool in ceil mode (no padding)."""
-    return -(-(size - 3) // 2) + 1
+def _pool(size: int, ceil_mode: bool) -> int:
+    """Output size of a 3x3/2 max-pool (no padding), in ceil or floor mode."""
+    return (-(-(size - 3) // 2) if ceil_mode else (size - 3) // 2) + 1
 
 
 def feature_size(input_size: int, grouped: bool) -> int:
@@ -46,7 +48,7 @@ def feature_size(input_size: int, grouped: bool) -> int:
     for _ in range(3):  # pool1, pool2, pool5; the convs between keep the size
         if size < 3:
             raise ConfigError(f"alexnet: input size {input_size} is too small (pixels)")
-        size = _pool_ceil(size)
+        size = _pool(size, ceil_mode=grouped)
     return size
 
 
@@ -64,18 +66,18 @@ class AlexNet(nn.Module):
         layers["relu1"] = nn.ReLU()
         if grouped:
             layers["norm1"] = nn.LocalResponseNorm(LRN_SIZE, LRN_ALPHA, LRN_BETA, LRN_K)
-        layers["pool1"] = nn.MaxPool2d(3, 2, ceil_mode=True)
+        layers["pool1"] = nn.MaxPool2d(3, 2, ceil_mode=grouped)
         layers["conv2"] = nn.Conv2d(widths[0], widths[1], 5, padding=2, groups=groups[1])
         layers["relu2"] = nn.ReLU()
         if grouped:
             layers["norm2"] = nn.LocalResponseNorm(LRN_SIZE, LRN_ALPHA, LRN_BETA, LRN_K)
-        layers["pool2"] = nn.MaxPool2d(3, 2, ceil_mode=True)
+        layers["pool2"] = nn.MaxPool2d(3, 2, ceil_mode=grouped)
         for index in (3, 4, 5):
             layers[f"conv{index}"] = nn.Conv2d(
                 widths[index - 2], widths[index - 1], 3, padding=1, groups=groups[index - 1]
             )
             layers[f"relu{index}"] = nn.ReLU()
-        layers["pool5"] = nn.MaxPool2d(3, 2, ceil_mode=True)
+        layers["pool5"] = nn.MaxPool2d(3, 2, ceil_mode=grouped)
         self.features = nn.Sequential(layers)
         size = feature_size(input_size, grouped)
         self.classifier = nn.Sequential(

@@ -2,16 +2,20 @@
 
 Every conv has no bias and is followed by batch-norm; the classifier FC has a bias. The
 networks end in global average pooling, so any square input of at least 1 pixel works
-(``input_size`` is the resolution multiplier rho of v1, given in pixels).
+(``input_size`` is the resolution multiplier rho of v1, given in pixels). The stage tables and
+the papers' blocks per stage are in :mod:`hwsim.models.mobilenet_spec` (no torch); ``blocks``
+gives another number of blocks per stage (the block-allocation search builds these).
 
-MobileNet v1: conv 3x3/2 32 (pad 1), BN, ReLU; 13 depthwise-separable pairs ``blocks.<i>``
-(``depthwise`` 3x3 + BN + ReLU, ``pointwise`` 1x1 + BN + ReLU) with (stride, pointwise out)
-(1,64) (2,128) (1,128) (2,256) (1,256) (2,512) 5x(1,512) (2,1024) (1,1024); global average
-pool; ``fc``. The width multiplier alpha scales every channel count as in the authors' TF-slim
-release: ``max(int(c * alpha), 8)``.
+MobileNet v1: conv 3x3/2 32 (pad 1), BN, ReLU; depthwise-separable pairs ``blocks.<i>``
+(``depthwise`` 3x3 + BN + ReLU, ``pointwise`` 1x1 + BN + ReLU), numbered through the network,
+in 5 stages of (first stride, pointwise out) (1,64) (2,128) (2,256) (2,512) (2,1024) with
+1, 2, 2, 6, 2 pairs by default: the paper's 13 pairs (1,64) (2,128) (1,128) (2,256) (1,256)
+(2,512) 5x(1,512) (2,1024) (1,1024); global average pool; ``fc``. The width multiplier alpha
+scales every channel count as in the authors' TF-slim release: ``max(int(c * alpha), 8)``.
 
-MobileNet v2: conv 3x3/2 32, BN, ReLU6; inverted residual bottlenecks ``blocks.<i>`` with
-(t, c, n, s) = (1,16,1,1) (6,24,2,2) (6,32,3,2) (6,64,4,2) (6,96,3,1) (6,160,3,2) (6,320,1,1):
+MobileNet v2: conv 3x3/2 32, BN, ReLU6; inverted residual bottlenecks ``blocks.<i>`` (numbered
+through the network) with (t, c, n, s) = (1,16,1,1) (6,24,2,2) (6,32,3,2) (6,64,4,2) (6,96,3,1)
+(6,160,3,2) (6,320,1,1), n given by ``blocks``:
 ``expand`` 1x1 to ``in * t`` (omitted when t = 1) + BN + ReLU6 -> ``depthwise`` 3x3 (stride s
 in a run's first block) + BN + ReLU6 -> ``project`` 1x1 + BN (linear); the input is added when
 the stride is 1 and the channels match. Then ``head`` 1x1 to 1280 + BN + ReLU6, global average
@@ -27,8 +31,7 @@ from collections import OrderedDict
 import torch
 from torch import nn
 
-from hwsim.errors import ConfigError
-from hwsim.models.registry import check_positive_int
+from hwsim.models.mobilenet_spec import V1_BLOCKS, V1_STAGES, V2_BLOCKS, V2_STAGES, check_mobilenet
 
 __all__ = [
     "ConvBNAct",
@@ -41,35 +44,9 @@ __all__ = [
     "mobilenet_v2",
 ]
 
-#: MobileNet v1 Table 1: (stride, pointwise output channels) of the 13 separable pairs.
-V1_PAIRS = (
-    (1, 64),
-    (2, 128),
-    (1, 128),
-    (2, 256),
-    (1, 256),
-    (2, 512),
-    (1, 512),
-    (1, 512),
-    (1, 512),
-    (1, 512),
-    (1, 512),
-    (2, 1024),
-    (1, 1024),
-)
 V1_STEM = 32
 V1_MIN_DEPTH = 8  # TF-slim's min_depth
 
-#: MobileNet v2 Table 2: (expansion t, output channels c, repeats n, first stride s).
-V2_SETTINGS = (
-    (1, 16, 1, 1),
-    (6, 24, 2, 2),
-    (6, 32, 3, 2),
-    (6, 64, 4, 2),
-    (6, 96, 3, 1),
-    (6, 160, 3, 2),
-    (6, 320, 1, 1),
-)
 V2_STEM = 32
 V2_LAST = 1280
 V2_DIVISOR = 8
@@ -118,21 +95,22 @@ class DepthwiseSeparable(nn.Sequential):
 
 
 class MobileNetV1(nn.Module):
-    """MobileNet v1; children ``stem``, ``blocks``, ``pool``, ``fc``."""
+    """MobileNet v1 with ``blocks`` separable pairs per stage; children ``stem``, ``blocks``, ``pool``, ``fc``."""
 
-    def __init__(self, width: float, num_classes: int) -> None:
+    def __init__(self, width: float, num_classes: int, blocks: tuple[int, ...] = V1_BLOCKS) -> None:
         super().__init__()
 
         def depth(channels: int) -> int:
             return max(int(channels * width), V1_MIN_DEPTH)
 
         self.stem = ConvBNAct(3, depth(V1_STEM), 3, stride=2)
-        blocks = []
         in_channels = depth(V1_STEM)
-        for stride, channels in V1_PAIRS:
-            blocks.append(DepthwiseSeparable(in_channels, depth(channels), stride))
-            in_channels = depth(channels)
-        self.blocks = nn.Sequential(*blocks)
+        pairs = []
+        for (first_stride, channels), repeats in zip(V1_STAGES, blocks, strict=True):
+            for index in range(repeats):
+                pairs.append(DepthwiseSeparable(in_channels, depth(channels), first_stride if index == 0 else 1))
+                in_channels = depth(channels)
+        self.blocks = nn.Sequential(*pairs)
         self.pool = nn.AdaptiveAvgPool2d(1)
         self.fc = nn.Linear(in_channels, num_classes)
 
@@ -170,20 +148,21 @@ class InvertedResidual(nn.Module):
 
 
 class MobileNetV2(nn.Module):
-    """MobileNet v2; children ``stem``, ``blocks``, ``head``, ``pool``, ``dropout``, ``fc``."""
+    """MobileNet v2 with ``blocks`` bottlenecks per stage; children ``stem``, ``blocks``, ``head``,
+    ``pool``, ``dropout``, ``fc``."""
 
-    def __init__(self, width: float, num_classes: int) -> None:
+    def __init__(self, width: float, num_classes: int, blocks: tuple[int, ...] = V2_BLOCKS) -> None:
         super().__init__()
         in_channels = make_divisible(V2_STEM * width)
         self.stem = ConvBNAct(3, in_channels, 3, stride=2, activation=nn.ReLU6)
-        blocks = []
-        for expansion, channels, repeats, first_stride in V2_SETTINGS:
+        bottlenecks = []
+        for (expansion, channels, first_stride), repeats in zip(V2_STAGES, blocks, strict=True):
             out_channels = make_divisible(channels * width)
             for index in range(repeats):
                 stride = first_stride if index == 0 else 1
-                blocks.append(InvertedResidual(in_channels, out_channels, stride, expansion))
+                bottlenecks.append(InvertedResidual(in_channels, out_channels, stride, expansion))
                 in_channels = out_channels
-        self.blocks = nn.Sequential(*blocks)
+        self.blocks = nn.Sequential(*bottlenecks)
         last = make_divisible(V2_LAST * max(1.0, width))
         self.head = ConvBNAct(in_channels, last, 1, activation=nn.ReLU6)
         self.pool = nn.AdaptiveAvgPool2d(1)
@@ -195,26 +174,23 @@ class MobileNetV2(nn.Module):
         return self.fc(self.dropout(torch.flatten(x, 1)))
 
 
-def _check(family: str, width: float, num_classes: int, input_size: int) -> None:
-    if isinstance(width, bool) or not isinstance(width, (int, float)) or not width > 0:
-        raise ConfigError(f"{family}: width must be a positive number, got {width!r}")
-    check_positive_int(family, "num_classes", num_classes)
-    check_positive_int(family, "input_size", input_size)
-
-
-def mobilenet_v1(width: float = 1.0, num_classes: int = 1000, input_size: int = 224) -> MobileNetV1:
-    """Build MobileNet v1 at width multiplier ``width`` (paper: 1.0, 0.75, 0.5, 0.25).
+def mobilenet_v1(width: float = 1.0, num_classes: int = 1000, input_size: int = 224,
+                 blocks: tuple[int, ...] = V1_BLOCKS) -> MobileNetV1:
+    """Build MobileNet v1 at width multiplier ``width`` (paper: 1.0, 0.75, 0.5, 0.25) with
+    ``blocks`` separable pairs in each of its 5 stages (default: the paper's 1, 2, 2, 6, 2).
 
     ``input_size`` (pixels, square) is only checked; the network pools globally.
     """
-    _check("mobilenet_v1", width, num_classes, input_size)
-    return MobileNetV1(float(width), num_classes)
+    pairs = check_mobilenet("mobilenet_v1", width, num_classes, input_size, blocks, len(V1_STAGES))
+    return MobileNetV1(float(width), num_classes, pairs)
 
 
-def mobilenet_v2(width: float = 1.0, num_classes: int = 1000, input_size: int = 224) -> MobileNetV2:
-    """Build MobileNet v2 at width multiplier ``width`` (paper: 0.35 .. 1.4).
+def mobilenet_v2(width: float = 1.0, num_classes: int = 1000, input_size: int = 224,
+                 blocks: tuple[int, ...] = V2_BLOCKS) -> MobileNetV2:
+    """Build MobileNet v2 at width multiplier ``width`` (paper: 0.35 .. 1.4) with ``blocks``
+    bottlenecks in each of its 7 stages (default: the paper's 1, 2, 3, 4, 3, 3, 1).
 
     ``input_size`` (pixels, square) is only checked; the network pools globally.
     """
-    _check("mobilenet_v2", width, num_classes, input_size)
-    return MobileNetV2(float(width), num_classes)
+    bottlenecks = check_mobilenet("mobilenet_v2", width, num_classes, input_size, blocks, len(V2_STAGES))
+    return MobileNetV2(float(width), num_classes, bottlenecks)

@@ -1,6 +1,6 @@
 """Model names -> :class:`ModelSpec` -> ``nn.Module``; importing this module never imports torch.
 
-The canonical names are those of /work/shared/MODELS.md's registry table (tests, docs and users
+The canonical names are those of docs/ZOO.md's registry table (tests, docs and users
 type them). :func:`resolve_model` also accepts the long spellings
 ``squeezenext_<width>[g]_23[v<n>]`` (widths 1.0/1.5/2.0, versions 1..5, e.g.
 ``squeezenext_1.0_23v5`` for ``squeezenext_23v5``) and ``shufflenet_v1_g<g>_<scale>`` for any
@@ -126,6 +126,17 @@ def check_choice(model: str, field: str, value: object, choices: tuple[object, .
         )
 
 
+def check_blocks(model: str, blocks: object, stages: int) -> tuple[int, ...]:
+    """``blocks`` (blocks per stage) as a tuple of ``stages`` integers >= 1, else
+    :class:`ConfigError` (shared by the builders)."""
+    values = tuple(blocks) if isinstance(blocks, (tuple, list)) else None
+    if values is None or len(values) != stages or any(
+        isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in values
+    ):
+        raise ConfigError(f"{model}: blocks must be {stages} integers >= 1 (blocks per stage), got {blocks!r}")
+    return values
+
+
 def _builder_parameters(family: str) -> tuple[str, ...]:
     """Parameter names a family's builder accepts (``input_size`` excluded)."""
     if family == "squeezenext":
@@ -215,7 +226,7 @@ _SHUFFLENET_V1 = re.compile(r"shufflenet_v1_g(?P<groups>\d+)(?:_(?P<scale>\d+\.\
 
 
 def model_names() -> tuple[str, ...]:
-    """Canonical model names, in the order of MODELS.md's registry table."""
+    """Canonical model names, in the order of docs/ZOO.md's registry table."""
     return tuple(_CANONICAL)
 
 

@@ -2,8 +2,9 @@
 
 Every conv has no bias and is followed by batch-norm; the classifier FC has a bias. Both start
 with conv1 3x3/2 (pad 1) + BN + ReLU and a 3x3/2 max-pool with ``padding=1``, run stages 2, 3,
-4 (children ``stage2`` .. ``stage4``) of 4, 8, 4 units whose first unit has stride 2, and end
-in global average pooling, so any square input of at least 1 pixel works.
+4 (children ``stage2`` .. ``stage4``) of 4, 8, 4 units (``blocks`` gives other counts) whose
+first unit has stride 2, and end in global average pooling, so any square input of at least 1
+pixel works. The channel tables are in :mod:`hwsim.models.shufflenet_spec` (no torch).
 
 Channel shuffle (:func:`channel_shuffle`) is written as view -> transpose -> reshape, which
 torch.fx traces with shape propagation.
@@ -14,7 +15,7 @@ ReLU(input + branch) at stride 1, or ReLU(concat(3x3/2 avg-pool of the input, br
 stride 2, where the branch then gives out - in channels. The first 1x1 of stage 2 is not
 grouped. Stage output channels at scale 1.0 (Table 1): g=1 144, g=2 200, g=3 240, g=4 272,
 g=8 384, doubling per stage. The scale factor s multiplies every channel count, the 24-channel
-stem included (MODELS.md). hwsim's rounding rule, which leaves every listed g=3 size and every
+stem included (docs/ZOO.md). hwsim's rounding rule, which leaves every listed g=3 size and every
 scale-1.0 size unchanged: stage channels are rounded to the nearest multiple of 4g (so the
 bottleneck splits into g groups), and the stem is ``round(24 s)`` raised to the next count
 that leaves the stage-2 branch (out - stem) divisible by g (for g=8 at 0.5x that gives 16, as
@@ -40,7 +41,14 @@ from torch import nn
 
 from hwsim.errors import ConfigError
 from hwsim.models.mobilenet import ConvBNAct
-from hwsim.models.registry import check_choice, check_positive_int
+from hwsim.models.registry import check_positive_int
+from hwsim.models.shufflenet_spec import (
+    STAGE_UNITS,
+    V1_STAGE2_CHANNELS,
+    V2_CHANNELS,
+    check_shufflenet_v1,
+    check_shufflenet_v2,
+)
 
 __all__ = [
     "ShuffleNetV1",
@@ -54,17 +62,6 @@ __all__ = [
 ]
 
 STEM_CHANNELS = 24
-STAGE_UNITS = (4, 8, 4)
-#: ShuffleNet v1 Table 1: stage-2 output channels at scale 1.0 by groups g.
-V1_STAGE2_CHANNELS = {1: 144, 2: 200, 3: 240, 4: 272, 8: 384}
-V1_SCALES = (0.25, 0.5, 1.0, 1.5, 2.0)
-#: ShuffleNet v2 Table 5: scale -> (stage 2, 3, 4 output channels, conv5 channels).
-V2_CHANNELS = {
-    0.5: (48, 96, 192, 1024),
-    1.0: (116, 232, 464, 1024),
-    1.5: (176, 352, 704, 1024),
-    2.0: (244, 488, 976, 2048),
-}
 
 
 def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
@@ -117,15 +114,17 @@ def shufflenet_v1_channels(groups: int, scale: float) -> tuple[int, int, int, in
 
 
 class ShuffleNetV1(nn.Module):
-    """ShuffleNet v1; children ``stem``, ``maxpool``, ``stage2``..``stage4``, ``pool``, ``fc``."""
+    """ShuffleNet v1 with ``units`` per stage; children ``stem``, ``maxpool``, ``stage2``..``stage4``,
+    ``pool``, ``fc``."""
 
-    def __init__(self, groups: int, channels: tuple[int, int, int, int], num_classes: int) -> None:
+    def __init__(self, groups: int, channels: tuple[int, int, int, int], num_classes: int,
+                 units: tuple[int, ...] = STAGE_UNITS) -> None:
         super().__init__()
         self.stem, self.maxpool = _stem_and_pool(channels[0])
         in_channels = channels[0]
-        for index, (units, out_channels) in enumerate(zip(STAGE_UNITS, channels[1:])):
+        for index, (count, out_channels) in enumerate(zip(units, channels[1:], strict=True)):
             stage = []
-            for unit in range(units):
+            for unit in range(count):
                 stage.append(
                     ShuffleUnitV1(
                         in_channels,
@@ -152,16 +151,15 @@ def shufflenet_v1(
     num_classes: int = 1000,
     input_size: int = 224,
     stem_channels: int | None = None,
+    blocks: tuple[int, ...] = STAGE_UNITS,
 ) -> ShuffleNetV1:
-    """Build ShuffleNet v1 with ``groups`` (1, 2, 3, 4, 8) at ``scale`` (0.25 .. 2.0).
+    """Build ShuffleNet v1 with ``groups`` (1, 2, 3, 4, 8) at ``scale`` (0.25 .. 2.0) and
+    ``blocks`` units in stages 2, 3, 4 (default: the paper's 4, 8, 4).
 
     ``stem_channels`` overrides conv1's channels (default: the scaling rule of the module
     docstring). ``input_size`` (pixels, square) is only checked.
     """
-    check_choice("shufflenet_v1", "groups", groups, tuple(V1_STAGE2_CHANNELS))
-    check_choice("shufflenet_v1", "scale", scale, V1_SCALES)
-    check_positive_int("shufflenet_v1", "num_classes", num_classes)
-    check_positive_int("shufflenet_v1", "input_size", input_size)
+    units = check_shufflenet_v1(groups, scale, num_classes, input_size, blocks)
     channels = shufflenet_v1_channels(groups, float(scale))
     if stem_channels is not None:
         check_positive_int("shufflenet_v1", "stem_channels", stem_channels)
@@ -171,7 +169,7 @@ def shufflenet_v1(
                 f"leave {channels[1]} - stem_channels divisible by groups={groups}"
             )
         channels = (stem_channels, *channels[1:])
-    return ShuffleNetV1(groups, channels, num_classes)
+    return ShuffleNetV1(groups, channels, num_classes, units)
 
 
 class ShuffleUnitV2(nn.Module):
@@ -210,16 +208,17 @@ class ShuffleUnitV2(nn.Module):
 
 
 class ShuffleNetV2(nn.Module):
-    """ShuffleNet v2; children ``stem``, ``maxpool``, ``stage2``..``stage4``, ``conv5``, ``pool``,
-    ``fc``."""
+    """ShuffleNet v2 with ``units`` per stage; children ``stem``, ``maxpool``, ``stage2``..``stage4``,
+    ``conv5``, ``pool``, ``fc``."""
 
-    def __init__(self, channels: tuple[int, int, int, int], num_classes: int) -> None:
+    def __init__(self, channels: tuple[int, int, int, int], num_classes: int,
+                 units: tuple[int, ...] = STAGE_UNITS) -> None:
         super().__init__()
         self.stem, self.maxpool = _stem_and_pool(STEM_CHANNELS)
         in_channels = STEM_CHANNELS
-        for index, (units, out_channels) in enumerate(zip(STAGE_UNITS, channels[:3])):
+        for index, (count, out_channels) in enumerate(zip(units, channels[:3], strict=True)):
             stage = [ShuffleUnitV2(in_channels, out_channels, 2)]
-            stage += [ShuffleUnitV2(out_channels, out_channels, 1) for _ in range(units - 1)]
+            stage += [ShuffleUnitV2(out_channels, out_channels, 1) for _ in range(count - 1)]
             setattr(self, f"stage{index + 2}", nn.Sequential(*stage))
             in_channels = out_channels
         self.conv5 = ConvBNAct(in_channels, channels[3], 1)
@@ -232,12 +231,12 @@ class ShuffleNetV2(nn.Module):
         return self.fc(torch.flatten(self.pool(x), 1))
 
 
-def shufflenet_v2(scale: float = 1.0, num_classes: int = 1000, input_size: int = 224) -> ShuffleNetV2:
-    """Build ShuffleNet v2 at ``scale`` (0.5, 1.0, 1.5, 2.0; Table 5).
+def shufflenet_v2(scale: float = 1.0, num_classes: int = 1000, input_size: int = 224,
+                  blocks: tuple[int, ...] = STAGE_UNITS) -> ShuffleNetV2:
+    """Build ShuffleNet v2 at ``scale`` (0.5, 1.0, 1.5, 2.0; Table 5) with ``blocks`` units in
+    stages 2, 3, 4 (default: the paper's 4, 8, 4).
 
     ``input_size`` (pixels, square) is only checked.
     """
-    check_choice("shufflenet_v2", "scale", scale, tuple(V2_CHANNELS))
-    check_positive_int("shufflenet_v2", "num_classes", num_classes)
-    check_positive_int("shufflenet_v2", "input_size", input_size)
-    return ShuffleNetV2(V2_CHANNELS[float(scale)], num_classes)
+    units = check_shufflenet_v2(scale, num_classes, input_size, blocks)
+    return ShuffleNetV2(V2_CHANNELS[float(scale)], num_classes, units)

@@ -8,7 +8,7 @@ same value, so a searched allocation is exactly the network that gets simulated.
 
 Facts follow the authors' Caffe definitions (github.com/amirgholami/SqueezeNext:
 ``1.0-SqNxt-23``, ``1.0-SqNxt-23v5``, ``2.0-SqNxt-23``, ``2.0-SqNxt-23v5``, ``1.0-G-SqNxt-23``);
-see /work/shared/MODELS.md and the builder's docstring for the layer-level rules.
+see docs/ZOO.md and the builder's docstring for the layer-level rules.
 
 Block allocations per version (:meth:`SqueezeNextSpec.for_version`):
 
@@ -30,6 +30,9 @@ from dataclasses import dataclass, fields
 
 from hwsim.errors import ConfigError
 
+#: Largest width multiplier: stage channels 32 x 2^i x width (width 8 gives 2048 .. 16384
+#: channels, and tracing it already takes a while); wider networks would build weights for minutes.
+MAX_WIDTH = 8.0
 #: Stem output channels; not scaled by the width multiplier (authors' 2.0-SqNxt-23 keeps 64).
 STEM_CHANNELS = 64
 #: Block output channels of the first stage at width 1.0; each later stage doubles it.
@@ -47,9 +50,9 @@ SHORTCUT_STYLES = ("v1", "v5")
 #: version -> (blocks per stage, conv1 kernel, shortcut style); see the module docstring.
 VERSIONS: dict[int, tuple[tuple[int, int, int, int], int, str]] = {
     1: ((6, 6, 8, 1), 7, "v1"),
-    2: ((6, 6, 8, 1), 5, "v1"),  # unconfirmed: MODELS.md's choice
-    3: ((4, 8, 8, 1), 5, "v1"),  # unconfirmed: MODELS.md's choice
-    4: ((2, 10, 8, 1), 5, "v1"),  # unconfirmed: MODELS.md's choice
+    2: ((6, 6, 8, 1), 5, "v1"),  # unconfirmed: docs/ZOO.md's choice
+    3: ((4, 8, 8, 1), 5, "v1"),  # unconfirmed: docs/ZOO.md's choice
+    4: ((2, 10, 8, 1), 5, "v1"),  # unconfirmed: docs/ZOO.md's choice
     5: ((2, 4, 14, 1), 5, "v5"),
 }
 
@@ -98,8 +101,8 @@ class SqueezeNextSpec:
                 f"squeezenext: blocks must be integers >= 1 (one per stage), got {blocks!r}"
             )
         width = self.width
-        if isinstance(width, bool) or not isinstance(width, (int, float)) or not width > 0:
-            raise ConfigError(f"squeezenext: width must be a positive number, got {self.width!r}")
+        if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= MAX_WIDTH:
+            raise ConfigError(f"squeezenext: width = {self.width!r}: expected a number > 0 and <= {MAX_WIDTH:g}")
         object.__setattr__(self, "width", float(self.width))
         if self.conv1_kernel not in CONV1_KERNELS or not _is_int(self.conv1_kernel):
             raise ConfigError(

@@ -11,6 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from hwsim.report.formatting import format_si as _si
+
 if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.axes import Axes
@@ -33,6 +35,7 @@ KIND_COLORS: Mapping[str, str] = {
     "depthwise": "#C44E52",
     "grouped": "#8172B2",
     "linear": "#CCB974",
+    "matmul": "#DA8BC3",
     "vector": "#8C8C8C",
 }
 _SERIES_COLORS = ("#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C")
@@ -46,6 +49,7 @@ COLUMN_LABELS: Mapping[str, str] = {
     "utilization": "utilization (MACs / (cycles x PEs))",
     "area_pes": "area proxy: PEs (rows x cols)",
     "area_buffer_kib": "area proxy: on-chip buffers (KiB)",
+    "area_mm2": "chip area (mm2)",
     "dram_bytes": "DRAM traffic (bytes)",
     "macs": "MACs",
     "params": "parameters",
@@ -93,13 +97,6 @@ def save_figure(fig: Figure, name: str, dpi: int = 100) -> Path | None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=dpi)
     return path
-
-
-def _si(value: float) -> str:
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g}{unit}"
-    return f"{value:.3g}"
 
 
 def _si_formatter() -> Any:

@@ -9,13 +9,16 @@
 - when the table is wider than ``width``, the foldable column (at most one) gives up the excess
   and its longer cells fold onto further lines of their row, in pieces as wide as the column;
   should that not be enough, every column gives up an even share and cells that no longer fit
-  end in ``…``.
+  end in ``…``;
+- the title is left-justified above the table and wraps at the table's width as rich wraps text:
+  at spaces, a word longer than the width folded in pieces.
 
 Widths count characters (layer and op names are ASCII).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -81,6 +84,36 @@ def _lines(text: str, size: int, column: Column) -> list[str]:
     return [text[: size - 1] + ELLIPSIS]
 
 
+#: A word of a title and the spaces after it (rich's ``rich._wrap.re_word``).
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def wrap_title(title: str, width: int) -> list[str]:
+    """``title`` as lines of at most ``width`` characters, broken where rich breaks it: before a
+    word that does not fit the rest of the line, and inside a word longer than ``width``."""
+    breaks: list[int] = []
+    offset = 0
+    for match in _WORD.finditer(title):
+        start, word = match.start(), match.group()
+        length = len(word.rstrip())
+        if width - offset >= length:
+            offset += len(word)
+        elif length > width and width > 0:
+            pieces = [word[i : i + width] for i in range(0, len(word), width)]
+            for k, piece in enumerate(pieces):
+                if start:
+                    breaks.append(start)
+                if k == len(pieces) - 1:
+                    offset = len(piece)
+                else:
+                    start += len(piece)
+        elif offset and start:
+            breaks.append(start)
+            offset = len(word)
+    bounds = [0, *breaks, len(title)]
+    return [title[a:b].rstrip() for a, b in zip(bounds, bounds[1:])]
+
+
 def render_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int) -> str:
     """``rows`` of cell texts under ``columns``, headed by ``title``, laid out within ``width``
     characters (module docstring); lines end without trailing spaces."""
@@ -93,7 +126,7 @@ def render_table(title: str, columns: Sequence[Column], rows: Sequence[Sequence[
     natural = [max(len(row[i]) for row in body) + left[i] + right[i] for i in range(count)]
     widths = _widths(natural, [c.fold for c in columns], width)
     sizes = [max(w - l - r, 0) for w, l, r in zip(widths, left, right)]
-    lines = [title] if title else []
+    lines = wrap_title(title, sum(widths)) if title else []
     for row in body:
         cells = [_lines(text, size, column) for text, size, column in zip(row, sizes, columns)]
         for depth in range(max(len(c) for c in cells)):

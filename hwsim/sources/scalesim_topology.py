@@ -33,6 +33,7 @@ from pathlib import Path
 
 from hwsim.errors import GraphFileError, read_text
 from hwsim.graph.layer_graph import Layer, LayerGraph
+from hwsim.graph.limits import MAX_SIZE
 from hwsim.sources.arguments import check_input_size, fixed_shape
 from hwsim.sources.registry import InputSize, register
 
@@ -101,19 +102,26 @@ def _detect_format(header: str) -> str:
     return "gemm" if len(columns) > 1 and columns[1] == "m" else "conv"
 
 
+#: Largest topology file read, bytes (a few hundred layers take a few KiB).
+MAX_TOPOLOGY_BYTES = 16 * 1024 * 1024
+
+
 def _int_field(source: str, row: _Row, index: int, columns: Sequence[str], minimum: int = 1) -> int:
+    """An integer column from ``minimum`` to 2^31 - 1; the digits are counted before converting."""
     name = columns[index]
     text = row.fields[index]
+    where = f"{source}: line {row.line}, column {index + 1} ({name})"
+    digits = text.lstrip("+-").replace("_", "")
+    if len(digits) > 40:
+        raise GraphFileError(f"{where} = {text[:20]!r}...: expected an integer from {minimum} to {MAX_SIZE:,}")
     try:
         value = int(text)
     except ValueError:
-        raise GraphFileError(
-            f"{source}: line {row.line}, column {index + 1} ({name}) = {text!r}: expected an integer"
-        ) from None
+        raise GraphFileError(f"{where} = {text!r}: expected an integer") from None
     if value < minimum:
-        raise GraphFileError(
-            f"{source}: line {row.line}, column {index + 1} ({name}) = {value}: expected an integer >= {minimum}"
-        )
+        raise GraphFileError(f"{where} = {value}: expected an integer >= {minimum}")
+    if value > MAX_SIZE:
+        raise GraphFileError(f"{where} = {value}: expected an integer from {minimum} to 2^31 - 1 = {MAX_SIZE:,}")
     return value
 
 
@@ -220,7 +228,10 @@ def load_topology_text(text: str, source: str = "<topology>", fmt: str = "auto",
         ratio_n, ratio_m = _sparsity(source, row, columns)
         layer_name = _unique(row.fields[0], seen)
         previous = layers[-1].name if layers else "input"
-        layers.append(build(source, row, layer_name, previous))
+        try:
+            layers.append(build(source, row, layer_name, previous))
+        except ValueError as exc:  # sizes over the limits of hwsim.graph.limits
+            raise GraphFileError(f"{source}: line {row.line}: {exc}") from None
         if ratio_n != ratio_m:
             sparse.append(f"{layer_name}={ratio_n}:{ratio_m}")
     if not layers:
@@ -233,7 +244,7 @@ def load_topology_text(text: str, source: str = "<topology>", fmt: str = "auto",
     graph_name = name if name is not None else (Path(source).stem or "scalesim")
     try:
         return LayerGraph(name=graph_name, input_shape=input_shape, layers=tuple(layers), metadata=tuple(metadata))
-    except ValueError as exc:  # pragma: no cover - names are made unique above
+    except ValueError as exc:  # the graph's size limits (names are made unique above)
         raise GraphFileError(f"{source}: {exc}") from None
 
 
@@ -244,7 +255,7 @@ def load_topology(path: str | Path, fmt: str = "auto") -> LayerGraph:
     for the column conventions. Errors raise :class:`GraphFileError` naming file, line and column.
     """
     path = Path(path)
-    text = read_text(path, GraphFileError, "topology")
+    text = read_text(path, GraphFileError, "topology", max_bytes=MAX_TOPOLOGY_BYTES)
     return load_topology_text(text, source=str(path), fmt=fmt, name=path.stem)
 
 
@@ -285,7 +296,10 @@ def _conv_extent(size: int, pad: int, kernel: int, stride: int, out: int) -> int
 
 
 def _conv_rows(layer: Layer) -> list[str] | None:
-    """Conv-format rows of one GEMM layer, or None if the format cannot express it."""
+    """Conv-format rows of one GEMM layer, or None if the format cannot express it (a matmul
+    between activations or a transposed conv: the GEMM format writes them)."""
+    if layer.op not in ("conv", "linear"):
+        return None
     if layer.op == "linear":
         if layer.groups != 1:
             return None
@@ -351,8 +365,9 @@ def save_topology(graph: LayerGraph, path: str | Path, fmt: str = "conv") -> tup
       SCALE-Sim treats any name containing ``DP`` as depthwise, so in other rows ``DP`` is
       written ``Dp``.
     - linear: a 1x1 conv on an ``N x 1`` map (N = batch rows), so M = N, K = in, N = out features.
-    - left out (returned): non-GEMM layers, and convs the format cannot express (batch > 1,
-      different strides per axis, dilation > 1). ``fmt="gemm"`` writes every GEMM layer.
+    - left out (returned): non-GEMM layers, matmuls and transposed convs, and convs the format
+      cannot express (batch > 1, different strides per axis, dilation > 1). ``fmt="gemm"``
+      writes every GEMM layer.
 
     ``fmt="gemm"``: one ``name, M, N, K,`` row per GEMM layer (per group for grouped convs).
 

@@ -163,7 +163,25 @@ def test_calibrate_resume_and_use(tiny, tmp_path):
     assert data["accelerator"] == "host_cpu" and -1 <= data["spearman"] <= 1
     proc = hwsim("profile", "squeezenet1_1", "--accel", str(out))
     assert proc.returncode == 0, proc.stderr
-    assert "squeezenet1_1 on host_cpu" in proc.stdout and " host " in proc.stdout
+    assert proc.stdout.startswith("squeezenet1_1 on host_cpu (host model)") and "predicted latency" in proc.stdout
+
+
+def test_the_default_calibration_set_covers_every_host_kind():
+    """Every kind the host model predicts is fitted from data by default: the zoo's CNNs, a small
+    transformer (matmul, norm) and a ResNet-style network."""
+    from hwsim.cli.measure import DEFAULT_CALIBRATION_MODELS
+    from hwsim.export import export
+    from hwsim.host.model import HOST_KINDS, host_kind
+    from hwsim.models.reference_specs import build_reference, reference_spec
+    from hwsim.sources.zoo import load_zoo_graph
+
+    kinds = set()
+    for name in DEFAULT_CALIBRATION_MODELS:
+        spec = reference_spec(name)
+        graph = load_zoo_graph(name) if spec is None else export(build_reference(spec), (1, *spec.input_shape))
+        kinds.update(host_kind(layer) for layer in graph.layers)
+    assert kinds == set(HOST_KINDS)
+    assert {"ref_vit_tiny", "ref_resnet_mini"} <= set(DEFAULT_CALIBRATION_MODELS)
 
 
 def test_calibrate_errors(tmp_path):
@@ -205,3 +223,29 @@ def test_correlate_one_layer_has_no_spearman(tmp_path):
     assert len(data["layers"]) == 1 and data["spearman"] is None and data["spearman_conv_linear"] is None
     summary = " ".join(line.strip() for line in proc.stderr.splitlines())
     assert "n/a (fewer than 3 layers)" in summary and "nan" not in summary.lower()
+
+
+def test_measure_warns_once_on_noisy_numbers_and_a_busy_machine(monkeypatch, capsys):
+    # the measurement and the machine are stand-ins: a 60x spread on a machine with no free core
+    import hwsim.cli.measure as cli_measure
+    import hwsim.measure.profiler as profiler
+    from hwsim.graph.layer_graph import Layer
+    from hwsim.measure.noise import MachineLoad
+    from hwsim.measure.results import LatencyStats, ModelMeasurement
+
+    graph = LayerGraph("m", (1, 4), (Layer(name="fc", op="linear", inputs=("input",), c=4, k=2),))
+    stats = LatencyStats((0.010, 0.012, 0.020, 0.060, 0.600))  # IQR 48 ms, median 20 ms: 240 %
+    info = profiler.HostInfo(device="cpu", device_model="Test CPU", cpu_model="Test CPU", torch_version="2.0", threads=2)
+    noisy = ModelMeasurement(model="m", graph=graph, info=info, batch=1, warmup=0, repeats=5, end_to_end=stats,
+                             instrumented=stats, layer_seconds=(stats.median_s,))
+    monkeypatch.setattr(profiler, "measure_model", lambda *args, **kwargs: noisy)
+    monkeypatch.setattr(cli_measure, "machine_load", lambda: MachineLoad(cpus=8, load_1min=8.0, threads=1))
+    assert main(["measure", "m", "--format", "json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["end_to_end_spread"] == pytest.approx(2.4)
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert warnings == [
+        "hwsim measure: warning: the times of m may not be trustworthy: end-to-end times spread by 240% of the median "
+        "(IQR; above 10%); 2 threads but only 0.0 of 8 cores free (load average 8.00); for clean numbers measure on a "
+        "quiet machine with --threads 1"
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def test_family_flags_come_from_the_registry(capsys: pytest.CaptureFixture[str])
     register(CHAIN)
     try:
         text = search_help()
-        assert "--kernel" in text and "--channels" in text and "squeezenext, chain" in text
+        assert "--kernel" in text and "--channels" in text and "shufflenet_v2, chain" in text
     finally:
         unregister(CHAIN.name)
 
@@ -115,6 +116,12 @@ def test_constraints_and_objective(tmp_path: Path, capsys: pytest.CaptureFixture
         (["squeezenext", "--shortcut", "v9"], "--shortcut"),
         (["squeezenext", "--max-macs", "1k"], "no candidate meets"),
         (["squeezenext", "--accel", "nope_8x8"], "unknown accelerator"),
+        (["mobilenet_v2", "--stages", "5"], "mobilenet_v2: stages=5; the family has the 7 stages of Table 2"),
+        (["mobilenet_v1", "--width", "0"], "mobilenet_v1: width must be a positive number, got 0.0"),
+        (["mobilenet_v1", "--conv1", "5"], "--conv1 does not apply to the mobilenet_v1 family"),
+        (["shufflenet_v2", "--width", "0.75"], "width (scale factor) must be one of 0.5, 1.0, 1.5, 2.0, got 0.75"),
+        (["shufflenet_v2", "--input-size", "160"], "--input-size does not apply to the shufflenet_v2 family"),
+        (["shufflenet_v1", "--groups", "5"], "--groups '5': expected distinct group counts from 1,2,3,4,8"),
     ],
 )
 def test_errors_are_one_line_with_exit_code_2(args: list[str], message: str, tmp_path: Path,
@@ -173,3 +180,112 @@ def test_a_registered_family_is_searched_from_the_command_line(chain_family: Non
         assert err.count("\n") == 1 and message in err
     assert main(["search", "squeezenext", "--accel", "ws_8x8", "--kernel", "3", "-o", str(out)]) == 2
     assert "--kernel does not apply to the squeezenext family" in capsys.readouterr().err
+
+
+STAGED = [
+    # (family, candidates: stars and bars over the family's stages (x 5 groups), the published allocation, labels)
+    ("mobilenet_v1", math.comb(13 - 1, 5 - 1), "1-2-2-6-2", ["paper"]),
+    ("mobilenet_v2", math.comb(17 - 1, 7 - 1), "1-2-3-4-3-3-1", ["paper"]),
+    ("shufflenet_v1", math.comb(16 - 1, 3 - 1) * 5, "4-8-4", ["g1", "g2", "g3", "g4", "g8"]),
+    ("shufflenet_v2", math.comb(16 - 1, 3 - 1), "4-8-4", ["paper"]),
+]
+
+
+@pytest.mark.parametrize(("name", "count", "allocation", "labels"), STAGED, ids=[case[0] for case in STAGED])
+def test_the_staged_families_are_searched_from_the_command_line(name: str, count: int, allocation: str,
+                                                                labels: list[str], tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / f"{name}.csv"
+    assert main(["search", name, "--accel", "ws_32x32", "--top", "3", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"{name} block-allocation search on ws_32x32" in text and f"{count:,} candidates" in text
+    assert max(len(line) for line in text.splitlines()) <= 120
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == count and [int(r["rank"]) for r in rows] == list(range(1, count + 1))
+    assert {r["width"] for r in rows} == {"1.0"}
+    # each published network's rank in the report is its row's rank in the CSV
+    table = text.split("and where they rank\n")[1].split("\n\n")[0].splitlines()[1:]
+    assert len(table) == len(labels)
+    for label, line in zip(labels, table):
+        groups = label[1:] if name == "shufflenet_v1" else None  # g3 -> the groups column's 3
+        row = next(r for r in rows if r["allocation"] == allocation and r.get("groups") == groups)
+        assert line.split()[:3] == [label, f"{row['rank']}/{count}", allocation]
+
+
+def test_a_mobilenet_search_takes_the_width_and_the_input_size(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "small.csv"
+    argv = ["search", "mobilenet_v1", "--accel", "ws_16x16", "--width", "0.5", "--input-size", "128",
+            "--min-blocks", "2", "-o", str(out)]
+    assert main(argv) == 0
+    # 3 pairs left over 5 stages once each has two: C(3 + 4, 4) = 35
+    assert "space: 13 blocks over 5 stages (>= 2 each), width 0.5, input 128" in capsys.readouterr().out
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == math.comb(7, 4) and {(r["width"], r["input_size"]) for r in rows} == {("0.5", "128")}
+
+
+def test_joint_search_over_set_fields_writes_pairs_table_and_area_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    figures = saved_figures(monkeypatch)
+    out, png = tmp_path / "joint.csv", tmp_path / "joint.png"
+    argv = ["search", "squeezenext", "--accel", "ws_32x32", "--depth", "10", "--conv1", "5", "--shortcut", "v5",
+            "--set", "array.rows=16,32", "--set", "dram.bandwidth_bytes_per_cycle=8,32", "--max-area", "1.5",
+            "--top", "3", "-o", str(out), "--plot", str(png)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    flat = text.replace("\n  ", " ")  # prose lines wrap at 120 columns
+    # 35 allocations x 4 configurations; 16 rows: 512 PEs x 426.528 um² + 192 KiB of SRAM = 1.385 mm² <= 1.5 < 1.603
+    assert "140 pairs: 35 candidates (35 allocations x 1 conv1 x 1 shortcut) x 4 configurations" in text
+    assert "constraints: area <= 1.5 mm2; 70 ranked by latency" in flat and "70 filtered out" in text
+    assert "configurations: array.rows 16/32, dram.bandwidth_bytes_per_cycle 8/32 (area 1.385 to 1.603 mm2)" in text
+    assert "accuracy: not measured" in text and "Best by area" in text
+    assert max(len(line) for line in text.splitlines()) <= 120
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 70 and {r["array.rows"] for r in rows} == {"16"}
+    assert {r["dram.bandwidth_bytes_per_cycle"] for r in rows} == {"8", "32"}
+    assert all(float(r["area_mm2"]) == pytest.approx(512 * 426.528e-6 + 192 * 119 / (153 * 2**20) * 8192) for r in rows)
+    (fig,) = figures  # every pair at (area, latency)
+    points = {tuple(xy) for xy in fig.axes[0].collections[0].get_offsets()}
+    assert points == {(float(r["area_mm2"]), float(r["latency_ms"])) for r in rows}
+    assert fig.axes[0].get_xlabel().startswith("chip area (mm2")
+    assert main(argv[:-2] + ["--resume"]) == 0
+    assert "70 resumed, 0 simulated" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--set", "array.row=16"], "unknown sweep field 'array.row'; did you mean array.rows"),
+        (["--set", "array.rows=16", "--set", "array.rows=32"], "--set array.rows: field given twice"),
+        (["--set", "dataflow=ws,xs"], "sweep field dataflow: value 'xs': expected one of ws, os, is, best"),
+        (["--max-area", "0"], "--max-area '0': expected a finite number > 0"),
+        (["--max-latency", "fast"], "--max-latency 'fast': expected a finite number > 0"),
+        (["--objective", "accuracy"], "--objective accuracy needs measured accuracies: --accuracy FILE.csv"),
+        (["--accuracy", "missing.csv"], "missing.csv: cannot read the accuracy file"),
+        (["--max-area", "0.01", "--set", "array.rows=8,16"], "no pair meets the constraints (area <= 0.01 mm2)"),
+    ],
+)
+def test_joint_search_errors_are_one_line_with_exit_code_2(args: list[str], message: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "squeezenext", "--accel", "ws_32x32", "--depth", "6", *args, "-o", "x.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and message in err and err.startswith("hwsim search: error:")
+
+
+def test_accuracy_file_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    accuracy = tmp_path / "measured.csv"
+    accuracy.write_text("allocation,conv1,shortcut,accuracy\n2-4-14-1,5,v5,67.5\n1-1-18-1,5,v5,66.0\n")
+    out = tmp_path / "acc.csv"
+    argv = ["search", "squeezenext", "--accel", "ws_32x32", "--accuracy", str(accuracy), "--objective", "accuracy",
+            "--set", "dataflow=ws,os", "-o", str(out)]
+    assert main(argv) == 0
+    text = capsys.readouterr().out.replace("\n  ", " ")  # prose lines wrap at 120 columns
+    assert f"accuracy: measured, from {accuracy}; 9,116 pairs without a measured accuracy left out" in text  # 4,558 x 2
+    with out.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [(r["allocation"], r["accuracy"]) for r in rows][:2] == [("2-4-14-1", "67.5")] * 2 and len(rows) == 4

@@ -294,7 +294,12 @@ def test_terminal_tables_fit_in_120_columns(tmp_path):
     proc = hwsim_in("pareto", "wide.parquet", "--x", "latency_ms", "--y", "energy_uj", "--z", "area_pes", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert widest(proc.stdout) <= TABLE_WIDTH
-    assert all(c in proc.stdout for c in ("model", "dram.bandwidth_bytes_per_cycle", "energy_uj", "area_pes"))
+    # model + 5 swept fields + 3 objectives: too wide with full paths, so the fields are headed by
+    # their last part, one line per row (pandas wrapped the rows into two blocks)
+    header = proc.stdout.splitlines()[2].split()
+    assert header == ["model", "rows", "cols", "bandwidth_bytes_per_cycle", "dataflow", "ifmap_kib", "latency_ms",
+                      "energy_uj", "area_pes", "area_mm2"]
+    assert len(proc.stdout.splitlines()) == 3 + int(proc.stdout.split(": ")[1].split()[0])
 
 
 def test_fit_table_keeps_required_columns_and_adds_optional_ones_that_fit():
@@ -303,7 +308,8 @@ def test_fit_table_keeps_required_columns_and_adds_optional_ones_that_fit():
     assert text.splitlines()[0].split() == ["a", "b", "c"]  # the one that does not fit is left out
     wide = pd.DataFrame({f"required_column_{i}": [i * 1.5, i * 2.5] for i in range(12)})
     text = fit_table(wide, list(wide.columns), [], width=120)
-    assert widest(text) <= 120 and all(c in text for c in wide.columns)  # wrapped into blocks
+    # required columns are never wrapped into blocks (pandas did: one table read as three): one line per row
+    assert len(text.splitlines()) == 3 and text.splitlines()[0].split() == list(wide.columns)
 
 
 def test_unsupported_ops_are_warned_about(tmp_path):
@@ -325,3 +331,44 @@ def test_a_host_model_is_not_a_sweep_base(graph_file, tmp_path):
     host.write_text("kind: host\nname: my_cpu\n")
     proc = hwsim("sweep", str(graph_file), "--accel", str(host), "--set", "array.rows=8,16", "-o", str(tmp_path / "s.csv"))
     assert_clean_error(proc, "host.yaml", "host model")
+
+
+def test_fastest_table_prints_numbers_as_every_table_does(graph_file, tmp_path, capsys):
+    from hwsim.report.formatting import format_number
+
+    out = tmp_path / "s.csv"
+    assert main(["sweep", str(graph_file), "--accel", "ws_32x32", *SETS, "-o", str(out), "--top", "3"]) == 0
+    text = capsys.readouterr().out
+    lines = text.split("configurations of tiny on ws_32x32:\n")[1].splitlines()
+    header = lines[0].split()
+    assert header[:4] == ["array.rows", "array.cols", "dataflow", "latency_ms"]
+    fastest = read_sweep(out).nsmallest(3, "latency_ms", keep="first")
+    rows = [line.split() for line in lines[1:4]]
+    # 4 significant digits (not raw floats like 0.0123456789), one line per configuration (not wrapped)
+    assert [r[header.index("latency_ms")] for r in rows] == [format_number(v) for v in fastest["latency_ms"]]
+    assert [r[header.index("utilization")] for r in rows] == [format_number(v) for v in fastest["utilization"]]
+    assert len(lines) == 4 and "\\" not in text
+
+
+def test_pareto_refuses_one_row_per_layer(graph_file, tmp_path, capsys):
+    profile = tmp_path / "profile.csv"
+    assert main(["profile", str(graph_file), "--accel", "ws_32x32", "-o", str(profile)]) == 0
+    summary, layers = tmp_path / "s.csv", tmp_path / "layers.csv"
+    assert main(["sweep", str(graph_file), "--accel", "ws_32x32", *SETS, "-o", str(summary), "--per-layer", str(layers)]) == 0
+    capsys.readouterr()
+    for path in (profile, layers):  # "1 of 4 configurations" was a front of layers
+        assert main(["pareto", str(path), "--x", "cycles", "--y", "energy_pj" if path == profile else "dram_bytes"]) == 2
+        err = capsys.readouterr().err
+        assert err == (f"hwsim pareto: error: pareto: {path} has one row per layer (a per-layer profile or a sweep's "
+                       "--per-layer output), not one per configuration; give the -o output of `hwsim sweep`\n")
+    assert main(["pareto", str(summary), "--x", "latency_ms", "--y", "energy_uj"]) == 0
+
+
+def test_progress_bar_keeps_its_counts_on_an_80_column_terminal(graph_file, tmp_path):
+    env = {**os.environ, "COLUMNS": "80"}
+    proc = hwsim("sweep", str(graph_file), "--accel", "ws_32x32", "--set", "buffers.ifmap_kib=range(1,1200)",
+                 "--set", "array.rows=8,16", "-o", str(tmp_path / "s.csv"), "--progress", env=env)
+    assert proc.returncode == 0, proc.stderr
+    # 1,199 x 2 = 2,398 configurations; the bar shrinks, the counts are never cut ("84920/2457...")
+    last = proc.stderr.strip().splitlines()[-1]
+    assert "2,398/2,398" in last and "configs/s" in last and "left" in last and len(last) <= 80

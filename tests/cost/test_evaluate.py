@@ -17,7 +17,9 @@ from hwsim.simulate import hardware_arrays, layer_arrays, simulate
 PRICES = {"mac": 1.0, "rf_access": 0.5, "sram_byte": 2.0, "dram_byte": 100.0, "vector_op": 0.25, "source": "test prices"}
 
 
-def accel(rows=2, cols=2, dataflow="ws", bw=1.0, kib=64.0, ports="shared", lanes=None, word=1, leakage=0.0, **options):
+def accel(rows=2, cols=2, dataflow="ws", bw=1.0, kib=64.0, ports="shared", lanes=None, word=1, leakage=0.0, global_buffer=None,
+          **options):  # fmt: skip
+    """A test accelerator; ``global_buffer``: the optional section (None: left out)."""
     return accelerator_from_dict(
         {
             "name": f"test_{dataflow}_{rows}x{cols}",
@@ -30,6 +32,7 @@ def accel(rows=2, cols=2, dataflow="ws", bw=1.0, kib=64.0, ports="shared", lanes
             "vector": {"lanes": lanes},
             "options": options,
             "energy_pj": {**PRICES, "leakage_per_cycle": leakage},
+            **({} if global_buffer is None else {"global_buffer": global_buffer}),
         },
         source="<test>",
     )

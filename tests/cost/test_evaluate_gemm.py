@@ -5,6 +5,7 @@ layers run through the public pipeline (``simulate``), so the tests survive inte
 
 import pytest
 
+from hwsim.graph.layer_graph import Layer, LayerGraph
 from hwsim.simulate import simulate
 from tests.cost.test_evaluate import accel, conv, graph
 
@@ -126,3 +127,19 @@ def test_grouped_layer_at_low_bandwidth_stalls_on_the_traffic_of_every_group():
     r = simulate(graph(layer), accel(rows=4, cols=4, dataflow="ws", bw=0.5))
     assert r.cycles[0] == 400 and r.stall_cycles[0] == 142
     assert r.roofline_cycles[0] == 400 and r.bound[0] == "memory"
+
+
+# ----------------------------------------------------------------------------- matmul of two activations
+def test_a_matmul_streams_both_activations_one_group_per_head():
+    # 2 heads of (4 x 3) @ (3 x 5): per group M = 4, K = 3, N = 5; MACs 2*4*3*5 = 120.
+    # WS on 2x2: Sr = K = 3 -> 2 row folds, Sc = N = 5 -> 3 column folds, T = M = 4;
+    # per fold 2*2 + 2 + 4 - 2 = 8; one GEMM 6*8 - 1 = 47; the two groups run one after another: 94.
+    # Bytes (1 B words, buffers hold everything): A 2*12 = 24 as ifmap, B 2*15 = 30 as filter,
+    # output 2*20 = 40; compulsory 24 + 30 + 40 = 94.
+    # Shared port at 4 B/cycle over 2*6 = 12 folds: fill 54/12/4 = 1.125, drain 40/12/4 = 0.833
+    # -> 94 + 1.958 = 95.96 > 94/4 = 23.5 -> 96 cycles.
+    qk = Layer(name="qk", op="matmul", inputs=("input",), c=2 * 3, h=4, k=2 * 5, p=4, groups=2)
+    r = simulate(LayerGraph(name="mm", input_shape=(1, 2, 4, 3), layers=(qk,)), accel(rows=2, cols=2, bw=4.0))
+    assert (r.macs[0], r.compute_cycles[0], r.folds[0], r.cycles[0]) == (120, 94, 12, 96)
+    assert (r.dram_ifmap_bytes[0], r.dram_filter_bytes[0], r.dram_ofmap_bytes[0]) == (24, 30, 40)
+    assert r.compulsory_bytes[0] == 94 and r.params[0] == 0

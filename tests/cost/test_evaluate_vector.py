@@ -72,3 +72,25 @@ def test_vector_layers_report_one_group_and_an_idle_array():
     assert (four.mapping_efficiency[1], four.utilization[1]) == (0.0, 0.0)
     # the copy costs its 32 input elements on 4 lanes = 8 cycles, whatever the group count
     assert two.cycles[1] == four.cycles[1] == 8
+
+
+def test_softmax_and_norms_cost_five_ops_per_element_resize_and_pad_one_per_output():
+    # docs/MODEL.md §4 on 4 lanes, 1000 B/cycle (DRAM time below a cycle), 1 B words:
+    # softmax over 2x3x4 = 24 elements: 5 x 24 = 120 ops -> 30 cycles; layer norm the same;
+    # GELU (a stand-alone activation): 24 ops -> 6 cycles; a transpose copies 24 -> 6 cycles;
+    # nearest resize 1x2x2 -> 1x4x4: 16 outputs -> 4 cycles; pad 1x3x3 -> 1x5x5: 25 outputs -> 7 cycles.
+    layers = (
+        Layer(name="softmax", op="softmax", n=2, c=3, h=4, k=3, p=4),
+        Layer(name="norm", op="norm", mode="layer", n=2, c=3, h=4, k=3, p=4),
+        Layer(name="gelu", op="activation", mode="gelu", n=2, c=3, h=4, k=3, p=4),
+        Layer(name="t", op="transpose", n=2, c=3, h=4, k=4, p=3),
+        Layer(name="up", op="resize", c=1, h=2, w=2, k=1, p=4, q=4),
+        Layer(name="pad", op="pad", c=1, h=3, w=3, k=1, p=5, q=5),
+    )
+    r = simulate(vector_net(*layers), accel(rows=4, cols=4, bw=1000.0, lanes=4))
+    assert list(r.compute_cycles) == [30, 30, 6, 6, 4, 7]
+    assert list(r.cycles) == [30, 30, 6, 6, 4, 7]
+    assert r.energy_vector_pj[0] == pytest.approx(120 * 0.25)
+    # the resize reads its 4 input bytes and writes 16; the pad reads 9 and writes 25
+    assert (r.dram_ifmap_bytes[4], r.dram_ofmap_bytes[4]) == (4, 16)
+    assert (r.dram_ifmap_bytes[5], r.dram_ofmap_bytes[5]) == (9, 25)

@@ -97,3 +97,30 @@ def test_partial_sums_share_the_ofmap_port():
     t = make_traffic(100.0, 50.0, 400.0, 300.0)
     timing = gemm_timing(100, 4, t, 2.0, True)
     assert timing.cycles == 363 and timing.memory_cycles == 350
+
+
+def test_two_levels_share_each_port():
+    # DRAM 4 B/cycle, global buffer 16 B/cycle, 4 folds, 100 compute cycles.
+    # DRAM: ifmap 100, filter 100, ofmap 80; global buffer: ifmap 200 read, ofmap 0.
+    # Shared port: fill = 200/4/4 + 200/4/16 = 12.5 + 3.125, drain = 80/4/4 = 5 -> 120.625;
+    # memory = 280/4 + 200/16 = 70 + 12.5 = 82.5 -> 121 cycles; the global buffer's part 12.5.
+    dram, gbuf = make_traffic(100.0, 100.0, 80.0), make_traffic(200.0, 0.0, 0.0)
+    timing = gemm_timing(100, 4, dram, 4.0, False, gbuf, 16.0)
+    assert timing.cycles == 121 and timing.memory_cycles == 82.5 and timing.gbuf_cycles == 12.5
+    # Per-operand ports: ifmap 100/4 + 200/16 = 37.5, filter 25, ofmap 20; fill = 37.5/4, drain 5
+    # -> max(100 + 9.375 + 5, 37.5 + 5, 25 + 5, 20 + 9.375) = 114.375 -> 115; binding port: the
+    # ifmap's, 12.5 of its 37.5 cycles on the global buffer.
+    timing = gemm_timing(100, 4, dram, 4.0, True, gbuf, 16.0)
+    assert timing.cycles == 115 and timing.memory_cycles == 37.5 and timing.gbuf_cycles == 12.5
+    # Without global-buffer traffic the result is the one-level model's.
+    no_gbuf = gemm_timing(100, 4, dram, 4.0, False, make_traffic(0.0, 0.0, 0.0), 16.0)
+    assert no_gbuf.cycles == gemm_timing(100, 4, dram, 4.0, False).cycles and no_gbuf.gbuf_cycles == 0
+
+
+def test_vector_timing_on_two_levels():
+    # 8 vector cycles; DRAM reads 32, global buffer reads 64 and writes 32, at 4 and 16 B/cycle.
+    # Shared: 32/4 + 96/16 = 8 + 6 = 14 cycles. Per port: reads 8 + 4 = 12, writes 2 -> 12, the
+    # global buffer's part of the reads port 4.
+    assert vector_timing(8, 32, 0, 4.0, False, 64, 32, 16.0).cycles == 14
+    timing = vector_timing(8, 32, 0, 4.0, True, 64, 32, 16.0)
+    assert timing.cycles == 12 and timing.gbuf_cycles == 4

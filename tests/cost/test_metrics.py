@@ -7,7 +7,7 @@ import pytest
 
 from hwsim.cost.energy import COMPONENTS
 from hwsim.cost.evaluate import METRICS, evaluate
-from hwsim.cost.metrics import BY_NAME, DTYPES, EVALUATED, HELD, LAYER_METRICS, REPORTED, SOURCES, select
+from hwsim.cost.metrics import BY_NAME, DTYPES, EVALUATED, HELD, LAYER_METRICS, LEVELS, REPORTED, SOURCES, reported, select
 from hwsim.cost.result import SimResult
 from hwsim.report.profile import LAYER_COLUMNS, to_frame
 from hwsim.simulate import hardware_arrays, layer_arrays, simulate
@@ -40,13 +40,23 @@ def test_readme_column_table_lists_the_reported_metrics_in_order():
     assert documented == list(REPORTED)
 
 
-def test_profile_columns_are_the_reported_metrics_with_their_dtypes():
-    result = simulate(vector_graph(), accel(rows=4, cols=4, bw=16.0, lanes=4))
+@pytest.mark.parametrize("kib", [0.0, 1.0])
+def test_profile_columns_are_the_reported_metrics_with_their_dtypes(kib):
+    # Without a global buffer its metrics are left out; with one every reported metric is a column.
+    result = simulate(vector_graph(), accel(rows=4, cols=4, bw=16.0, lanes=4, global_buffer={"kib": kib}))
     frame = to_frame(result)
-    assert list(frame.columns) == list(LAYER_COLUMNS) == list(REPORTED)
-    for m in select(REPORTED):
+    levels = ("global_buffer",) if kib else ()
+    assert list(frame.columns) == list(reported(levels)) == list(REPORTED if kib else LAYER_COLUMNS)
+    assert set(REPORTED) - set(LAYER_COLUMNS) == {m.name for m in LAYER_METRICS if m.reported and m.level == "global_buffer"}
+    for m in select(reported(levels)):
         kind = frame[m.name].dtype.kind
         assert kind == {"int": "i", "float": "f", "bool": "b", "str": "O"}[m.dtype], m.name
+
+
+def test_levels_are_declared():
+    assert LEVELS == ("global_buffer",)
+    assert {m.level for m in LAYER_METRICS} == {"", "global_buffer"}
+    assert BY_NAME["energy_gbuf_pj"].level == "global_buffer" and BY_NAME["energy_dram_pj"].level == ""
 
 
 def test_evaluate_returns_the_evaluated_metrics_with_their_dtypes():

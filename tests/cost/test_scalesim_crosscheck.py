@@ -2,7 +2,7 @@
 
 SCALE-Sim's stall-free cycles (Total Cycles - Stall Cycles) must equal
 ``hwsim.cost.mapping.compute_cycles`` layer for layer, for OS, WS and IS on square and non-square
-arrays (MODELING.md §2, SCALESIM.md). SCALE-Sim runs in CALC bandwidth mode (no read stalls)
+arrays (docs/MODEL.md §2, docs/SCALESIM.md). SCALE-Sim runs in CALC bandwidth mode (no read stalls)
 with tiny layers, writing its reports under ``tmp_path`` and no per-cycle traces.
 
 numpy >= 2.4 compatibility: SCALE-Sim 3.0.0 ends every layer with
@@ -190,7 +190,7 @@ CASE_IDS = [f"{df}-{r}x{c}" for df, (r, c) in CASES]
 
 # ------------------------------------------------------------------------------------ closed form
 def expected_cycles(dataflow: str, m: int, k: int, n: int, rows: int, cols: int) -> int:
-    """SCALE-Sim's table (SCALESIM.md): folds * per_fold - 1."""
+    """SCALE-Sim's table (docs/SCALESIM.md): folds * per_fold - 1."""
     if dataflow == "os":
         folds, per_fold = math.ceil(m / rows) * math.ceil(n / cols), k + rows + cols - 2
     elif dataflow == "ws":
@@ -261,7 +261,7 @@ def test_sram_counts_equal_scalesim(run_scalesim: Callable[..., list[ScaleSimLay
     """Ifmap/filter SRAM reads and ofmap writes equal SCALE-Sim's, except its OS ofmap bug.
 
     SCALE-Sim's OS ofmap write count has an extra R+C per fold (``systolic_compute_os.py:403``,
-    SCALESIM.md); hwsim counts each output once (M*N) and does not copy it.
+    docs/SCALESIM.md); hwsim counts each output once (M*N) and does not copy it.
     """
     rows, cols = array
     graph = load_topology_text(CONV_TOPOLOGY, "conv.csv")

@@ -14,7 +14,7 @@ from tests.cost.test_evaluate import accel, vector_graph
 FIELDS = [f.name for f in dataclasses.fields(Totals)]
 
 
-def layers(cycles, compute, macs, energy_pj, dram=(0.0,), sram=(0.0,)):
+def layers(cycles, compute, macs, energy_pj, dram=(0.0,), sram=(0.0,), gbuf=(0.0,)):
     """Per-layer metrics of a few layers: 2 parameters each; the mac energy component holds all of
     ``energy_pj`` and the others 0, so component and total sums are easy to check."""
     n = len(cycles)
@@ -27,6 +27,8 @@ def layers(cycles, compute, macs, energy_pj, dram=(0.0,), sram=(0.0,)):
         "dram_bytes": np.resize(np.array(dram, dtype=np.float64), n),
         "sram_read_bytes": np.resize(np.array(sram, dtype=np.float64), n),
         "sram_write_bytes": 2 * np.resize(np.array(sram, dtype=np.float64), n),
+        "gbuf_read_bytes": np.resize(np.array(gbuf, dtype=np.float64), n),
+        "gbuf_write_bytes": 3 * np.resize(np.array(gbuf, dtype=np.float64), n),
         "roofline_cycles": np.array(compute, dtype=np.float64),
         **{f"energy_{c}_pj": (np.array(energy_pj, dtype=np.float64) if c == "mac" else zeros) for c in COMPONENTS},
         "energy_pj": np.array(energy_pj, dtype=np.float64),
@@ -39,9 +41,11 @@ def values(t):
 
 def test_fields_sum_the_layers():
     # cycles 10 + 20 + 30 = 60, compute 6 + 14 + 30 = 50 -> stalls 10; params 3 x 2.
-    t = Totals.from_layers(layers([10, 20, 30], [6, 14, 30], [100, 200, 0], [1.5, 2.25, 0.0], dram=(8.0, 4.0, 0.0), sram=(1.0,)))
+    t = Totals.from_layers(layers([10, 20, 30], [6, 14, 30], [100, 200, 0], [1.5, 2.25, 0.0], dram=(8.0, 4.0, 0.0), sram=(1.0,),
+                                  gbuf=(2.0, 0.0, 1.0)))  # fmt: skip
     assert (t.cycles, t.compute_cycles, t.stall_cycles, t.macs, t.params) == (60, 50, 10, 300, 6)
     assert (t.dram_bytes, t.sram_read_bytes, t.sram_write_bytes, t.sram_bytes) == (12.0, 3.0, 6.0, 9.0)
+    assert (t.gbuf_read_bytes, t.gbuf_write_bytes, t.gbuf_bytes) == (3.0, 9.0, 12.0)
     assert t.energy_pj == t.energy_mac_pj == 3.75 and t.energy_rf_pj == 0.0
     assert list(t.energy_by_component_pj()) == list(COMPONENTS)
 

@@ -173,3 +173,26 @@ def test_a_frame_without_rows_has_an_empty_front():
     assert front.empty and list(front.columns) == ["model", "latency_ms", "energy_uj"]
     with pytest.raises(ConfigError, match="no column 'area'"):
         pareto_front(empty, ["latency_ms", "area"])
+
+
+@pytest.mark.parametrize("z", [None, "area_pes"])
+def test_two_models_get_their_own_colours(z):
+    """Two models' fronts were identical red circles over one grey cloud; each model now has its colour."""
+    from matplotlib.colors import to_hex
+
+    from hwsim.explore.pareto import front_figure
+
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"model": ["a"] * 30 + ["b"] * 30, "latency_ms": rng.random(60), "energy_uj": rng.random(60),
+                          "area_pes": rng.integers(1, 9, 60)})
+    objectives = ["latency_ms", "energy_uj"] + ([z] if z else [])
+    front = pareto_front(frame, objectives, by="model")
+    ax = front_figure(frame, front, "latency_ms", "energy_uj", z=z, by="model").axes[0]
+    clouds, fronts = ax.collections[0::2], ax.collections[1::2]
+    assert [c.get_label() for c in clouds] == ["a: 30 configurations", "b: 30 configurations"]
+    assert [f.get_label() for f in fronts] == [f"{m}: Pareto front ({(front['model'] == m).sum()})" for m in "ab"]
+    assert [len(c.get_offsets()) for c in clouds] == [30, 30]  # one cloud per model, not one for all
+    edges = [{to_hex(color) for color in f.get_edgecolor()} for f in fronts]
+    faces = [{to_hex(color) for color in f.get_facecolor()} for f in fronts]
+    marks = edges if z else faces  # with z the clouds are coloured by z and the fronts outlined
+    assert len(marks[0]) == len(marks[1]) == 1 and marks[0] != marks[1]

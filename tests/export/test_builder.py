@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from hwsim.export.neutral import Attrs, NeutralGraph, NeutralOp, Param, Tensor
-from hwsim.export.builder import UNACCOUNTED_PARAMS, UNSUPPORTED_PARAMS, BuiltLayers, build_layers
+from hwsim.export.builder import UNACCOUNTED_PARAMS, UNSUPPORTED_MACS, UNSUPPORTED_PARAMS, BuiltLayers, build_layers
 
 
 def op(kind: str, name: str, inputs, outputs, label: str | None = None, **kw) -> NeutralOp:
@@ -149,28 +149,31 @@ def test_a_channel_shuffle_collapses_to_one_layer(transpose):
     assert dict(built.layer_names)["view_1"] == "unit.shuffle"
 
 
-def test_a_shuffle_read_before_it_closes_is_a_reshape_and_an_unsupported_transpose():
+def test_a_shuffle_read_before_it_closes_is_a_reshape_and_a_transpose_layer():
     # the chain ends in a view to another shape: the pending view and transpose are materialised
     x, ops = shuffle_ops(Attrs(swap=(1, 2)), (1, 6, 16))
     built = build(x, *ops)
     assert summary(built) == [
         ("c1", "conv", ("input",)),
         ("unit.view", "reshape", ("c1",)),
-        ("unit.view_1", "reshape", ("unit.view",)),
+        ("unit.transpose", "transpose", ("unit.view",)),
+        ("unit.view_1", "reshape", ("unit.transpose",)),
     ]
-    opening, closing = built.layers[1:]
+    opening, swap, closing = built.layers[1:]
     # (1, 6, 4, 4) -> (1, 3, 2, 4, 4): folded to N C H W, the 5-D output is (1, 3, 2*4, 4)
     assert (opening.c, opening.h, opening.k, opening.p, opening.q) == (6, 4, 3, 8, 4)
+    # the transpose (1, 3, 2, 4, 4) -> (1, 2, 3, 4, 4) copies all 96 elements
+    assert (swap.mode, swap.input_elements, swap.output_elements) == ("transpose", 96, 96)
     # (1, 2, 3, 4, 4) -> (1, 6, 16): a 3-D output is (N, C, L) -> (1, 6, 16, 1)
     assert (closing.c, closing.h, closing.k, closing.p, closing.q) == (2, 12, 6, 16, 1)
-    assert built.unsupported == (("transpose", 1),)
+    assert built.unsupported == ()
 
 
 def test_a_transpose_of_other_dims_does_not_continue_a_shuffle():
     x, ops = shuffle_ops(Attrs(swap=(0, 1)), (1, 6, 4, 4))
     built = build(x, *ops)
-    assert [layer.op for layer in built.layers] == ["conv", "reshape", "reshape"]
-    assert built.unsupported == (("transpose", 1),)
+    assert [layer.op for layer in built.layers] == ["conv", "reshape", "transpose", "reshape"]
+    assert built.unsupported == ()
 
 
 # ----------------------------------------------------------------------------------- pass-through
@@ -275,7 +278,23 @@ def test_unsupported_ops_are_listed_bridged_and_their_params_counted_apart():
     assert summary(built) == [("c1", "conv", ("input",)), ("c2", "conv", ("c1",))]
     assert [layer.params for layer in built.layers] == [4, 0]
     assert built.unsupported == (("mean", 1), ("sort", 1))
-    assert dict(built.notes) == {UNSUPPORTED_PARAMS: "5", UNACCOUNTED_PARAMS: "7"}
+    # the front end gave no MACs for either op: unknown (null), never zero
+    assert dict(built.notes) == {UNSUPPORTED_PARAMS: "5", UNACCOUNTED_PARAMS: "7",
+                                 UNSUPPORTED_MACS: '{"mean": null, "sort": null}'}
+
+
+def test_unsupported_macs_are_summed_per_label_and_unknown_once_any_is():
+    x = Tensor("x", (1, 2, 4, 4), 1)
+    t = [Tensor(f"t{i}", (1, 2, 4, 4), 1) for i in range(4)]
+    built = build(
+        x,
+        op("unsupported", "lstm", [x], [t[0]], label="LSTM", macs=100),
+        op("unsupported", "lstm_1", [t[0]], [t[1]], label="LSTM", macs=23),
+        op("unsupported", "f", [t[1]], [t[2]], label="fft", macs=7),
+        op("unsupported", "f_1", [t[2]], [t[3]], label="fft"),  # one fft of unknown MACs: the label's total is unknown
+    )
+    assert built.unsupported == (("LSTM", 2), ("fft", 2))
+    assert dict(built.notes) == {UNSUPPORTED_MACS: '{"LSTM": 123, "fft": null}'}
 
 
 def test_layer_names_scoped_unique_and_input_reserved():
@@ -294,14 +313,89 @@ def test_layer_names_scoped_unique_and_input_reserved():
     assert dict(built.layer_names) == {"t0": "blk.add", "t1": "blk.add_1", "t2": "input_1", "t3": "blk.conv", "t4": "blk.conv_1"}
 
 
-def test_a_concat_on_another_dim_is_unsupported():
+def test_a_concat_on_another_dim_is_a_copy_of_its_operands():
     x = Tensor("x", (1, 2, 3, 3), 2)
     out = Tensor("cat", (2, 2, 3, 3), 1)
     built = build(x, op("concat", "cat", [x, None, x], [out], attrs=Attrs(dim=0)))
-    assert built.layers == () and built.unsupported == (("concat", 1),)
+    (cat,) = built.layers
+    # two 1x2x3x3 tensors (a constant operand stores nothing) -> 2x2x3x3
+    assert (cat.op, cat.inputs, cat.operand_elements, cat.output_elements) == ("concat", ("input", "input"), (18, 0, 18), 36)
+    assert built.unsupported == ()
 
 
 def test_the_passes_import_no_torch():
     code = "import sys, hwsim.export.builder; assert 'torch' not in sys.modules, 'torch imported'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+# ----------------------------------------------------------------------------------- attention and vision ops
+def test_a_product_by_weights_is_a_linear_layer_with_its_bias_and_activation():
+    # x (1, 5, 8) @ W (8, 16) + b (16), then GELU: one linear layer, as ONNX writes nn.Linear on 3-D input
+    x = Tensor("x", (1, 5, 8), 1)
+    w, b = Tensor("w", (8, 16), 1), Tensor("b", (16,), 1)
+    y, z, g = (Tensor(n, (1, 5, 16), 1) for n in ("mm", "add", "gelu"))
+    built = build(
+        x,
+        op("constant", "w", [], [w], params=(Param("fc.weight", 128),)),
+        op("matmul", "mm", [x, w], [y], scope="fc", word="matmul"),
+        op("constant", "b", [], [b], params=(Param("fc.bias", 16),)),
+        op("add", "add", [b, y], [z], scope="fc", word="add"),  # the bias first, as torch.onnx writes it
+        op("activation", "gelu", [z], [g], attrs=Attrs(mode="gelu")),
+    )
+    (fc,) = built.layers
+    assert (fc.name, fc.op, fc.bias, fc.fused, fc.params) == ("fc.matmul", "linear", True, ("gelu",), 128 + 16)
+    assert (fc.gemm_m, fc.gemm_k, fc.gemm_n) == (5, 8, 16)
+
+
+def test_a_scale_by_a_scalar_fuses_into_a_matmul_and_softmax_never_fuses():
+    q, k = Tensor("q", (1, 2, 4, 8), 1), Tensor("k", (1, 2, 8, 4), 1)
+    s, scaled, p = (Tensor(n, (1, 2, 4, 4), 1) for n in ("s", "scaled", "p"))
+    built = build(
+        q,
+        op("constant", "k", [], [k]),
+        op("matmul", "qk", [q, k], [s], scope="attn", word="matmul"),
+        op("mul", "mul", [s, None], [scaled], scope="attn", word="mul"),  # * d ** -0.5, a Python float
+        op("softmax", "softmax", [scaled], [p], attrs=Attrs(mode="softmax"), scope="attn", word="softmax"),
+    )
+    assert [(layer.op, layer.fused) for layer in built.layers] == [("matmul", ("scale",)), ("softmax", ())]
+    # 2 heads of (4 x 8) @ (8 x 4); the softmax reads all 2*4*4 scores
+    assert built.layers[0].macs == 2 * 4 * 8 * 4 and built.layers[1].input_elements == 32
+
+
+def test_a_scalar_divided_by_a_gemm_output_is_no_scale():
+    x, y, z = Tensor("x", (1, 4), 1), Tensor("y", (1, 4), 1), Tensor("z", (1, 4), 1)
+    built = build(
+        x,
+        op("linear", "fc", [x], [y], attrs=Attrs(bias=False), params=(Param("fc.weight", 16),)),
+        op("mul", "div", [None, y], [z], attrs=Attrs(mode="div")),  # 1 / y
+    )
+    assert [(layer.op, layer.fused) for layer in built.layers] == [("linear", ()), ("mul", ())]
+
+
+def test_a_parameter_read_through_a_pass_through_counts_in_the_layer_that_reads_it():
+    # torch.cat([cls_token.expand(1, -1, -1), x], dim=1): the 8-element class token is the concat's
+    x = Tensor("x", (1, 4, 8), 1)
+    token, shown, out = Tensor("cls", (1, 1, 8), 1), Tensor("expand", (1, 1, 8), 1), Tensor("cat", (1, 5, 8), 1)
+    built = build(
+        x,
+        op("constant", "cls", [], [token], params=(Param("cls_token", 8),)),
+        op("expand", "expand", [token], [shown]),
+        op("concat", "cat", [shown, x], [out], attrs=Attrs(dim=1)),
+        params=(Param("cls_token", 8),),
+    )
+    (cat,) = built.layers
+    assert (cat.params, cat.operand_elements, cat.inputs) == (8, (8, 32), ("input",))
+    assert built.notes == ()  # nothing unused
+
+
+def test_attention_ops_become_named_parts():
+    q = Tensor("q", (1, 2, 4, 8), 3)
+    out = Tensor("attn", (1, 2, 4, 8), 1)
+    built = build(q, op("attention", "sdpa", [q, q, q], [out], scope="blocks.0.attn", word="attention"))
+    assert summary(built) == [
+        ("blocks.0.attn.attention.qk", "matmul", ("input", "input")),
+        ("blocks.0.attn.attention.softmax", "softmax", ("blocks.0.attn.attention.qk",)),
+        ("blocks.0.attn.attention.av", "matmul", ("blocks.0.attn.attention.softmax", "input")),
+    ]
+    assert dict(built.layer_names) == {"attn": "blocks.0.attn.attention.av"}

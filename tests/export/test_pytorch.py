@@ -7,6 +7,7 @@ The last test cross-checks every zoo model against fvcore (1 multiply-add = 1 MA
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import warnings
@@ -458,6 +459,10 @@ def test_unsupported_ops_are_listed_and_bridged():
     assert dict(graph.metadata)["params_in_unsupported_ops"] == str(1 + 1)  # Conv3d weight and bias
     assert UNACCOUNTED_PARAMS not in dict(graph.metadata)
     assert unsupported == {"sort": 2, "fft_fft2": 1, "getattr": 1, "Conv3d": 1}
+    # a 1x1x1 Conv3d of one filter on a 1x1x4x4x4 input: 64 outputs x 1 MAC each; sort and fft: unknown
+    assert json.loads(dict(graph.metadata)["macs_in_unsupported_ops"]) == {
+        "Conv3d": 64, "fft_fft2": None, "getattr": None, "sort": None
+    }
     assert graph["conv1"].inputs == ("squeeze",)
     # the add reads both (unsupported) operands, which lead back to conv0
     assert graph["add"].inputs == ("conv0", "conv0")
@@ -601,8 +606,10 @@ class UnflattenHalf(nn.Module):
 def test_an_unfinished_shuffle_is_named_like_any_layer_of_its_op():
     graph = export(Seq(unit=UnflattenHalf()), (1, 4, 3, 3))
     # the module's layer is its qualified name; the functional one drops its in-place "_"
-    assert [(l.name, l.op) for l in graph] == [("unit.split", "reshape"), ("unit.unsqueeze", "reshape")]
-    assert dict(graph.unsupported) == {"sum": 2, "transpose": 1}
+    assert [(l.name, l.op) for l in graph] == [
+        ("unit.split", "reshape"), ("unit.unsqueeze", "reshape"), ("unit.transpose", "transpose")
+    ]
+    assert dict(graph.unsupported) == {"sum": 2}
 
 
 # ----------------------------------------------------------------------------------- graph file
@@ -662,7 +669,7 @@ def test_a_module_on_the_meta_device_traces_without_memory():
         model = nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),
                               nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
         branch = ShapeBranch()
-    n, size = 10**6, 1024  # a float input of n*3*size*size*4 bytes = 12.6 TB: only meta tensors can hold it
+    n, size = 50_000, 1024  # a float input of n*3*size*size*4 bytes = 629 GB: only meta tensors can hold it
     graph = export(model, (n, 3, size, size))
     conv, pool, flat, fc = graph.layers
     assert (conv.op, conv.fused, pool.op, flat.op, fc.op) == ("conv", ("batchnorm", "relu"), "global_pool", "reshape", "linear")
@@ -723,10 +730,9 @@ def test_cli_errors_for_user_models_name_the_file(tmp_path):
                        "expected input[1, 3, 32, 32] to have 1 channels, but got 3 channels")
     proc = hwsim("export", f"{path}:branchy", "--input-size", "32x32", "-o", out, cwd=root)
     assert_clean_error(proc, f"{path}:branchy: cannot trace the model with torch.fx", "nor torch.export")
-    if Path("/proc/sys/vm/overcommit_memory").read_text().strip() in ("0", "2"):  # a 12 TB malloc fails at once
-        proc = hwsim("export", f"{path}:small", "--input-size", "1000000x1000000", "-o", out, cwd=root)
-        assert_clean_error(proc, f"{path}:small: tracing on input 1x3x1000000x1000000 ran out of memory",
-                           "try a smaller --input-size or --batch")
+    # a 12 TB input is refused before tracing (an allocation that fails while tracing: the test above)
+    proc = hwsim("export", f"{path}:small", "--input-size", "1000000x1000000", "-o", out, cwd=root)
+    assert_clean_error(proc, "--input-size '1000000x1000000': expected HxW with integers from 1 to 16384")
     assert not Path(out).exists()
 
 

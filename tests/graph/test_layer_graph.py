@@ -30,6 +30,33 @@ def test_linear_and_vector_counts():
     assert add.macs == 0 and add.gemm_m == 0 and add.input_elements == 256 and add.output_elements == 128
 
 
+def test_matmul_counts_one_gemm_per_group_with_the_second_operand_as_weights():
+    # 2 x 3 heads of (197 x 64) @ (64 x 197): g = 6 GEMMs of M = 197, K = 64, N = 197
+    g, m, k, n = 6, 197, 64, 197
+    qk = Layer(name="qk", op="matmul", c=g * k, h=m, k=g * n, p=m, groups=g)
+    assert (qk.gemm_m, qk.gemm_k, qk.gemm_n, qk.macs) == (m, k, n, g * m * k * n)
+    assert qk.input_elements == g * m * k  # A
+    assert qk.weight_elements == g * k * n  # B, in the filter's place
+    assert qk.output_elements == g * m * n and qk.params == 0
+
+
+def test_conv_transpose_is_a_gemm_over_input_pixels():
+    # ConvTranspose2d 4 -> 2 channels, 2x2 kernel, stride 2 on 3x3: 6x6 outputs.
+    # GEMM: M = N*H*W = 9 input pixels, K = C = 4, N = K*R*S = 8 (one column per kernel tap);
+    # MACs = 9 * 4 * 8 = 288 = fvcore's batch x prod(weight shape 4x2x2x2) x prod(input spatial 3x3).
+    layer = Layer(name="up", op="conv_transpose", c=4, h=3, w=3, k=2, p=6, q=6, r=2, s=2, stride_h=2, stride_w=2)
+    assert (layer.gemm_m, layer.gemm_k, layer.gemm_n, layer.macs) == (9, 4, 8, 288)
+    assert (layer.weight_elements, layer.output_elements) == (4 * 2 * 2 * 2, 2 * 6 * 6)
+
+
+def test_with_batch_scales_the_groups_of_a_batched_matmul():
+    qk = Layer(name="qk", op="matmul", c=3 * 4, h=5, k=3 * 5, p=5, groups=3)  # batch 1 x 3 heads
+    fc = Layer(name="fc", op="linear", n=5, c=4, k=8)  # 5 tokens of batch 1
+    big = LayerGraph(name="t", input_shape=(1, 5, 4), layers=(qk, fc)).with_batch(4)
+    assert (big["qk"].groups, big["qk"].gemm_m, big["qk"].macs) == (12, 5, 4 * qk.macs)
+    assert (big["fc"].gemm_m, big["fc"].macs) == (20, 4 * fc.macs)
+
+
 def test_invalid_layers():
     with pytest.raises(ValueError, match="unknown op"):
         Layer(name="x", op="fft")
@@ -99,12 +126,12 @@ def test_gemm_layers_need_positive_sizes():
     with pytest.raises(ValueError, match="stride"):
         Layer(name="c", op="conv", stride_h=0)
     Layer(name="flat", op="reshape", p=0)  # vector ops may be empty... but never negative
-    with pytest.raises(ValueError, match="not negative"):
+    with pytest.raises(ValueError, match=r"sizes \{'c': -1\}: expected sizes >= 0"):
         Layer(name="flat", op="reshape", c=-1)
 
 
-def graph_json(layers):
-    return {"format": "hwsim.LayerGraph", "version": 1, "name": "g", "input_shape": [1, 3, 8, 8], "layers": layers}
+def graph_json(layers, input_shape=(1, 3, 8, 8)):
+    return {"format": "hwsim.LayerGraph", "version": 1, "name": "g", "input_shape": list(input_shape), "layers": layers}
 
 
 CONV = {"name": "c", "op": "conv", "inputs": ["input"], "n": 1, "c": 3, "h": 8, "w": 8, "k": 4, "p": 8, "q": 8,
@@ -134,4 +161,5 @@ def test_json_conv_layers_need_every_size():
     with pytest.raises(ValueError, match="not an hwsim layer graph"):
         LayerGraph.from_dict([1, 2, 3])
     # SCALE-Sim's ceil rule is accepted too: 8x8 input, 2x2 kernel, stride 3 -> floor 3, ceil 3; 9x9 -> 3 or 4.
-    LayerGraph.from_dict(graph_json([{**CONV, "h": 9, "w": 9, "r": 2, "s": 2, "pad_h": 0, "pad_w": 0, "stride_h": 3, "stride_w": 3, "p": 4, "q": 3}]))
+    LayerGraph.from_dict(graph_json([{**CONV, "h": 9, "w": 9, "r": 2, "s": 2, "pad_h": 0, "pad_w": 0, "stride_h": 3, "stride_w": 3, "p": 4, "q": 3}],
+                                    input_shape=(1, 3, 9, 9)))

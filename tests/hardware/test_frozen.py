@@ -75,11 +75,15 @@ def test_the_checks_see_every_property():
     dataflow=st.sampled_from([*gemm_dataflows(), "best"]),
     lanes=st.none() | st.integers(min_value=1, max_value=256),
     vector_op=st.none() | st.floats(min_value=0, max_value=10, allow_nan=False),
+    gbuf_kib=st.integers(min_value=0, max_value=2**20).map(lambda b: b / 1024),
+    gbuf_bandwidth=st.none() | st.floats(min_value=0.5, max_value=1024),
+    pe_um2=st.none() | st.floats(min_value=1, max_value=1e4),
 )
-def test_any_valid_accelerator_agrees(rows, cols, kib, dataflow, lanes, vector_op):
+def test_any_valid_accelerator_agrees(rows, cols, kib, dataflow, lanes, vector_op, gbuf_kib, gbuf_bandwidth, pe_um2):
     schema = load_accelerator("best_32x32").with_overrides(
         {"array.rows": rows, "array.cols": cols, "buffers.ofmap_kib": kib, "dataflow": dataflow,
-         "vector.lanes": lanes, "energy_pj.vector_op": vector_op}
+         "vector.lanes": lanes, "energy_pj.vector_op": vector_op, "global_buffer.kib": gbuf_kib,
+         "global_buffer.bandwidth_bytes_per_cycle": gbuf_bandwidth, "area.pe_um2": pe_um2}
     )  # fmt: skip
     assert_agree(schema, frozen(schema))
 
@@ -90,7 +94,7 @@ def test_best_without_choices_may_use_every_registered_dataflow():
     assert frozen(schema).candidate_dataflows == gemm_dataflows() == ("ws", "os", "is")
 
 
-@pytest.mark.parametrize("name", ["best_32x32", "ws_8x8"])
+@pytest.mark.parametrize("name", ["best_32x32", "ws_8x8", "gemmini_16x16", "ws_32x32_gb1mib"])  # the last two: a global buffer
 @pytest.mark.parametrize("model", ["squeezenext_23v5", "shufflenet_v1_g3"])
 def test_simulating_on_the_copy_gives_the_same_numbers(name, model):
     graph = load_graph(model)

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import hwsim.hardware.load as acc
+import hwsim.hardware.spec as spec_module
+import hwsim.hardware.yaml_reader as yaml_reader
 from hwsim.hardware.load import (
     Accelerator,
     accelerator_from_dict,
@@ -27,6 +29,7 @@ from hwsim.hardware.load import (
     shipped_accelerator_dir,
 )
 from hwsim.errors import ConfigError, HwsimError, UnknownNameError
+from hwsim.hardware.fields import MAX_ARRAY_SIDE
 
 from tests.paths import REPO
 
@@ -126,6 +129,26 @@ def test_shipped_energy_prices_follow_horowitz():
     )
 
 
+def test_shipped_files_cite_their_area_and_state_it_right():
+    """The comment block of every shipped file cites the area figures (docs/MODEL.md §10) and its
+    area line adds up: PEs x 426.5 um² + buffer and global-buffer KiB x 119 mm² / (153 x 2^20 bits) x 8192 bits."""
+    sram_kib_mm2 = 119 / (153 * 2**20) * 8192
+    for name in accelerator_names():
+        text = (shipped_accelerator_dir() / f"{name}.yaml").read_text()
+        for source in ("Horowitz, ISSCC 2014", "NanGate FreePDK45", "DFF_X1", "Intel's 45 nm SRAM test chip"):
+            assert source in text, (name, source)
+        a = load_accelerator(name)
+        assert a.area == acc.AreaSpec()  # no area section: the defaults
+        lines = text.splitlines()
+        (index,) = [i for i, line in enumerate(lines) if line.startswith("#   area = ")]
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        stated_line = following if following.startswith("#        = ") else lines[index]
+        stated = float(stated_line.split(" = ")[-1].removesuffix(" mm²").replace(",", ""))
+        kib = a.buffers.ifmap_kib + a.buffers.filter_kib + a.buffers.ofmap_kib + a.global_buffer.kib
+        expected = a.pes * (282 + 36 + 3 * 8 * 4.522) / 1e6 + kib * sram_kib_mm2
+        assert stated == pytest.approx(expected, rel=5e-4), name  # the comment's 4 significant digits
+
+
 def test_shipped_family_values():
     for name, dataflow in (("ws_32x32", "ws"), ("os_32x32", "os"), ("is_32x32", "is")):
         a = load_accelerator(name)
@@ -163,8 +186,8 @@ def test_dataflow_names_come_from_the_cost_registry():
     from hwsim.hardware import spec
 
     assert dataflow_names() == ("ws", "os", "is")  # the built-ins, in tie-break order
-    assert spec.gemm_dataflows() == spec.GEMM_DATAFLOWS == acc.GEMM_DATAFLOWS == dataflow_names()
-    assert spec.dataflow_names() == spec.DATAFLOW_NAMES == acc.DATAFLOW_NAMES == ("ws", "os", "is", "best")
+    assert spec.gemm_dataflows() == dataflow_names()
+    assert spec.dataflow_names() == ("ws", "os", "is", "best")
 
 
 # ------------------------------------------------------------------ derived values and defaults
@@ -259,7 +282,7 @@ BAD_VALUES = [
     ("dram: {bandwidth_bytes_per_cycle: 0}", "dram.bandwidth_bytes_per_cycle", "0", "> 0"),
     ("dram: {bandwidth_bytes_per_cycle: .nan}", "dram.bandwidth_bytes_per_cycle", "nan", "finite"),
     ("dram: {bandwidth_bytes_per_cycle: 4, ports: both}", "dram.ports", "'both'", "shared or per_operand"),
-    ("vector: {lanes: 0}", "vector.lanes", "0", "an integer > 0 or null"),
+    ("vector: {lanes: 0}", "vector.lanes", "0", "an integer > 0 and <= 2^24 or null"),
     ("options: {pack_groups: yes}", "options.pack_groups", "'yes'", "true or false"),
     ("options: {pack_groups: 'yes'}", "options.pack_groups", "'yes'", "true or false"),
     ("options: {concat_in_place: 1}", "options.concat_in_place", "1", "true or false"),
@@ -268,7 +291,24 @@ BAD_VALUES = [
     ("name: 7", "name", "7", "string"),
     ("energy_pj: {mac: -1, rf_access: 0, sram_byte: 0, dram_byte: 0, source: x}", "energy_pj.mac", "-1", ">= 0"),
     ("energy_pj: {mac: 1, rf_access: 0, sram_byte: 0, dram_byte: 0, vector_op: '2', source: x}",
-     "energy_pj.vector_op", "'2'", ">= 0 or null"),
+     "energy_pj.vector_op", "'2'", ">= 0 and <= 1000000 (pJ) or null"),
+    # bounds that keep every count of the cost core inside int64 (docs/MODEL.md §11)
+    ("array: {rows: 4097, cols: 2}", "array.rows", "4097", "an integer > 0 and <= 4096"),
+    ("array: {rows: 4, cols: 1000000000000}", "array.cols", "1000000000000", "<= 4096"),
+    ("word_bytes: 1000000000000", "word_bytes", "1000000000000", "an integer > 0 and <= 8 (bytes)"),
+    ("clock_mhz: 1e-320", "clock_mhz", "1e-320", "from 0.001 to 1000000 (MHz)"),
+    ("clock_mhz: 1e7", "clock_mhz", "10000000.0", "from 0.001 to 1000000 (MHz)"),
+    ("dram: {bandwidth_bytes_per_cycle: 1e-300}", "dram.bandwidth_bytes_per_cycle", "1e-300", "from 2^-10"),
+    ("dram: {bandwidth_bytes_per_cycle: 1.0e-10}", "dram.bandwidth_bytes_per_cycle", "1e-10", "from 2^-10"),
+    ("dram: {bandwidth_bytes_per_cycle: 1e7}", "dram.bandwidth_bytes_per_cycle", "10000000.0", "to 2^20 = 1048576"),
+    ("buffers: {ifmap_kib: 1e300, filter_kib: 1, ofmap_kib: 1}", "buffers.ifmap_kib", "1e+300", "<= 2^30"),
+    ("vector: {lanes: 16777217}", "vector.lanes", "16777217", "<= 2^24"),
+    ("energy_pj: {mac: 1e300, rf_access: 0, sram_byte: 0, dram_byte: 0, source: x}", "energy_pj.mac", "1e+300",
+     "<= 1000000 (pJ)"),
+    ("area: {pe_um2: 0}", "area.pe_um2", "0", "a finite number > 0 or null"),
+    ("area: {buffer_mm2_per_kib: -0.01}", "area.buffer_mm2_per_kib", "-0.01", "> 0 or null"),
+    ("area: {global_buffer_mm2_per_kib: .inf}", "area.global_buffer_mm2_per_kib", "inf", "finite"),
+    ("area: {pe_um2: 400, source: ''}", "area.source", "''", "a non-empty string citing the figures"),
 ]
 
 
@@ -287,7 +327,7 @@ def test_bad_value_names_file_field_value_and_expectation(tmp_path, fragment, fi
     assert expected in message
     # the same check through accelerator_from_dict, with its own source label
     with pytest.raises(ConfigError, match=rf"^my source: {re.escape(field)} = "):
-        accelerator_from_dict(yaml.load(with_fields(fragment), Loader=acc._StrictLoader), source="my source")
+        accelerator_from_dict(yaml.load(with_fields(fragment), Loader=yaml_reader._StrictLoader), source="my source")
 
 
 def test_missing_required_field(tmp_path):
@@ -308,6 +348,7 @@ def test_missing_required_field(tmp_path):
         ("dram: {bandwidth_bytes_per_cycle: 4, port: shared}", "dram.port", "ports"),
         ("energy_pj: {mac: 1, rf_access: 1, sram_byte: 1, dram_bytes: 1, source: s}", "energy_pj.dram_bytes", "dram_byte"),
         ("clock_mhz: 100\nclock: 100", "clock", "clock_mhz"),
+        ("area: {pe_mm2: 400}", "area.pe_mm2", "pe_um2"),
     ],
 )
 def test_unknown_keys_are_named_with_suggestions(tmp_path, fragment, field, suggestion):
@@ -512,7 +553,8 @@ def test_field_paths_cover_the_documented_fields():
                  "dram.bandwidth_bytes_per_cycle", "dram.ports", "vector.lanes", "options.pack_groups",
                  "options.concat_in_place", "options.shuffle_in_addressing", "energy_pj.mac",
                  "energy_pj.rf_access", "energy_pj.sram_byte", "energy_pj.dram_byte", "energy_pj.vector_op",
-                 "energy_pj.leakage_per_cycle", "energy_pj.source"):
+                 "energy_pj.leakage_per_cycle", "energy_pj.source", "area.pe_um2", "area.buffer_mm2_per_kib",
+                 "area.global_buffer_mm2_per_kib", "area.source"):
         assert path in paths
 
 
@@ -535,11 +577,11 @@ positive_kib = st.integers(min_value=1, max_value=2**24).map(lambda b: b / 1024)
 
 @settings(max_examples=60, deadline=None)
 @given(
-    rows=st.integers(min_value=1, max_value=10**6),
-    cols=st.integers(min_value=1, max_value=10**6),
+    rows=st.integers(min_value=1, max_value=MAX_ARRAY_SIDE),
+    cols=st.integers(min_value=1, max_value=MAX_ARRAY_SIDE),
     kib=positive_kib,
-    bandwidth=st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
-    dataflow=st.sampled_from(acc.DATAFLOW_NAMES),
+    bandwidth=st.floats(min_value=2.0**-10, max_value=2.0**20, allow_nan=False),
+    dataflow=st.sampled_from(spec_module.dataflow_names()),
     lanes=st.none() | st.integers(min_value=1, max_value=4096),
 )
 def test_any_valid_accelerator_round_trips(rows, cols, kib, bandwidth, dataflow, lanes):
@@ -550,7 +592,7 @@ def test_any_valid_accelerator_round_trips(rows, cols, kib, bandwidth, dataflow,
     assert a.pes == rows * cols
     assert a.buffer_bytes("filter") == round(kib * 1024)
     assert a.vector_lanes == (cols if lanes is None else lanes)
-    assert set(a.candidate_dataflows) <= set(acc.GEMM_DATAFLOWS)
+    assert set(a.candidate_dataflows) <= set(spec_module.gemm_dataflows())
     assert accelerator_from_dict(a.to_dict()) == a
     assert accelerator_from_dict(json.loads(json.dumps(a.to_dict()))) == a
 

@@ -79,6 +79,17 @@ def test_config_bandwidth_list_and_layout_mismatch() -> None:
         ("ArrayWidth: 4", "ArrayWidth: 4\narraywidth: 5", r"line 7: \[architecture_presets\] arraywidth: duplicate key"),
         ("[architecture_presets]", "[general]", r"line 4: \[general\]: duplicate section"),
         ("[architecture_presets]", "[arch]", r"\[architecture_presets\]: missing section"),
+        # bounds (docs/MODEL.md §11): the accelerator's limits, named with the .cfg key
+        ("ArrayHeight: 8", "ArrayHeight: 1000000000000", r"\[architecture_presets\] ArrayHeight = 1000000000000: "
+         r"expected an integer > 0 and <= 4,096 \(PE rows\)"),
+        ("ArrayWidth: 4", "ArrayWidth: 4097", r"\[architecture_presets\] ArrayWidth = 4097: expected an integer > 0 and <= 4,096"),
+        ("ArrayWidth: 4", "ArrayWidth: 1e3", r"\[architecture_presets\] ArrayWidth = '1e3': expected an integer"),
+        ("ArrayWidth: 4", "ArrayWidth: " + "9" * 5000, r"\[architecture_presets\] ArrayWidth = '9{37}\.\.\.': expected"),
+        ("IfmapSramSzkB: 2", "IfmapSramSzkB: 1073741825", r"\[architecture_presets\] IfmapSramSzkB = 1073741825: "
+         r"expected an integer > 0 and <= 1,073,741,824"),
+        ("Bandwidth : 4", "Bandwidth : 10000000000000000000", r"\[architecture_presets\] Bandwidth = 10000000000000000000: "
+         r"expected words per cycle per operand port: an integer > 0 and <= 1,048,576"),
+        ("Bandwidth : 4", "Bandwidth : -4", r"\[architecture_presets\] Bandwidth = -4: expected words"),
     ],
 )
 def test_config_errors_name_file_section_and_key(tmp_path: Path, old: str, new: str, message: str) -> None:

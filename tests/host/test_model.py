@@ -54,12 +54,22 @@ def reshape(name, c, h):
     return Layer(name=name, op="reshape", c=c, h=h, w=h, k=c * h * h)
 
 
+def matmul(name, heads, m, k, n):
+    """``heads`` products of an m x k by a k x n activation (attention's QK^T)."""
+    return Layer(name=name, op="matmul", c=heads * k, h=m, k=heads * n, p=m, groups=heads)
+
+
+def softmax(name, rows, cols):
+    return Layer(name=name, op="softmax", c=rows, h=cols, k=rows, p=cols)
+
+
 #: Known parameters for the synthetic host (seconds, MACs/s, elements/s, bytes/s).
 TRUE = {
     "overhead_s": {"conv": 20e-6, "conv1x1": 12e-6, "depthwise": 8e-6, "grouped": 15e-6, "linear": 10e-6,
-                   "pool": 4e-6, "vector": 3e-6, "reshape": 1e-6},
-    "peak_macs_per_s": {"conv": 50e9, "conv1x1": 40e9, "depthwise": 5e9, "grouped": 25e9, "linear": 30e9},
-    "peak_elements_per_s": {"pool": 0.5e9, "vector": 2e9},
+                   "matmul": 9e-6, "pool": 4e-6, "vector": 3e-6, "norm": 5e-6, "reshape": 1e-6},
+    "peak_macs_per_s": {"conv": 50e9, "conv1x1": 40e9, "depthwise": 5e9, "grouped": 25e9, "linear": 30e9,
+                        "matmul": 20e9},
+    "peak_elements_per_s": {"pool": 0.5e9, "vector": 2e9, "norm": 0.25e9},
     "bandwidth_bytes_per_s": 16e9,
 }
 
@@ -73,7 +83,7 @@ def true_host(**changes):
 def closed_form_seconds(layer, params=TRUE, word=4):
     """t = overhead[kind] + work/peak[kind] + bytes/bandwidth, written out per op for the test."""
     kind = host_kind(layer)
-    if layer.op in ("conv", "linear"):
+    if layer.op in ("conv", "linear", "matmul"):  # a matmul's second operand counts as its weights
         work = layer.macs
         peak = params["peak_macs_per_s"][kind]
         data = (layer.input_elements + layer.weight_elements + layer.output_elements) * word
@@ -103,6 +113,8 @@ def synthetic_layers(seed=0, kinds=HOST_KINDS):
             "pool": pool(f"m{i}", c, h, r=int(rng.choice([2, 3]))),
             "vector": add(f"a{i}", c, h) if i % 2 else Layer(name=f"x{i}", op="concat", c=c + k, h=h, w=h, k=c + k, p=h, q=h,
                                                             operand_elements=(c * h * h, k * h * h)),
+            "matmul": matmul(f"mm{i}", int(rng.choice([1, 2, 4])), h, c, int(rng.choice([7, 14, 28]))),
+            "norm": softmax(f"s{i}", c * h, k) if i % 2 else Layer(name=f"n{i}", op="norm", mode="layer", c=k, h=h, k=k, p=h),
             "reshape": reshape(f"r{i}", c, h),
         }
         layers.extend(candidates[kind] for kind in kinds)
@@ -132,6 +144,10 @@ def test_host_kinds():
     assert host_kind(add("h", 4, 8)) == "vector"
     assert host_kind(Layer(name="i", op="global_pool", c=4, h=7, w=7, k=4, r=7, s=7)) == "vector"
     assert host_kind(reshape("j", 4, 2)) == "reshape"
+    assert host_kind(matmul("k", 2, 5, 4, 5)) == "matmul"
+    assert host_kind(softmax("l", 10, 5)) == host_kind(Layer(name="m", op="norm", c=4, k=4)) == "norm"
+    assert host_kind(Layer(name="n", op="transpose", c=4, h=3, k=4, p=3)) == "vector"
+    assert host_kind(Layer(name="o", op="conv_transpose", c=4, h=3, w=3, k=2, p=6, q=6, r=2, s=2)) == "conv"
 
 
 def test_layer_terms_closed_form():
@@ -212,6 +228,39 @@ def test_fit_fallback_for_missing_kinds():
     assert fitted.overhead_s["reshape"] == pytest.approx(3e-6, rel=1e-6)
 
 
+def test_a_prediction_on_an_uncalibrated_kind_is_flagged():
+    from hwsim.host.terms import uncalibrated_kinds
+
+    layers = [conv("c", 4, 8, 8), matmul("qk", 2, 5, 4, 5), matmul("av", 2, 5, 5, 4), softmax("s", 10, 5)]
+    fitted = fit_host_model([measurement("cnn", [conv("c", 4, 8, 8), linear("l", 16, 8)], [2e-5, 1e-5])])
+    # fitted on a conv and a linear only: the matmuls and the softmax (a norm) rest on fallbacks
+    assert set(fitted.fit.fitted_kinds) == {"conv", "linear"}
+    assert uncalibrated_kinds(layers, fitted) == (("matmul", 2), ("norm", 1))
+    assert uncalibrated_kinds(layers, true_host()) == ()  # no fit record: nothing to say
+
+
+def test_a_file_from_before_matmul_and_norm_uses_their_fallbacks(tmp_path):
+    from hwsim.host.terms import uncalibrated_kinds
+
+    old = {section: {k: v for k, v in TRUE[section].items() if k not in ("matmul", "norm")}
+           for section in ("overhead_s", "peak_macs_per_s", "peak_elements_per_s")}
+    host = true_host(**old, fit={"fitted_kinds": ["conv", "linear", "vector"]})
+    mm, sm = matmul("qk", 2, 5, 4, 5), softmax("s", 10, 5)
+    # a matmul takes linear's parameters, a softmax vector's (hwsim.host.schema.FALLBACK)
+    linear_params = {**TRUE, "overhead_s": {**TRUE["overhead_s"], "matmul": TRUE["overhead_s"]["linear"]},
+                     "peak_macs_per_s": {**TRUE["peak_macs_per_s"], "matmul": TRUE["peak_macs_per_s"]["linear"]}}
+    vector_params = {**TRUE, "overhead_s": {**TRUE["overhead_s"], "norm": TRUE["overhead_s"]["vector"]},
+                     "peak_elements_per_s": {**TRUE["peak_elements_per_s"], "norm": TRUE["peak_elements_per_s"]["vector"]}}
+    times = predict_seconds([mm, sm], host).total_s
+    assert times[0] == pytest.approx(closed_form_seconds(mm, linear_params), rel=1e-12)
+    assert times[1] == pytest.approx(closed_form_seconds(sm, vector_params), rel=1e-12)
+    assert uncalibrated_kinds([mm, sm], host) == (("matmul", 1), ("norm", 1))
+    host.save(tmp_path / "old.yaml")  # written back, the file still lacks them
+    data = yaml.safe_load((tmp_path / "old.yaml").read_text())
+    assert "matmul" not in data["overhead_s"] and "norm" not in data["peak_elements_per_s"]
+    assert load_host_model(tmp_path / "old.yaml") == host
+
+
 def test_fit_errors():
     with pytest.raises(ConfigError, match="no timed conv/linear"):
         fit_parameters([add("a", 4, 4)], [1e-6])
@@ -265,7 +314,14 @@ def _valid():
 @pytest.mark.parametrize(
     "change, fragments",
     [
-        (lambda d: d["peak_macs_per_s"].update(conv=-1.0), ["peak_macs_per_s.conv", "-1.0", "> 0 or null"]),
+        (lambda d: d["peak_macs_per_s"].update(conv=-1.0), ["peak_macs_per_s.conv", "-1.0", "from 1e6 to 1e18 per second, or null"]),
+        # bounds that keep predictions inside int64 nanoseconds (hwsim/host/schema.py)
+        (lambda d: d["peak_macs_per_s"].update(conv=1e-300), ["peak_macs_per_s.conv = 1e-300", "from 1e6 to 1e18"]),
+        (lambda d: d["peak_elements_per_s"].update(pool=1e300), ["peak_elements_per_s.pool = 1e+300", "to 1e18"]),
+        (lambda d: d.update(bandwidth_bytes_per_s=float("inf")), ["bandwidth_bytes_per_s = inf", "from 1e6"]),
+        (lambda d: d["overhead_s"].update(conv=1e300), ["overhead_s.conv = 1e+300", ">= 0 and <= 1"]),
+        (lambda d: d.update(threads=10**30), ["threads = 1000000000000000000000000000000", "<= 65,536"]),
+        (lambda d: d.update(word_bytes=10**12), ["word_bytes = 1000000000000", "<= 8"]),
         (lambda d: d["overhead_s"].update(pool="fast"), ["overhead_s.pool", "'fast'", "a number"]),
         (lambda d: d["overhead_s"].pop("vector"), ["overhead_s.vector", "missing"]),
         (lambda d: d.update(bandwith_bytes_per_s=1e9), ["bandwith_bytes_per_s", "unknown key"]),

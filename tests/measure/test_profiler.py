@@ -210,6 +210,13 @@ def test_load_module_errors(tmp_path):
         load_module(str(tmp_path / "net.py") + ":build")
     module, chw, name = load_module("squeezenet1_1", (64, 64))
     assert chw == (3, 64, 64) and name == "squeezenet1_1" and isinstance(module, nn.Module)
+    with pytest.raises(ConfigError, match="cannot measure a graph, topology or ONNX file"):
+        load_module(str(tmp_path / "m.onnx"))
+    # a reference network outside the zoo, by its ref_ name, at the size it is built for
+    module, chw, name = load_module("ref_resnet_mini")
+    assert chw == (3, 224, 224) and name == "ref_resnet_mini" and isinstance(module, nn.Module)
+    with pytest.raises(ConfigError, match="ref_vit_tiny: a reference network is built for 224x224 inputs"):
+        load_module("ref_vit_tiny", (64, 64))
 
 
 def test_untraceable_model_is_reported():

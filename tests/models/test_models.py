@@ -1,7 +1,7 @@
 """Tests of the model zoo (hwsim.models): registry, builders, architecture facts.
 
 Expected parameter counts and sizes are computed here in closed form from the architecture
-facts of /work/shared/MODELS.md; the few golden numbers say where they come from. Most models
+facts of docs/ZOO.md; the few golden numbers say where they come from. Most models
 are built on the meta device (no memory, no weight init) and run through torch.fx shape
 propagation, which executes the forward pass on shapes only; a handful run a real forward.
 """
@@ -34,7 +34,7 @@ from hwsim.models import (
 from hwsim.models.mobilenet import make_divisible
 from hwsim.models.shufflenet import channel_shuffle, shufflenet_v1_channels
 
-# The registry table of MODELS.md, in order.
+# The registry table of docs/ZOO.md, in order.
 TABLE_NAMES = (
     "alexnet",
     "alexnet_grouped",
@@ -296,20 +296,43 @@ def test_alexnet_grouped_parameters() -> None:
     assert len(lrn) == 2
 
 
+def pool_floor(size: int, kernel: int = 3, stride: int = 2) -> int:
+    return (size - kernel) // stride + 1
+
+
 @pytest.mark.parametrize("input_size", [227, 224])
-def test_alexnet_single_tower_parameters_follow_the_input_size(input_size: int) -> None:
-    size = pool_ceil(pool_ceil(pool_ceil(conv_size(input_size, 11, 4, padding=2))))
+def test_alexnet_single_tower_is_torchvisions_layout(input_size: int) -> None:
+    # torchvision's alexnet: conv1 11x11/4 pad 2, floor-mode 3x3/2 pools. At 227: 56 -> 27 -> 13 -> 6;
+    # at 224: 55 -> 27 -> 13 -> 6. (Ceil-mode pools would give 28 -> 14 -> 7 at 227: 74.7 M params.)
+    conv1 = conv_size(input_size, 11, 4, padding=2)
+    size = pool_floor(pool_floor(pool_floor(conv1)))
+    assert size == 6 and conv1 == {227: 56, 224: 55}[input_size]
     expected = (
         conv(3, 64, 11, bias=True) + conv(64, 192, 5, bias=True) + conv(192, 384, 3, bias=True)
         + conv(384, 256, 3, bias=True) + conv(256, 256, 3, bias=True)
         + fc(256 * size * size, 4096) + fc(4096, 4096) + fc(4096, 1000)
     )
+    # Golden: torchvision's alexnet lists 61,100,840 parameters.
+    assert expected == 61_100_840
     with torch.device("meta"):
         model = build_model("alexnet", input_size=input_size)
     assert n_params(model) == expected
-    if input_size == 224:
-        # Golden: torchvision's alexnet (224 input, 6x6 features) lists 61,100,840 parameters.
-        assert size == 6 and expected == 61_100_840
+    pools = [m for m in model.modules() if isinstance(m, nn.MaxPool2d)]
+    assert len(pools) == 3 and not any(p.ceil_mode for p in pools)
+
+
+def test_alexnet_single_tower_macs_at_227() -> None:
+    # Per conv: output pixels x filters x (input channels x kernel area); sizes 56, 27, 13, 13, 13.
+    from hwsim.sources.zoo import export_zoo_graph
+
+    expected = (
+        56 * 56 * 64 * (3 * 11 * 11) + 27 * 27 * 192 * (64 * 5 * 5) + 13 * 13 * 384 * (192 * 3 * 3)
+        + 13 * 13 * 256 * (384 * 3 * 3) + 13 * 13 * 256 * (256 * 3 * 3)
+        + 256 * 6 * 6 * 4096 + 4096 * 4096 + 4096 * 1000
+    )
+    assert expected == 716_767_232
+    graph = export_zoo_graph("alexnet")
+    assert graph.macs == expected and graph.params == 61_100_840
 
 
 # ------------------------------------------------------------------------- SqueezeNet
@@ -352,7 +375,7 @@ def test_squeezenet_bypasses_add_inputs() -> None:
 
 
 def squeezenext_params(spec: SqueezeNextSpec) -> int:
-    """Closed form from the block rules of MODELS.md (conv + BN everywhere, FC without bias)."""
+    """Closed form from the block rules of docs/ZOO.md (conv + BN everywhere, FC without bias)."""
     g = 2 if spec.grouped else 1
     total = conv(3, 64, spec.conv1_kernel, bn=True)
     cin = 64
@@ -426,7 +449,7 @@ def test_squeezenext_stage_spatial_sizes() -> None:
             expected.append(conv_size(expected[-1], 1, 2))
         assert stage_output_sizes(meta_model(name), 227) == expected
         assert list(squeezenext_spec(name).stage_spatial_sizes(227)) == expected
-    assert stage_output_sizes(meta_model("squeezenext_23"), 227) == [55, 28, 14, 7]  # MODELS.md
+    assert stage_output_sizes(meta_model("squeezenext_23"), 227) == [55, 28, 14, 7]  # docs/ZOO.md
     assert stage_output_sizes(meta_model("squeezenext_23v5"), 227) == [56, 28, 14, 7]
 
 
@@ -549,9 +572,11 @@ def test_squeezenext_for_version_rejects_unknown_versions() -> None:
 # ------------------------------------------------------------------------- MobileNet
 
 
-def mobilenet_v1_params(width: float) -> int:
-    pairs = [(1, 64), (2, 128), (1, 128), (2, 256), (1, 256), (2, 512)] + [(1, 512)] * 5 + [
-        (2, 1024), (1, 1024)]
+def mobilenet_v1_params(width: float, blocks: tuple[int, ...] = (1, 2, 2, 6, 2)) -> int:
+    # Table 1's stages of 64, 128, 256, 512, 1024 channels; the default blocks give its 13 pairs (stride,
+    # channels) (1,64) (2,128) (1,128) (2,256) (1,256) (2,512) 5x(1,512) (2,1024) (1,1024). Strides change
+    # no parameter count.
+    pairs = [(1, c) for c, n in zip((64, 128, 256, 512, 1024), blocks) for _ in range(n)]
     depth = lambda c: max(int(c * width), 8)  # noqa: E731  (TF-slim's rule, min depth 8)
     total = conv(3, depth(32), 3, bn=True)
     cin = depth(32)
@@ -565,6 +590,23 @@ def mobilenet_v1_params(width: float) -> int:
                                              ("mobilenet_v1_0.5", 0.5), ("mobilenet_v1_0.25", 0.25)])
 def test_mobilenet_v1_parameters(name: str, width: float) -> None:
     assert n_params(meta_model(name)) == mobilenet_v1_params(width)
+
+
+@pytest.mark.parametrize("blocks", [(1, 1, 1, 1, 1), (3, 1, 4, 1, 4), (1, 2, 2, 6, 2)])
+def test_mobilenet_blocks_per_stage(blocks: tuple[int, ...]) -> None:
+    with torch.device("meta"):
+        v1 = build_model("mobilenet_v1_0.5", blocks=blocks)
+        v2 = build_model("mobilenet_v2", blocks=(*blocks, 2, 1))
+    assert n_params(v1) == mobilenet_v1_params(0.5, blocks) and len(v1.blocks) == sum(blocks)
+    # the first pair of every stage but the first has stride 2, the others stride 1
+    firsts = {sum(blocks[:i]) for i in range(1, 5)}
+    assert [pair.depthwise.conv.stride[0] for pair in v1.blocks] == [
+        2 if i in firsts else 1 for i in range(sum(blocks))]
+    # MobileNet v2: one residual add per block but each stage's first (Table 2's stride-1 repeats)
+    assert len(v2.blocks) == sum(blocks) + 3
+    assert sum(block.use_residual for block in v2.blocks) == sum(blocks) + 3 - 7
+    with pytest.raises(ConfigError, match="mobilenet_v2: blocks must be 7 integers >= 1"):
+        build_model("mobilenet_v2", blocks=blocks)
 
 
 def test_mobilenet_v1_is_about_4_2_million_parameters() -> None:
@@ -618,11 +660,11 @@ def test_shufflenet_v1_channels() -> None:
             assert (stages[0] - stem) % groups == 0 and stem >= round(24 * scale)
 
 
-def shufflenet_v1_params(groups: int, scale: float) -> int:
+def shufflenet_v1_params(groups: int, scale: float, blocks: tuple[int, ...] = (4, 8, 4)) -> int:
     stem, *stages = shufflenet_v1_channels(groups, scale)
     total = conv(3, stem, 3, bn=True)
     cin = stem
-    for stage, (units, cout) in enumerate(zip((4, 8, 4), stages)):
+    for stage, (units, cout) in enumerate(zip(blocks, stages)):
         mid = cout // 4
         for unit in range(units):
             branch = cout - cin if unit == 0 else cout
@@ -648,6 +690,21 @@ def test_shufflenet_v1_every_group_and_scale_builds() -> None:
                 model = build_model(f"shufflenet_v1_g{groups}_{scale}")
             assert n_params(model) == shufflenet_v1_params(groups, scale)
             assert model(torch.empty(1, 3, 224, 224, device="meta")).shape == (1, 1000)
+
+
+@pytest.mark.parametrize("blocks", [(1, 1, 1), (1, 2, 13), (7, 2, 7)])
+def test_shufflenet_units_per_stage(blocks: tuple[int, ...]) -> None:
+    with torch.device("meta"):
+        v1 = build_model("shufflenet_v1_g8", blocks=blocks)
+        v2 = build_model("shufflenet_v2_1.0", blocks=blocks)
+    assert n_params(v1) == shufflenet_v1_params(8, 1.0, blocks)
+    for model in (v1, v2):
+        assert tuple(len(stage) for stage in (model.stage2, model.stage3, model.stage4)) == blocks
+        assert model(torch.empty(1, 3, 224, 224, device="meta")).shape == (1, 1000)
+    assert [unit.stride for stage in (v2.stage2, v2.stage3, v2.stage4) for unit in stage] == [
+        2 if j == 0 else 1 for n in blocks for j in range(n)]
+    with pytest.raises(ConfigError, match="shufflenet_v2: blocks must be 3 integers >= 1"):
+        build_model("shufflenet_v2_1.0", blocks=(4, 8, 0))
 
 
 def test_shufflenet_v1_stem_override() -> None:

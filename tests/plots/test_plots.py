@@ -429,3 +429,31 @@ def test_plot_time_shares(graph, result) -> None:
     for kind, share in zip(kinds, measured):
         mask = np.array([k == kind for k in KINDS])
         assert share == pytest.approx(100 * seconds[mask].sum() / seconds.sum())
+
+
+# ------------------------------------------------------------------------------ global buffer
+
+
+def test_bound_table_and_plot_bottleneck_shift() -> None:
+    # The residual network of tests/cost/test_residency.py on 64 and 96 bytes (test_global_buffer.py
+    # derives its cycles): at 96 every tensor is held and the add becomes vector-bound.
+    from tests.cost.test_global_buffer import gb
+    from tests.cost.test_residency import residual
+
+    results = [simulate(residual(), gb(capacity)) for capacity in (0, 64, 96)]
+    table = plots.bound_table(results)
+    assert table["global_buffer"].tolist() == ["none", "0.0625 KiB", "0.09375 KiB"]
+    for r, (_, row) in zip(results, table.iterrows()):
+        shares = [row[f"{b}_share"] for b in plots.BOUNDS if b != "free"]
+        assert sum(shares) == pytest.approx(1.0)  # every cycle is in a layer with one bound
+        assert row["vector_share"] == pytest.approx(sum(c for c, b in zip(r.cycles, r.bound) if b == "vector") / r.total_cycles)
+        assert row["dram_mib"] == r.total_dram_bytes / 2**20 and row["gbuf_peak_kib"] == r.gbuf_peak_bytes / 1024
+    assert table["vector_share"].iloc[2] > 0 == table["vector_share"].iloc[0]  # the add at 96 bytes
+    fig = plots.plot_bottleneck_shift(results)
+    (ax,) = [a for a in fig.axes if a.get_title()]
+    assert ax.get_title() == "residual" and [t.get_text() for t in ax.get_xticklabels()] == list(table["global_buffer"])
+    stacked = np.sum([[bar.get_height() for bar in bars] for bars in ax.containers], axis=0)
+    np.testing.assert_allclose(stacked, table["cycles"])  # the stacks add up to each result's cycles
+    assert plots.global_buffer_label(4 * 2**20) == "4 MiB" and plots.global_buffer_label(256 * 1024) == "256 KiB"
+    with pytest.raises(ValueError, match="at least one"):
+        plots.plot_bottleneck_shift([])

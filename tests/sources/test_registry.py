@@ -37,6 +37,7 @@ def toy_source():
 def test_the_shipped_sources_in_registration_order():
     assert [(s.key, s.usage) for s in sources()] == [
         (".json", ".json"),
+        (".onnx", ".onnx"),
         (".csv", ".csv"),
         (".py", "file.py:factory"),
         (NAME, "a zoo model name"),
@@ -60,10 +61,10 @@ def test_a_new_source_is_one_loader_and_one_entry(tmp_path, toy_source, capsys):
 
 
 def test_the_unknown_file_type_message_lists_the_registered_sources(tmp_path, toy_source):
-    other = tmp_path / "model.onnx"
+    other = tmp_path / "model.tflite"
     other.write_text("")
-    with pytest.raises(GraphFileError, match=r"model.onnx: unknown graph file type; expected "
-                       r"\.json, \.csv, file\.py:factory or \.toy$"):
+    with pytest.raises(GraphFileError, match=r"model.tflite: unknown graph file type; expected "
+                       r"\.json, \.onnx, \.csv, file\.py:factory or \.toy$"):
         load_graph(str(other))
 
 
@@ -101,8 +102,8 @@ def test_registering_the_sources_imports_nothing_heavy():
         import sys
         import hwsim.sources
         from hwsim.sources.registry import sources
-        assert len(sources()) == 4
-        heavy = sorted(m for m in ("torch", "pandas", "scipy", "matplotlib", "pydantic") if m in sys.modules)
+        assert len(sources()) == 5
+        heavy = sorted(m for m in ("torch", "onnx", "pandas", "scipy", "matplotlib", "pydantic") if m in sys.modules)
         print(",".join(heavy))
         """
     )

@@ -248,3 +248,18 @@ def test_save_unwritable_path(tmp_path: Path) -> None:
     graph = LayerGraph(name="g", input_shape=(1, 4, 8, 8), layers=(conv("a"),))
     with pytest.raises(GraphFileError, match="cannot write topology"):
         save_topology(graph, tmp_path / "no" / "such" / "dir.csv")
+
+
+def test_matmuls_and_transposed_convs_are_written_in_gemm_format_only():
+    from hwsim.sources.scalesim_topology import topology_text
+
+    qk = Layer(name="attn.qk", op="matmul", inputs=("input",), c=2 * 8, h=5, k=2 * 5, p=5, groups=2)
+    up = Layer(name="up", op="conv_transpose", inputs=("attn.qk",), c=4, h=3, w=3, k=2, p=6, q=6, r=2, s=2,
+               stride_h=2, stride_w=2)
+    graph = LayerGraph(name="t", input_shape=(1, 2, 5, 8), layers=(qk, up))
+    text, skipped = topology_text(graph, "conv")
+    assert skipped == ("attn.qk", "up") and text.count("\n") == 1  # the header alone
+    text, skipped = topology_text(graph, "gemm")
+    # one row per head of M = 5, N = 5, K = 8; the transposed conv: M = 9 input pixels, N = 2*2*2, K = 4
+    assert text.splitlines()[1:] == ["attn.qk_g0, 5, 5, 8,", "attn.qk_g1, 5, 5, 8,", "up, 9, 8, 4,"]
+    assert skipped == ()

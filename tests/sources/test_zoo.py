@@ -40,7 +40,7 @@ def test_one_shipped_graph_per_canonical_model():
 
 
 def test_functional_layers_are_named_after_their_module():
-    # ShuffleNet v2: stages 2-4 of 4, 8 and 4 units (MODELS.md), each ending in a concat and a shuffle
+    # ShuffleNet v2: stages 2-4 of 4, 8 and 4 units (docs/ZOO.md), each ending in a concat and a shuffle
     graph = load_zoo_graph("shufflenet_v2_1.0")
     units = [f"stage{stage}.{unit}" for stage, n in zip((2, 3, 4), (4, 8, 4)) for unit in range(n)]
     assert [l.name for l in graph.layers if l.op in ("concat", "shuffle")] == [

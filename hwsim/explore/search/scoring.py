@@ -1,96 +1,83 @@
-"""Scoring candidates from template totals: each template unit simulated once, candidates by counts.
+"""Scoring candidates from template totals: each template unit evaluated once per configuration,
+candidates by counts.
 
 Network totals sum the layers (docs/MODEL.md §6) and a unit's layers are the same in every
-graph it is placed in, so a candidate's totals are its unit counts (the family's ``counts``
-matrix) times the units' totals: cycles, MACs and parameters exactly, energy up to float
-rounding. :func:`unit_totals` simulates the units of one set of templates on an accelerator;
-:func:`candidate_totals` multiplies counts with them; :func:`results` turns totals into
-:class:`~hwsim.explore.search.results.CandidateResult` rows; :func:`simulate_graph` scores one
+graph it is placed in, so a candidate's totals on a configuration are its unit counts (the
+family's ``counts`` matrix) times the units' totals on that configuration: cycles, MACs and
+parameters exactly, energy up to float rounding. :func:`unit_totals` evaluates the units of one
+set of templates on every configuration (one :class:`~hwsim.cost.totals.Totals` with fields
+``(configs, units)``); :func:`at_config` takes one configuration's column and
+``Totals.combine(counts)`` gives every candidate's totals there; :func:`results` turns totals into
+:class:`~hwsim.explore.search.results.CandidateResult` rows; :func:`graph_totals` scores one
 assembled graph the slow way and :func:`same` compares the two. Never imports torch.
-
-All totals arithmetic is in :class:`UnitTotals` and the two functions after it.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from hwsim.cost.totals import Totals
+from hwsim.explore.search.configurations import TOTAL_FIELDS, Configurations
+from hwsim.explore.search.configurations import unit_totals as configuration_unit_totals
 from hwsim.explore.search.families.base import Family, Templates
 from hwsim.explore.search.results import CandidateResult
 from hwsim.explore.search.space import Candidate
+from hwsim.graph.layer_graph import LayerGraph
 
-if TYPE_CHECKING:
-    from hwsim.hardware.load import Accelerator
-
-__all__ = ["UnitTotals", "candidate_totals", "results", "same", "score", "simulate_graph", "unit_totals"]
+__all__ = ["at_config", "graph_totals", "results", "same", "score", "unit_totals"]
 
 
-@dataclass(frozen=True)
-class UnitTotals:
-    """Totals of each template unit (order of the templates' spans), or of each candidate:
-    cycles, energy in pJ, MACs and parameters."""
+def unit_totals(templates: Templates, configurations: Configurations, workers: int = 1, scheduler: Any = None) -> Totals:
+    """The totals of each unit of ``templates`` (in the order of their spans) on every
+    configuration: fields ``(configs, units)``, MACs and parameters ``(units,)``."""
+    from hwsim.simulate import layer_arrays
 
-    cycles: NDArray[np.int64]
-    energy_pj: NDArray[np.float64]
-    macs: NDArray[np.int64]
-    params: NDArray[np.int64]
+    return configuration_unit_totals(layer_arrays(templates.reference), templates.spans, configurations, workers, scheduler)
 
 
-def unit_totals(templates: Templates, accel: Accelerator) -> UnitTotals:
-    """Simulate the reference graph of ``templates`` once on ``accel`` and sum each unit's layers."""
-    from hwsim.cost.evaluate import evaluate
-    from hwsim.simulate import hardware_arrays, layer_arrays
+def graph_totals(graph: LayerGraph, configurations: Configurations) -> Totals:
+    """The totals of a whole graph on every configuration, as one unit: fields ``(configs, 1)``."""
+    from hwsim.simulate import layer_arrays
 
-    la = layer_arrays(templates.reference)
-    out = evaluate(la, hardware_arrays([accel]))
-    cycles, energy = out["cycles"][0], out["energy_pj"][0]
-    spans = templates.spans
-    return UnitTotals(
-        cycles=np.array([cycles[a:b].sum() for a, b in spans], dtype=np.int64),
-        energy_pj=np.array([energy[a:b].sum() for a, b in spans], dtype=np.float64),
-        macs=np.array([la.macs[a:b].sum() for a, b in spans], dtype=np.int64),
-        params=np.array([la.params[a:b].sum() for a, b in spans], dtype=np.int64),
-    )
+    return configuration_unit_totals(layer_arrays(graph), ((0, len(graph.layers)),), configurations)
 
 
-def candidate_totals(counts: NDArray[np.int64], units: UnitTotals) -> UnitTotals:
-    """Totals of each candidate: its row of ``counts`` (candidates x units) times the unit totals."""
-    return UnitTotals(counts @ units.cycles, counts.astype(np.float64) @ units.energy_pj, counts @ units.macs,
-                      counts @ units.params)
+def at_config(units: Totals, config: int) -> Totals:
+    """The units' totals on configuration ``config``: fields ``(units,)``."""
+    return Totals(**{name: _column(getattr(units, name), config) for name in TOTAL_FIELDS})
 
 
-def results(candidates: Sequence[Candidate], totals: UnitTotals, accel: Accelerator) -> list[CandidateResult]:
-    """One row per candidate: latency in ms at the accelerator's clock, energy in uJ, utilization
-    = MACs / (cycles x PEs)."""
-    pes = accel.array.rows * accel.array.cols
-    clock = float(accel.clock_mhz)
+def _column(value: Any, config: int) -> Any:
+    value = np.asarray(value)
+    return value[config] if value.ndim == 2 else value
+
+
+def results(candidates: Sequence[Candidate], totals: Totals, configurations: Configurations, config: int,
+            accuracy: Mapping[Candidate, float] | None = None) -> list[CandidateResult]:
+    """One row per candidate on configuration ``config`` (``totals`` holds one value per
+    candidate): latency in ms at the configuration's clock, energy in uJ, utilization = MACs /
+    (cycles x PEs), the configuration's area, the measured accuracy when ``accuracy`` has one."""
+    latency_ms = totals.latency_ms(configurations.clock_mhz[config])
+    utilization = totals.utilization(configurations.pes[config])
+    area = float(configurations.area_mm2[config])
+    measured = [None] * len(candidates) if accuracy is None else [accuracy.get(c) for c in candidates]
     return [
-        CandidateResult(c, int(cy), int(cy) / (clock * 1e3), float(e) / 1e6, int(m) / max(int(cy) * pes, 1),
-                        int(m), int(p))
-        for c, cy, e, m, p in zip(candidates, totals.cycles, totals.energy_pj, totals.macs, totals.params)
+        CandidateResult(c, int(cy), float(ms), float(e) / 1e6, float(u), int(m), int(p), area, config, a)
+        for c, cy, ms, e, u, m, p, a in zip(candidates, totals.cycles, latency_ms, totals.energy_pj, utilization,
+                                            totals.macs, totals.params, measured)
     ]
 
 
-def score(family: Family, candidates: Sequence[Candidate], units: UnitTotals, accel: Accelerator) -> list[CandidateResult]:
-    """Every candidate of one variant scored from its unit counts."""
+def score(family: Family, candidates: Sequence[Candidate], units: Totals, configurations: Configurations, config: int,
+          accuracy: Mapping[Candidate, float] | None = None) -> list[CandidateResult]:
+    """Every candidate (of one variant) on configuration ``config``, from its unit counts and the
+    units' totals there (:func:`at_config`)."""
     counts = family.counts(np.array([c.blocks for c in candidates], dtype=np.int64))
-    return results(candidates, candidate_totals(counts, units), accel)
-
-
-def simulate_graph(family: Family, templates: Templates, candidate: Candidate, accel: Accelerator) -> CandidateResult:
-    """``candidate`` scored by simulating its whole assembled graph (the slow, reference way)."""
-    from hwsim.simulate import simulate
-
-    r = simulate(family.assemble(templates, candidate.blocks), accel)
-    one = UnitTotals(np.array([r.total_cycles]), np.array([r.total_energy_pj]), np.array([r.total_macs]),
-                     np.array([int(r.params.sum())]))
-    return results([candidate], one, accel)[0]
+    return results(candidates, units.combine(counts), configurations, config, accuracy)
 
 
 def same(a: CandidateResult, b: CandidateResult) -> bool:

@@ -3,7 +3,7 @@
 :func:`count_allocations` and :func:`allocations` (stars and bars), :class:`SearchSpace`
 (validated: a registered family, blocks, stages, the values of each of the family's choices
 and its settings), :class:`Candidate` (one network of the space) and :class:`Constraints`
-(upper bounds on MACs and parameters). The search itself: :mod:`hwsim.explore.search.run`.
+(upper bounds on MACs, parameters, chip area and latency). The search itself: :mod:`hwsim.explore.search.run`.
 Never imports torch.
 """
 
@@ -60,7 +60,7 @@ def _positive(label: str, value: object) -> None:
 
 
 # --------------------------------------------------------------------------- values
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One network of a space: blocks per stage and one value per choice of its family."""
 
@@ -230,15 +230,39 @@ class SearchSpace:
 
 @dataclass(frozen=True)
 class Constraints:
-    """Upper bounds a candidate must meet to be kept (None: no bound)."""
+    """Upper bounds a (candidate, configuration) pair must meet to be kept (None: no bound): the
+    candidate's MACs and parameters, the configuration's chip area in mm², the pair's latency in ms
+    (a latency target)."""
 
     max_macs: int | None = None
     max_params: int | None = None
+    max_area_mm2: float | None = None
+    max_latency_ms: float | None = None
+
+    def __post_init__(self) -> None:
+        for name, flag in (("max_area_mm2", "--max-area"), ("max_latency_ms", "--max-latency")):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value) or value <= 0):
+                raise ConfigError(f"{flag} {value!r}: expected a finite number > 0")
 
     def allows(self, macs: int, params: int) -> bool:
+        """Whether a candidate's MACs and parameters are within the bounds."""
         return (self.max_macs is None or macs <= self.max_macs) and (self.max_params is None or params <= self.max_params)
+
+    def allows_area(self, area_mm2: float) -> bool:
+        return self.max_area_mm2 is None or area_mm2 <= self.max_area_mm2
+
+    def allows_latency(self, latency_ms: float) -> bool:
+        return self.max_latency_ms is None or latency_ms <= self.max_latency_ms
+
+    def allows_pair(self, macs: int, params: int, area_mm2: float, latency_ms: float) -> bool:
+        """Whether a pair meets every bound."""
+        return self.allows(macs, params) and self.allows_area(area_mm2) and self.allows_latency(latency_ms)
 
     def describe(self) -> str:
         parts = [f"MACs <= {self.max_macs:,}" if self.max_macs is not None else "",
-                 f"params <= {self.max_params:,}" if self.max_params is not None else ""]
+                 f"params <= {self.max_params:,}" if self.max_params is not None else "",
+                 f"area <= {self.max_area_mm2:g} mm2" if self.max_area_mm2 is not None else "",
+                 f"latency <= {self.max_latency_ms:g} ms" if self.max_latency_ms is not None else ""]
         return ", ".join(p for p in parts if p) or "none"

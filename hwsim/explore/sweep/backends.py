@@ -1,30 +1,31 @@
 """Where a sweep's chunks run: in this process, in local processes, or on a Dask cluster.
 
 Each backend takes the chunks (any iterable: the sweep plans them lazily) and the chunk function
-``run`` (:func:`hwsim.explore.sweep.run.run_chunk`) and yields ``(task, result)`` pairs in task order,
-whatever order they finish in, so the output is the same either way.
+``run`` (:func:`hwsim.explore.sweep.run.run_chunk`; the search's
+:func:`hwsim.explore.search.configurations.run_unit_task` runs the same way) and yields
+``(task, result)`` pairs in task order, whatever order they finish in, so the output is the same
+either way. Tasks and results must be picklable for processes and Dask.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from hwsim.errors import ConfigError
-from hwsim.explore.sweep.chunks import ChunkResult, ChunkTask
 
-RunChunk = Callable[[ChunkTask], ChunkResult]
-Done = tuple[ChunkTask, ChunkResult]
+Task = TypeVar("Task")
+Result = TypeVar("Result")
 
 
-def run_serial(tasks: Iterable[ChunkTask], run: RunChunk) -> Iterator[Done]:
+def run_serial(tasks: Iterable[Task], run: Callable[[Task], Result]) -> Iterator[tuple[Task, Result]]:
     """Run the chunks one after another in this process."""
     for task in tasks:
         yield task, run(task)
 
 
-def run_processes(tasks: Iterable[ChunkTask], workers: int, run: RunChunk) -> Iterator[Done]:
+def run_processes(tasks: Iterable[Task], workers: int, run: Callable[[Task], Result]) -> Iterator[tuple[Task, Result]]:
     """Run the chunks in ``workers`` spawned local processes (``run`` must be picklable by name)."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -34,7 +35,8 @@ def run_processes(tasks: Iterable[ChunkTask], workers: int, run: RunChunk) -> It
         yield from _windowed(tasks, lambda t: pool.submit(run, t), 2 * workers)
 
 
-def run_dask(tasks: Iterable[ChunkTask], scheduler: Any, run: RunChunk, timeout_s: float) -> Iterator[Done]:
+def run_dask(tasks: Iterable[Task], scheduler: Any, run: Callable[[Task], Result],
+             timeout_s: float) -> Iterator[tuple[Task, Result]]:
     """Run on the Dask scheduler at address ``scheduler`` (or a ``Client``); ``timeout_s``: seconds to connect."""
     try:
         from dask.distributed import Client
@@ -56,9 +58,9 @@ def run_dask(tasks: Iterable[ChunkTask], scheduler: Any, run: RunChunk, timeout_
             client.close()
 
 
-def _windowed(tasks: Iterable[ChunkTask], submit: Callable[[ChunkTask], Any], window: int) -> Iterator[Done]:
+def _windowed(tasks: Iterable[Task], submit: Callable[[Task], Any], window: int) -> Iterator[tuple[Task, Any]]:
     """Keep up to ``window`` tasks in flight; yield ``(task, result)`` in task order."""
-    pending: deque[tuple[ChunkTask, Any]] = deque()
+    pending: deque[tuple[Task, Any]] = deque()
     for task in tasks:
         pending.append((task, submit(task)))
         if len(pending) >= window:

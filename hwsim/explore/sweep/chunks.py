@@ -23,7 +23,8 @@ from numpy.typing import NDArray
 
 from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
 from hwsim.cost.dataflows import dataflow_names
-from hwsim.cost.energy import COMPONENTS
+from hwsim.cost.checks import check_totals
+from hwsim.cost.energy import COMPONENT_LEVELS, COMPONENTS
 from hwsim.cost.metrics import select
 from hwsim.cost.totals import Totals
 from hwsim.errors import ConfigError
@@ -31,7 +32,8 @@ from hwsim.graph.layer_graph import LayerGraph
 from hwsim.simulate import layer_arrays
 from hwsim.explore.sweep.grid import Grid, IntArray
 
-#: Summary columns before the per-dataflow counts.
+#: Summary columns before the per-dataflow counts (``energy_<component>_uj`` stands for one per
+#: energy component; the global buffer's columns only where a configuration has one).
 _SUMMARY_HEAD: tuple[str, ...] = (
     "accelerator",  # name of the base accelerator
     "macs",  # MACs of the network
@@ -41,10 +43,12 @@ _SUMMARY_HEAD: tuple[str, ...] = (
     "stall_share",  # stall_cycles / cycles
     "latency_ms",  # cycles / clock
     "energy_uj",  # total energy, microjoules
-    *(f"energy_{c}_uj" for c in COMPONENTS),
+    "energy_<component>_uj",  # energy of each component, microjoules
     "utilization",  # MACs / (cycles x PEs)
     "dram_bytes",  # DRAM traffic, bytes
     "sram_bytes",  # buffer reads + writes, bytes
+    "gbuf_bytes",  # global-buffer reads + writes, bytes (with a global buffer)
+    "gbuf_peak_bytes",  # most bytes the global buffer holds at once (with a global buffer)
     "roofline_cycles",  # sum over layers of max(MACs / PEs, DRAM bytes / bandwidth)
     "memory_bound_share",  # share of the cycles spent in memory-bound layers
     "bound",  # "memory" when memory_bound_share > 0.5, else "compute"
@@ -55,13 +59,26 @@ _SUMMARY_HEAD: tuple[str, ...] = (
 _SUMMARY_TAIL: tuple[str, ...] = (
     "area_pes",  # area proxy: rows x cols
     "area_buffer_kib",  # area proxy: ifmap + filter + ofmap buffer KiB
+    "area_mm2",  # chip area: PE array + buffers (docs/MODEL.md §10)
 )
+_GLOBAL_BUFFER_ONLY = ("gbuf_bytes", "gbuf_peak_bytes")
 
 
-def summary_columns() -> tuple[str, ...]:
+def _components(global_buffer: bool) -> tuple[str, ...]:
+    return tuple(c for c in COMPONENTS if global_buffer or c not in COMPONENT_LEVELS)
+
+
+def summary_columns(global_buffer: bool = False) -> tuple[str, ...]:
     """Per-configuration metric columns of a summary row, after ``model``, ``config_id`` and the
-    swept fields; ``layers_<dataflow>`` counts the GEMM layers mapped with each registered dataflow."""
-    return (*_SUMMARY_HEAD, *(f"layers_{d}" for d in dataflow_names()), *_SUMMARY_TAIL)
+    swept fields; ``layers_<dataflow>`` counts the GEMM layers mapped with each registered dataflow.
+    ``global_buffer``: some configuration of the sweep has one (adds its energy and bytes)."""
+    head: list[str] = []
+    for column in _SUMMARY_HEAD:
+        if column == "energy_<component>_uj":
+            head += [f"energy_{c}_uj" for c in _components(global_buffer)]
+        elif global_buffer or column not in _GLOBAL_BUFFER_ONLY:
+            head.append(column)
+    return (*head, *(f"layers_{d}" for d in dataflow_names()), *_SUMMARY_TAIL)
 
 
 #: Per-layer metrics of a ``--per-layer`` row, in order (a compact selection from :mod:`hwsim.cost.metrics`).
@@ -98,10 +115,15 @@ class ModelArrays:
     macs: int  #: MACs of the whole network
 
     @classmethod
-    def from_graph(cls, graph: LayerGraph) -> ModelArrays:
+    def from_graph(cls, graph: LayerGraph, every_layer: bool = False) -> ModelArrays:
+        """``every_layer``: evaluate every layer on its own, keeping the producer table (needed
+        with a global buffer, where identical layers at different places hold different tensors)."""
         la = layer_arrays(graph)
         if len(la) == 0:
             raise ConfigError(f"model {graph.name!r}: the graph has no layers to sweep")
+        if every_layer:
+            positions = np.arange(len(la), dtype=np.int64)
+            return cls(graph.name, la.names, la.ops, la, positions, np.ones(len(la), dtype=np.int64), positions, int(la.macs.sum()))
         op_codes = {op: i for i, op in enumerate(sorted(set(la.ops)))}
         key = np.column_stack([np.array([op_codes[o] for o in la.ops], dtype=np.int64)] + [getattr(la, f) for f in _LAYER_FIELDS])
         _, first, inverse, counts = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
@@ -162,8 +184,9 @@ def config_groups(grid: Grid, ordinals: IntArray) -> list[IntArray]:
     return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
 
 
-def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]]) -> dict[str, Any]:
-    """Per-configuration totals from ``(configs, unique layers)`` metrics, columns of :func:`summary_columns`."""
+def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]], global_buffer: bool = False) -> dict[str, Any]:
+    """Per-configuration totals from ``(configs, unique layers)`` metrics, columns of
+    :func:`summary_columns` (``global_buffer`` as there)."""
     w = model.counts
     t = Totals.from_layers({**out, "macs": model.unique.macs, "params": model.unique.params}, counts=w)
     cycles = t.cycles
@@ -186,7 +209,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
         # The sum of the component totals (not t.energy_pj, the sum of the layers' totals, which
         # can differ in the last bit): energy_uj has always been the sum of the energy_*_uj columns.
         "energy_uj": sum(energy.values()) / 1e6,
-        **{f"energy_{c}_uj": e / 1e6 for c, e in energy.items()},
+        **{f"energy_{c}_uj": energy[c] / 1e6 for c in _components(global_buffer)},
         "utilization": t.utilization(pes),
         "dram_bytes": t.dram_bytes,
         "sram_bytes": t.sram_bytes,
@@ -198,9 +221,14 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
     }
     for index, d in enumerate(dataflow_names()):
         columns[f"layers_{d}"] = ((out["dataflow_index"] == index) & is_gemm) @ w
+    if global_buffer:
+        columns["gbuf_bytes"] = t.gbuf_bytes
+        columns["gbuf_peak_bytes"] = out["gbuf_occupancy_bytes"].max(axis=1)
     columns["area_pes"] = pes
     columns["area_buffer_kib"] = (hw.ifmap_buffer_bytes + hw.filter_buffer_bytes + hw.ofmap_buffer_bytes)[:, 0] / 1024.0
-    return columns
+    columns["area_mm2"] = hw.area().total_mm2
+    check_totals(f"sweep of {model.name}", [f"#{i} of this block" for i in range(len(cycles))], columns)  # the guard
+    return {c: columns[c] for c in summary_columns(global_buffer) if c in columns}
 
 
 def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> pd.DataFrame:

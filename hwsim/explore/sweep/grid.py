@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from hwsim.hardware.load import Accelerator
+from hwsim.cost.area import AreaFigures
 from hwsim.cost.arrays import HardwareArrays
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.cost.energy import EnergyPrices
+from hwsim.cost.global_buffer import energy_pj_per_byte
 from hwsim.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -36,9 +37,13 @@ if TYPE_CHECKING:
 IntArray = NDArray[np.int64]
 
 #: Fields that describe rather than define an accelerator: never swept, not part of the config id.
-_DESCRIPTIVE = ("name", "description", "energy_pj.source")
+_DESCRIPTIVE = ("name", "description", "energy_pj.source", "area.source")
 #: ``dataflow_choices`` is not swept: sweep ``dataflow`` (``best`` uses the base's choices).
 _NOT_SWEPT = (*_DESCRIPTIVE, "dataflow_choices")
+#: Fields of optional sections that add nothing to a configuration id at these values (the
+#: section's "absent"), so accelerators without the section keep the ids they had before it existed.
+_ABSENT = {"global_buffer.kib": 0.0, "global_buffer.bandwidth_bytes_per_cycle": None, "global_buffer.energy_pj_per_byte": None,
+           "area.pe_um2": None, "area.buffer_mm2_per_kib": None, "area.global_buffer_mm2_per_kib": None}
 #: The most rows (configurations x models) one sweep may have. A sweep keeps its summary rows
 #: in memory at the end (about 0.3 KB per row, so about 3 GB at the limit) and runs at roughly
 #: 10^4 to 10^5 configurations per second on one core; split larger design spaces into several
@@ -117,9 +122,19 @@ _EXPECT = {
 }
 
 
+#: Longest value ``--set`` reads, characters (the widest float, 2^20 with its digits, is far shorter).
+_MAX_TOKEN = 64
+
+
+def _trim(text: str) -> str:
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
 def _parse_token(path: str, kind: str, token: str) -> Any:
     """One ``--set`` value typed by its field (errors name the field and the value)."""
     text = token.strip()
+    if len(text) > _MAX_TOKEN:
+        raise ConfigError(f"--set {path}: value {_trim(text)}: expected {_EXPECT[kind]} of at most {_MAX_TOKEN} characters")
     try:
         if kind.startswith("optional_") and text.lower() in ("null", "none"):
             return None
@@ -130,8 +145,27 @@ def _parse_token(path: str, kind: str, token: str) -> Any:
         if kind == "bool":
             return {"true": True, "false": False}[text.lower()]
     except (ValueError, KeyError):
-        raise ConfigError(f"--set {path}: value {text!r}: expected {_EXPECT[kind]}") from None
+        raise ConfigError(f"--set {path}: value {_trim(text)}: expected {_EXPECT[kind]}") from None
     return text
+
+
+def _range_values(path: str, rhs: str, bounds_text: str) -> range:
+    """``range(...)``'s values, their count checked before any is built."""
+    expected = "expected range(START,STOP[,STEP]) with integers, step != 0"
+    parts = bounds_text.split(",")
+    if not 1 <= len(parts) <= 3 or any(len(b.strip()) > _MAX_TOKEN for b in parts):
+        raise ConfigError(f"--set {path}: {_trim(rhs)}: {expected}")
+    try:
+        span = range(*(int(b) for b in parts))
+    except ValueError:
+        raise ConfigError(f"--set {path}: {_trim(rhs)}: {expected}") from None
+    count = max(0, (span.stop - span.start + span.step - (1 if span.step > 0 else -1)) // span.step)
+    if count == 0:
+        raise ConfigError(f"--set {path}: {_trim(rhs)} is empty: expected at least one value")
+    if count > MAX_SWEEP_ROWS:  # len() of a range past sys.maxsize would raise OverflowError
+        raise ConfigError(f"--set {path}: {_trim(rhs)} has {count:,} values: expected at most {MAX_SWEEP_ROWS:,} "
+                          "(the rows one sweep may have)")
+    return span
 
 
 def parse_set(text: str) -> tuple[str, tuple[Any, ...]]:
@@ -139,34 +173,26 @@ def parse_set(text: str) -> tuple[str, tuple[Any, ...]]:
 
     ``range(start, stop[, step])`` has Python's semantics (integers, stop excluded). Values are
     typed by the field (``int``, ``float``, ``true``/``false``, strings, ``null`` for optional
-    fields); their validity is checked when the :class:`Grid` is built.
+    fields); their validity (bounds included) is checked when the :class:`Grid` is built. Values
+    longer than 64 characters and ranges of more values than a sweep may have are refused here.
     """
     path, sep, rhs = text.partition("=")
     path, rhs = path.strip(), rhs.strip()
     if not sep or not path:
-        raise ConfigError(f"--set {text!r}: expected FIELD=V1,V2,... or FIELD=range(START,STOP[,STEP])")
+        raise ConfigError(f"--set {_trim(text)}: expected FIELD=V1,V2,... or FIELD=range(START,STOP[,STEP])")
     _check_sweepable(path)
     kind = field_kind(path)
     match = _RANGE.match(rhs.replace(" ", ""))
     if match:
-        try:
-            bounds = [int(b) for b in match.group(1).split(",")]
-            if not 1 <= len(bounds) <= 3:
-                raise ValueError
-            span = range(*bounds)
-        except ValueError:
-            raise ConfigError(f"--set {path}: {rhs!r}: expected range(START,STOP[,STEP]) with integers, step != 0") from None
-        if not span:
-            raise ConfigError(f"--set {path}: {rhs} is empty")
-        if len(span) > MAX_SWEEP_ROWS:  # checked before the values are built
-            raise ConfigError(f"--set {path}: {rhs} has {len(span):,} values, over the limit of {MAX_SWEEP_ROWS:,} rows per sweep")
-        values: tuple[Any, ...] = tuple(span)
+        values: tuple[Any, ...] = tuple(_range_values(path, rhs, match.group(1)))
         if kind in ("float", "optional_float"):
             values = tuple(float(v) for v in values)
         return path, values
     tokens = rhs.split(",")
     if any(not t.strip() for t in tokens):
-        raise ConfigError(f"--set {path}: {rhs!r}: expected a comma-separated list of values (an empty value was given)")
+        raise ConfigError(f"--set {path}: {_trim(rhs)}: expected a comma-separated list of values (an empty value was given)")
+    if len(tokens) > MAX_SWEEP_ROWS:
+        raise ConfigError(f"--set {path}: {len(tokens):,} values: expected at most {MAX_SWEEP_ROWS:,} (the rows one sweep may have)")
     return path, tuple(_parse_token(path, kind, t) for t in tokens)
 
 
@@ -186,6 +212,8 @@ def parse_sets(texts: Iterable[str]) -> dict[str, tuple[Any, ...]]:
 
 
 def _field_hash(path: str, value: Any) -> int:
+    if path in _ABSENT and value == _ABSENT[path]:
+        return 0
     text = f"{path}={json.dumps(list(value) if isinstance(value, tuple) else value)}"
     return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
 
@@ -280,6 +308,13 @@ class Grid:
             return ()
         return tuple(np.asarray(i, dtype=np.int64) for i in np.unravel_index(ordinals, self.shape))
 
+    @property
+    def has_global_buffer(self) -> bool:
+        """Whether some configuration has a global buffer (``global_buffer.kib`` > 0)."""
+        path = "global_buffer.kib"
+        values = [a.values for a in self.axes if a.path == path]
+        return any(v > 0 for v in values[0]) if values else self.base.global_buffer.kib > 0
+
     def config_ids(self, ordinals: IntArray) -> NDArray[np.object_]:
         """Stable 16-hex-digit ids of the configurations (a hash of every functional field)."""
         total = np.full(len(ordinals), self.base_id, dtype=np.uint64)
@@ -332,6 +367,8 @@ class Grid:
             return (dataflow == d) | (best & (d in self.best_choices))
 
         kib = 1024.0
+        gbuf_bytes = leaf("global_buffer.kib", np.float64) * kib
+        gbuf_price = leaf("global_buffer.energy_pj_per_byte", np.float64, none=np.nan)
         return HardwareArrays(
             rows=col(rows),
             cols=col(cols),
@@ -354,7 +391,16 @@ class Grid:
                 dram_byte=col(leaf("energy_pj.dram_byte", np.float64)),
                 vector_op=col(np.where(np.isnan(vector_op), mac, vector_op)),
                 leakage_per_cycle=col(leaf("energy_pj.leakage_per_cycle", np.float64)),
+                gbuf_byte=col(np.where(np.isnan(gbuf_price), energy_pj_per_byte(gbuf_bytes), gbuf_price)),
             ),
+            area_figures=AreaFigures.resolve(
+                word_bytes=col(leaf("word_bytes", np.int64)),
+                pe=col(leaf("area.pe_um2", np.float64, none=np.nan)),
+                buffer=col(leaf("area.buffer_mm2_per_kib", np.float64, none=np.nan)),
+                global_buffer=col(leaf("area.global_buffer_mm2_per_kib", np.float64, none=np.nan)),
+            ),
+            gbuf_bytes=col(gbuf_bytes),
+            gbuf_bandwidth_bytes_per_cycle=col(leaf("global_buffer.bandwidth_bytes_per_cycle", np.float64, none=np.nan)),
         )
 
 
@@ -365,6 +411,8 @@ def _typed(kind: str, values: NDArray[np.object_]) -> Any:
         return values.astype(np.float64)
     if kind == "bool":
         return values.astype(bool)
+    import pandas as pd  # nullable columns; the rest of the grid (and the search) needs no pandas
+
     if kind == "optional_int":
         return pd.array(values.tolist(), dtype="Int64")
     if kind == "optional_float":

@@ -10,7 +10,8 @@ How it runs:
   configurations themselves are never built as pydantic objects: :meth:`Grid.hardware` builds
   the ``(configs, 1)`` columns of :class:`hwsim.cost.arrays.HardwareArrays` straight from the per-axis
   value tables;
-- layers with identical shapes are evaluated once (:class:`ModelArrays`) and
+- layers with identical shapes are evaluated once (:class:`ModelArrays`; every layer on its own
+  when a configuration has a global buffer, docs/MODEL.md §9) and
   :func:`hwsim.cost.evaluate.evaluate` runs over blocks of ``configs x unique layers`` small enough to
   stay in cache — no Python loop per configuration; a block holds configurations of one
   ``dataflow`` value (:func:`~hwsim.explore.sweep.chunks.config_groups`), so a ``ws`` block maps
@@ -126,7 +127,7 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
             at = group[start : start + block]
             hw = grid.hardware(task.ordinals[at])
             out = evaluate(model.unique, hw)
-            parts.append(summarise(model, hw, out))
+            parts.append(summarise(model, hw, out, grid.has_global_buffer))
             if task.per_layer:
                 outs.append({key: out[key] for key in LAYER_SOURCES})
             done.append(at)
@@ -193,27 +194,37 @@ def _known_lengths(grid: Mapping[str, Any]) -> list[int]:
 
 
 class _Progress:
-    """A rich progress bar on stderr: configurations done, configurations per second, time left."""
+    """A rich progress bar on stderr: configurations done, configurations per second, time left.
 
-    def __init__(self, total: int, enabled: bool) -> None:
+    Only the bar shrinks on a narrow terminal (80 columns and up): the counts and times are
+    never cut.
+    """
+
+    def __init__(self, total: int, enabled: bool, console: Any = None) -> None:
         self.bar = None
         if not enabled or total == 0:
             return
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.table import Column
 
+        def whole(min_width: int = 0) -> Column:
+            return Column(no_wrap=True, min_width=min_width)
+
+        counts = 2 * len(f"{total:,}") + 1
         self.start = time.perf_counter()
         self.bar = Progress(
-            TextColumn("sweep"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[rate]:>9} configs/s"),
-            TextColumn("elapsed"),
-            TimeElapsedColumn(),
-            TextColumn("left"),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
+            TextColumn("sweep", table_column=whole()),
+            BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=5)),
+            TextColumn("{task.completed:,.0f}/{task.total:,.0f}", justify="right", table_column=whole(counts)),
+            TextColumn("{task.fields[rate]:>9} configs/s", table_column=whole()),
+            TimeElapsedColumn(table_column=whole()),
+            TextColumn("elapsed,", table_column=whole()),
+            TimeRemainingColumn(table_column=whole()),
+            TextColumn("left", table_column=whole()),
+            console=console or Console(stderr=True),
             transient=False,
+            expand=True,
         )
         self.task = self.bar.add_task("sweep", total=total, rate="-")
         self.done = 0
@@ -292,8 +303,9 @@ def sweep(
     accel = _load_base(base)
     the_grid = Grid.build(accel, grid)
     check_sweep_size(the_grid.shape, len(items))
-    model_arrays = [ModelArrays.from_graph(g) for g in _load_models(items, input_size, batch)]
-    columns = [*KEY, *the_grid.paths, *summary_columns()]
+    every_layer = the_grid.has_global_buffer  # identical layers at different places hold different tensors
+    model_arrays = [ModelArrays.from_graph(g, every_layer) for g in _load_models(items, input_size, batch)]
+    columns = [*KEY, *the_grid.paths, *summary_columns(the_grid.has_global_buffer)]
 
     sink = open_sink(output, summary_dtypes(the_grid.paths)) if output is not None else None
     layer_sink = open_sink(per_layer, LAYER_DTYPES) if per_layer is not None else None

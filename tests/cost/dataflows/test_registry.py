@@ -49,7 +49,7 @@ def toy():
 
 def test_the_schema_and_the_cli_accept_a_registered_dataflow(toy):
     assert dataflow_names() == ("ws", "os", "is", "toy")  # registered last: last in tie-break order
-    assert spec.GEMM_DATAFLOWS == ("ws", "os", "is", "toy") and spec.DATAFLOW_NAMES[-1] == "best"
+    assert spec.gemm_dataflows() == ("ws", "os", "is", "toy") and spec.dataflow_names()[-1] == "best"
     assert accel(dataflow="toy").candidate_dataflows == ("toy",)
     assert accel(dataflow="best").candidate_dataflows == ("ws", "os", "is", "toy")
     chosen = accel(dataflow="best").with_overrides({"dataflow_choices": ["toy", "ws"]})

@@ -6,14 +6,13 @@ from __future__ import annotations
 import csv
 import itertools
 import math
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from hwsim.errors import ConfigError
 from hwsim.explore.search import run as search_module
-from hwsim.explore.search import scoring
 from hwsim.explore.search.families.squeezenext import SQUEEZENEXT
 from hwsim.explore.search.run import (
     Candidate,
@@ -219,7 +218,7 @@ def test_versions_are_marked_in_the_full_space(ws, cache_dir: Path) -> None:
         assert f"vs {v.label}: {speed:.3f}x faster, energy x{best.energy_uj / v.result.energy_uj:.3f}" in text
     conv1, shortcut = best.candidate.choices
     assert f"best {best.candidate.allocation} (conv1 {conv1}, {shortcut}) vs v1" in text
-    assert f"  {conv1}x{conv1}  " in text.splitlines()[7]  # the table's first row: conv1 as a kernel
+    assert f"  {conv1}x{conv1}  " in text.splitlines()[8]  # the table's first row: conv1 as a kernel
     assert "outside this search space" not in text and "~" not in text
     outside = search(SearchSpace(blocks_total=8), ws, cache_dir=cache_dir)
     assert not any(v.in_space for v in outside.versions)
@@ -314,6 +313,12 @@ def test_rows_are_flushed_as_they_come_and_resume_skips_them(ws, cache_dir: Path
     legacy.write_text(out.read_text().replace("energy_uj,edp_uj_ms,", "energy_uj,edp,", 1))
     old = search(space, ws, output=legacy, resume=True, cache_dir=cache_dir)
     assert (old.resumed, old.simulated) == (space.count, 0) and tuple(_rows(legacy)[0]) == COLUMNS
+    # ... and one written before rows carried the chip area (the accelerator's, 1.603 mm²)
+    area = COLUMNS.index("area_mm2")
+    lines = [line.split(",") for line in out.read_text().splitlines()]
+    legacy.write_text("".join(",".join(cells[:area] + cells[area + 1:]) + "\n" for cells in lines))
+    old = search(space, ws, output=legacy, resume=True, cache_dir=cache_dir)
+    assert (old.resumed, old.simulated) == (space.count, 0) and _rows(legacy) == _rows(out)
 
 
 def test_resume_refuses_files_that_are_not_search_results(ws, cache_dir: Path, tmp_path: Path) -> None:
@@ -329,17 +334,15 @@ def test_resume_refuses_files_that_are_not_search_results(ws, cache_dir: Path, t
 
 def test_auto_falls_back_to_whole_graphs_when_layers_stop_adding_up(ws, cache_dir: Path, monkeypatch) -> None:
     # pretend the simulator charged something across layers: one extra cycle per whole graph
-    real = search_module.simulate_graph
+    real = search_module.graph_totals
 
-    def with_extra_cycle(family, templates, candidate, accel):
-        r = real(family, templates, candidate, accel)
-        totals = scoring.UnitTotals(np.array([r.cycles + 1]), np.array([r.energy_uj * 1e6]), np.array([r.macs]),
-                                    np.array([r.params]))
-        return scoring.results([candidate], totals, accel)[0]
+    def with_extra_cycle(graph, configurations):
+        totals = real(graph, configurations)
+        return replace(totals, cycles=totals.cycles + 1)
 
     space = SearchSpace(blocks_total=5)
     plain = search(space, ws, cache_dir=cache_dir)
-    monkeypatch.setattr(search_module, "simulate_graph", with_extra_cycle)
+    monkeypatch.setattr(search_module, "graph_totals", with_extra_cycle)
     patched = search(space, ws, cache_dir=cache_dir)
     assert (plain.method, patched.method) == ("units", "graphs")
     assert sorted(r.cycles + 1 for r in plain.ranked) == sorted(r.cycles for r in patched.ranked)

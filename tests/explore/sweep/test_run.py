@@ -75,7 +75,7 @@ def expected_row(graph, accel):
     """One summary row computed from a single simulate() call (totals in closed form)."""
     r = simulate(graph, accel)
     cycles = r.total_cycles
-    memory = sum(int(c) for c, b in zip(r.cycles, r.bound) if b == "memory")
+    memory = sum(int(c) for c, b in zip(r.cycles, r.bound) if b in ("memory", "global_buffer"))
     most = int(np.argmax(r.cycles))
     row = {
         "accelerator": accel.name,
@@ -96,12 +96,23 @@ def expected_row(graph, accel):
         "bottleneck_share": int(r.cycles[most]) / cycles,
         "area_pes": accel.array.rows * accel.array.cols,
         "area_buffer_kib": accel.buffers.ifmap_kib + accel.buffers.filter_kib + accel.buffers.ofmap_kib,
+        "area_mm2": r.area_mm2,
     }
     for component in ("mac", "rf", "sram", "dram", "vector", "leakage"):
         row[f"energy_{component}_uj"] = float(getattr(r, f"energy_{component}_pj").sum()) / 1e6
     for d in ("ws", "os", "is"):
         row[f"layers_{d}"] = r.dataflow.count(d)
     return row
+
+
+def expected_global_buffer_columns(graph, accel):
+    """The global buffer's summary columns from a single simulate() call."""
+    r = simulate(graph, accel)
+    return {
+        "energy_gbuf_uj": float(r.energy_gbuf_pj.sum()) / 1e6,
+        "gbuf_bytes": float((r.gbuf_read_bytes + r.gbuf_write_bytes).sum()),
+        "gbuf_peak_bytes": r.gbuf_peak_bytes,
+    }
 
 
 # ------------------------------------------------------------------------------------ --set parsing
@@ -200,13 +211,14 @@ def test_hardware_columns_equal_from_accelerators_field_by_field():
             "buffers.filter_kib": [0.5, 2],
             "word_bytes": [1, 2],
             "clock_mhz": [100, 250.5],
+            "area.pe_um2": [None, 300.0],
         },
     )
     ordinals = np.arange(grid.size)
     built = grid.hardware(ordinals)
     reference = hardware_arrays([grid.accelerator(int(i)) for i in ordinals])
     for name in HardwareArrays.__dataclass_fields__:
-        if name in ("prices", "allowed_dataflows"):
+        if name in ("prices", "allowed_dataflows", "area_figures"):
             continue
         got, want = getattr(built, name), getattr(reference, name)
         assert got.shape == want.shape == (grid.size, 1), name
@@ -214,6 +226,8 @@ def test_hardware_columns_equal_from_accelerators_field_by_field():
         np.testing.assert_array_equal(got, want, err_msg=name)
     for name in built.prices.__dataclass_fields__:
         np.testing.assert_array_equal(getattr(built.prices, name), getattr(reference.prices, name), err_msg=name)
+    for name in built.area_figures.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(built.area_figures, name), getattr(reference.area_figures, name), err_msg=name)
     assert list(built.allowed_dataflows) == list(reference.allowed_dataflows) == ["ws", "os", "is"]
     for flow, mask in built.allowed_dataflows.items():
         assert mask.shape == (grid.size, 1) and mask.dtype == bool, flow
@@ -432,7 +446,7 @@ def test_a_grid_over_the_limit_is_refused_before_anything_is_built(monkeypatch):
     rows = 999**3  # one row per configuration, one model
     message = str(info.value)
     assert f"{rows:,} rows" in message and f"{sweep_module.MAX_SWEEP_ROWS:,}" in message and "\n" not in message
-    with pytest.raises(ConfigError, match="has 99,999,999,999 values, over the limit"):
+    with pytest.raises(ConfigError, match="has 99,999,999,999 values: expected at most 10,000,000"):
         parse_set("clock_mhz=range(1,100000000000)")  # refused from its length: the values are never built
 
 
@@ -589,3 +603,50 @@ def test_fastest_after_resume_counts_the_kept_rows(tmp_path):
     pd.testing.assert_frame_equal(top, full.nsmallest(2, "latency_ms", keep="first").sort_index().reset_index(drop=True))
     with pytest.raises(ConfigError, match="--top 0"):
         sweep(toy_graph(), base_accel(), GRID, fastest=0)
+
+
+# ------------------------------------------------------------------------------------ global buffer
+
+
+def test_global_buffer_columns_equal_from_accelerators():
+    grid = Grid.build(base_accel(), {"global_buffer.kib": [0, 2], "global_buffer.bandwidth_bytes_per_cycle": [None, 3.0],
+                                     "global_buffer.energy_pj_per_byte": [None, 1.5], "word_bytes": [1, 2]})  # fmt: skip
+    ordinals = np.arange(grid.size)
+    built, reference = grid.hardware(ordinals), hardware_arrays([grid.accelerator(int(i)) for i in ordinals])
+    for name in ("gbuf_bytes", "gbuf_bandwidth_bytes_per_cycle"):
+        np.testing.assert_array_equal(getattr(built, name), getattr(reference, name), err_msg=name)
+    np.testing.assert_array_equal(built.prices.gbuf_byte, reference.prices.gbuf_byte)
+    # 2 KiB at the default price: 1.25 x sqrt(2 / 8) = 0.625 pJ per byte; none: 0.
+    assert sorted(set(built.prices.gbuf_byte[:, 0].tolist())) == [0.0, 0.625, 1.5]
+    assert grid.has_global_buffer and not Grid.build(base_accel(), {"global_buffer.kib": [0]}).has_global_buffer
+
+
+def test_a_global_buffer_of_zero_keeps_the_configuration_id():
+    # Fields of the optional section at their "absent" values add nothing to the id, so accelerators
+    # without a global buffer keep the ids they had before the section existed.
+    base = base_accel()
+    (plain,) = Grid.build(base, {}).config_ids(np.arange(1))
+    zero, some = Grid.build(base, {"global_buffer.kib": [0, 1]}).config_ids(np.arange(2))
+    assert plain == zero != some
+
+
+def test_global_buffer_sweep_equals_a_loop_of_simulate(monkeypatch):
+    # With a global buffer every layer is evaluated on its own (c2 and c3 hold different tensors).
+    monkeypatch.setattr(sweep_module, "BLOCK_ELEMENTS", 20)
+    graph = toy_graph()
+    base = base_accel()
+    grid = {"global_buffer.kib": [0, 0.5, 4], "dataflow": ["ws", "best"], "options.concat_in_place": [True, False]}
+    frame = sweep(graph, base, grid, chunk_size=5)
+    assert list(frame.columns) == ["model", "config_id", *grid, *summary_columns(global_buffer=True)]
+    assert set(summary_columns(True)) - set(summary_columns()) == {"energy_gbuf_uj", "gbuf_bytes", "gbuf_peak_bytes"}
+    assert frame["gbuf_bytes"].max() > 0 and (frame.loc[frame["global_buffer.kib"] == 0, "gbuf_bytes"] == 0).all()
+    for (_, row), combo in zip(frame.iterrows(), itertools.product(*grid.values())):
+        accel = base.with_overrides(dict(zip(grid, combo)))
+        expected = {**expected_row(graph, accel), **expected_global_buffer_columns(graph, accel)}
+        for column, value in expected.items():
+            if isinstance(value, float):
+                assert row[column] == pytest.approx(value, rel=1e-12, abs=1e-15), column
+            else:
+                assert row[column] == value, column
+    model = ModelArrays.from_graph(graph, every_layer=True)
+    assert len(model.unique) == len(graph) and model.unique.has_sources

@@ -37,7 +37,8 @@ __all__ = ["RESERVED_NAMES", "Choice", "Family", "Published", "Setting", "Templa
 RESERVED_NAMES = frozenset({
     "allocation", "latency_ms", "cycles", "energy_uj", "edp_uj_ms", "edp", "utilization", "macs", "params",
     "rank", "accel", "depth", "blocks_total", "stages", "min_blocks", "objective", "max_macs", "max_params",
-    "top", "output", "resume", "plot", "family", "help",
+    "top", "output", "resume", "plot", "family", "help", "area_mm2", "accuracy", "sets", "max_area", "max_latency",
+    "workers", "scheduler",
 })
 
 #: A value a choice can take: written to the CSV as ``str(value)``.

@@ -35,12 +35,22 @@ T = TypeVar("T")
 SHIPPED_DIR = Path(__file__).resolve().parent / "shipped_templates"
 
 
+def _spelled(field: str, value: Any) -> str:
+    """``field-value``; a mapping spells each of its fields, a list its values joined by ``-`` (``none`` when empty)."""
+    if isinstance(value, Mapping):
+        return "_".join(_spelled(f, v) for f, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return f"{field}-{'-'.join(map(str, value)) or 'none'}"
+    return f"{field}-{value}"
+
+
 def shipped_file(family: str, key: Mapping[str, Any]) -> Path:
     """Where the shipped reference graph of ``key`` (JSON-able fields) of ``family`` is; it may not exist.
 
-    The file name spells the key: ``width-1.0_conv1_kernel-7_..._batch-1.json``.
+    The file name spells the key: ``width-1.0_conv1_kernel-7_..._batch-1.json``; the fields of a
+    nested mapping are spelled in its place, a list as its values (``stages-4_width-1.0_..._choices-3``).
     """
-    return SHIPPED_DIR / family / ("_".join(f"{field}-{value}" for field, value in key.items()) + ".json")
+    return SHIPPED_DIR / family / (_spelled("", key) + ".json")
 
 
 def default_cache_dir() -> Path:

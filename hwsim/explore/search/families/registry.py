@@ -10,12 +10,16 @@ from __future__ import annotations
 
 from hwsim.errors import ConfigError
 from hwsim.explore.search.families.base import Family
+from hwsim.explore.search.families.mobilenet_v1 import MOBILENET_V1
+from hwsim.explore.search.families.mobilenet_v2 import MOBILENET_V2
+from hwsim.explore.search.families.shufflenet_v1 import SHUFFLENET_V1
+from hwsim.explore.search.families.shufflenet_v2 import SHUFFLENET_V2
 from hwsim.explore.search.families.squeezenext import SQUEEZENEXT
 
 __all__ = ["BUILT_IN", "families", "family", "names", "register", "unregister"]
 
-#: The families shipped with hwsim, registered on import.
-BUILT_IN: tuple[Family, ...] = (SQUEEZENEXT,)
+#: The families shipped with hwsim, registered on import (named as the zoo's model prefixes).
+BUILT_IN: tuple[Family, ...] = (SQUEEZENEXT, MOBILENET_V1, MOBILENET_V2, SHUFFLENET_V1, SHUFFLENET_V2)
 
 _REGISTRY: dict[str, Family] = {}
 

@@ -1,11 +1,13 @@
 """The search families' reference graphs that ship with hwsim, like the zoo's graphs.
 
 A block-allocation search cuts its unit templates from one traced reference network per variant
-(:mod:`hwsim.explore.search.families.squeezenext`). Tracing imports torch and takes seconds, so
-the reference graphs of the variants ``hwsim search squeezenext`` runs by default
-(:data:`SHIPPED_KEYS`: width 1.0, conv1 5 or 7, shortcut v1 or v5) are traced when the package
-is built and ship in ``shipped_templates/<family>/`` (file names:
-:func:`hwsim.explore.search.families.cache.shipped_file`), where
+(:mod:`hwsim.explore.search.families.squeezenext`, :mod:`~hwsim.explore.search.families.staged`).
+Tracing imports torch and takes seconds, so the reference graphs of the variants ``hwsim search
+FAMILY`` runs by default are traced when the package is built: SqueezeNext's
+(:data:`SHIPPED_KEYS`: width 1.0, conv1 5 or 7, shortcut v1 or v5) and those of the staged
+families (:data:`STAGED_VARIANTS`: MobileNet v1/v2, ShuffleNet v1 with each default group count,
+ShuffleNet v2, at their default settings). They ship in ``shipped_templates/<family>/`` (file
+names: :func:`hwsim.explore.search.families.cache.shipped_file`), where
 :func:`~hwsim.explore.search.families.cache.cached_graph` finds them before any cache or trace.
 ``python -m hwsim.explore.search.families.shipped --regenerate`` (or ``make graphs``) writes
 them, ``--check`` compares them with a fresh trace, and so does a test.
@@ -14,31 +16,67 @@ them, ``--check`` compares them with a fresh trace, and so does a test.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
 from hwsim.errors import HwsimError
+from hwsim.explore.search.families import mobilenet_v1, mobilenet_v2, shufflenet_v1, shufflenet_v2
+from hwsim.explore.search.families.base import Family, Variant
 from hwsim.explore.search.families.cache import SHIPPED_DIR, shipped_file
 from hwsim.explore.search.families.squeezenext import TemplateKey, trace_reference
+from hwsim.explore.search.families.staged import StagedNetworks
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.models.squeezenext_spec import CONV1_KERNELS, SHORTCUT_STYLES
 from hwsim.sources.zoo import comparable
 
-__all__ = ["SHIPPED_KEYS", "is_current", "main", "regenerate", "shipped_path"]
+__all__ = ["SHIPPED_KEYS", "STAGED_VARIANTS", "is_current", "main", "references", "regenerate", "shipped_path", "staged_path"]
 
 FAMILY = "squeezenext"
 #: The SqueezeNext variants whose reference graphs ship: every choice of the default search.
 SHIPPED_KEYS: tuple[TemplateKey, ...] = tuple(
     TemplateKey(conv1_kernel=kernel, shortcut=shortcut) for kernel in CONV1_KERNELS for shortcut in SHORTCUT_STYLES
 )
+#: The staged families whose reference graphs ship: (family, how its networks are traced).
+STAGED: tuple[tuple[Family, StagedNetworks], ...] = (
+    (mobilenet_v1.MOBILENET_V1, mobilenet_v1.NETWORKS),
+    (mobilenet_v2.MOBILENET_V2, mobilenet_v2.NETWORKS),
+    (shufflenet_v1.SHUFFLENET_V1, shufflenet_v1.NETWORKS),
+    (shufflenet_v2.SHUFFLENET_V2, shufflenet_v2.NETWORKS),
+)
+
+
+def default_variants(family: Family) -> tuple[Variant, ...]:
+    """The variants a search of ``family`` runs by default: default settings, every default choice."""
+    settings = tuple(family.default_settings.items())
+    return tuple(Variant(family.stages, settings, choice) for choice in itertools.product(*(c.default for c in family.choices)))
+
+
+#: Per staged family's name, the variants whose reference graphs ship.
+STAGED_VARIANTS: dict[str, tuple[Variant, ...]] = {family.name: default_variants(family) for family, _ in STAGED}
 
 
 def shipped_path(key: TemplateKey) -> Path:
-    """Where the reference graph of ``key`` ships."""
+    """Where the SqueezeNext reference graph of ``key`` ships."""
     return shipped_file(FAMILY, asdict(key))
+
+
+def staged_path(networks: StagedNetworks, variant: Variant) -> Path:
+    """Where the reference graph of a staged family's ``variant`` ships."""
+    return shipped_file(networks.family, networks.reference_key(variant))
+
+
+def references() -> tuple[tuple[Path, Callable[[], LayerGraph]], ...]:
+    """Every shipped reference graph: (its file, how it is traced)."""
+    items: list[tuple[Path, Callable[[], LayerGraph]]] = [
+        (shipped_path(key), lambda key=key: trace_reference(key)) for key in SHIPPED_KEYS
+    ]
+    for family, networks in STAGED:
+        items += [(staged_path(networks, v), lambda n=networks, v=v: n.trace_reference(v)) for v in STAGED_VARIANTS[family.name]]
+    return tuple(items)
 
 
 def _graph_text(graph: LayerGraph) -> str:
@@ -51,24 +89,22 @@ def _graph_text(graph: LayerGraph) -> str:
 
 
 def regenerate() -> tuple[Path, ...]:
-    """Trace the reference graph of every key of :data:`SHIPPED_KEYS` (imports torch) and write
-    it; files of other keys are removed. Returns the paths written."""
+    """Trace every reference graph of :func:`references` (imports torch) and write it; other
+    files in ``shipped_templates/`` are removed. Returns the paths written."""
     written = []
-    for key in SHIPPED_KEYS:
-        path = shipped_path(key)
+    for path, trace in references():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_graph_text(trace_reference(key)))
+        path.write_text(_graph_text(trace()))
         written.append(path)
-    for stale in sorted(set((SHIPPED_DIR / FAMILY).glob("*.json")) - set(written)):
+    for stale in sorted(set(SHIPPED_DIR.glob("*/*.json")) - set(written)):
         stale.unlink()
     return tuple(written)
 
 
-def is_current(key: TemplateKey) -> bool:
-    """Whether the shipped reference graph of ``key`` equals a fresh trace, but for the hwsim and
-    torch versions it records (imports torch)."""
-    path = shipped_path(key)
-    return path.is_file() and comparable(LayerGraph.load(path)) == comparable(trace_reference(key))
+def is_current(path: Path, trace: Callable[[], LayerGraph]) -> bool:
+    """Whether the shipped reference graph at ``path`` equals a fresh ``trace()``, but for the
+    hwsim and torch versions it records (imports torch)."""
+    return path.is_file() and comparable(LayerGraph.load(path)) == comparable(trace())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,9 +117,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.check:
-            stale = [key for key in SHIPPED_KEYS if not is_current(key)]
-            for key in stale:
-                print(f"stale or missing: {shipped_path(key)}")
+            stale = [path for path, trace in references() if not is_current(path, trace)]
+            for path in stale:
+                print(f"stale or missing: {path}")
             return 1 if stale else 0
         for path in regenerate():
             print(f"wrote {path}")

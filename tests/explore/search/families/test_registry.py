@@ -7,16 +7,24 @@ import dataclasses
 import pytest
 
 from hwsim.errors import ConfigError
+from hwsim.explore.search.families.mobilenet_v1 import MOBILENET_V1
+from hwsim.explore.search.families.mobilenet_v2 import MOBILENET_V2
 from hwsim.explore.search.families.registry import BUILT_IN, families, family, names, register, unregister
+from hwsim.explore.search.families.shufflenet_v1 import SHUFFLENET_V1
+from hwsim.explore.search.families.shufflenet_v2 import SHUFFLENET_V2
 from hwsim.explore.search.families.squeezenext import SQUEEZENEXT
+from hwsim.models import model_names
 from hwsim.explore.search.space import SearchSpace
 from tests.explore.search.toy_family import CHAIN
 
 
-def test_squeezenext_is_built_in() -> None:
-    assert BUILT_IN == (SQUEEZENEXT,)
-    assert names()[0] == "squeezenext" and families()[0] is SQUEEZENEXT
-    assert family("squeezenext") is SQUEEZENEXT
+def test_the_built_in_families_are_registered_under_the_zoos_prefixes() -> None:
+    assert BUILT_IN == (SQUEEZENEXT, MOBILENET_V1, MOBILENET_V2, SHUFFLENET_V1, SHUFFLENET_V2)
+    assert names()[:5] == ("squeezenext", "mobilenet_v1", "mobilenet_v2", "shufflenet_v1", "shufflenet_v2")
+    assert families()[0] is SQUEEZENEXT and family("squeezenext") is SQUEEZENEXT
+    for built_in in BUILT_IN:  # each name is the prefix of zoo models of the family (docs/ZOO.md)
+        assert family(built_in.name) is built_in
+        assert any(model.startswith(built_in.name) for model in model_names())
 
 
 def test_duplicates_are_refused() -> None:
@@ -28,7 +36,8 @@ def test_duplicates_are_refused() -> None:
 
 
 def test_register_and_unregister() -> None:
-    with pytest.raises(ConfigError, match="unknown family 'chain'; expected one of squeezenext$"):
+    with pytest.raises(ConfigError, match="unknown family 'chain'; expected one of squeezenext, mobilenet_v1, "
+                                          "mobilenet_v2, shufflenet_v1, shufflenet_v2$"):
         family("chain")
     assert register(CHAIN) is CHAIN
     try:
