@@ -7,7 +7,8 @@ alive behind the caller's back) with titled axes and units in the labels.
 
 :func:`save_figure` writes a figure only when the environment variable ``HWSIM_SAVE_FIGURES``
 names a folder; that is how ``docs/figures/*.png`` are regenerated from the notebooks.
-matplotlib is imported lazily, so ``import hwsim.plots`` is cheap; torch is never imported.
+matplotlib is imported lazily, and the names below are imported from their module when first used,
+so ``import hwsim.plots`` is cheap; torch is never imported.
 
 Modules: :mod:`~hwsim.plots.common` (colours, axis labels, :func:`save_figure`),
 :mod:`~hwsim.plots.tables` (the DataFrames behind the figures), :mod:`~hwsim.plots.layers`
@@ -23,39 +24,48 @@ Modules: :mod:`~hwsim.plots.common` (colours, axis labels, :func:`save_figure`),
 
 from __future__ import annotations
 
-from hwsim.plots.common import (
-    COLUMN_LABELS,
-    COMPUTE_COLOR,
-    FIGURES_ENV,
-    KIND_COLORS,
-    STALL_COLOR,
-    UTIL_COLOR,
-    VECTOR_COLOR,
-    column_label,
-    save_figure,
-)
-from hwsim.plots.design_space import plot_dataflow_arrays, plot_pareto_fronts
-from hwsim.plots.global_buffer import plot_bottleneck_shift
-from hwsim.plots.layers import plot_kind_breakdown, plot_layer_cycles, plot_stage_breakdown
-from hwsim.plots.measured import plot_measured_vs_predicted, plot_time_shares
-from hwsim.plots.profile import plot_profile
-from hwsim.plots.roofline import plot_roofline
-from hwsim.plots.search import plot_block_costs, plot_search_results
-from hwsim.plots.search_codesign import plot_area_budgets, plot_codesign
-from hwsim.plots.tables import (
-    BOUNDS,
-    area_budget_table,
-    block_labels,
-    block_table,
-    bound_table,
-    conv_kinds,
-    kind_table,
-    search_frame,
-    stage_labels,
-    stage_table,
-    global_buffer_label,
-    time_table,
-)
+import importlib
+from typing import Any
+
+#: Each name this package offers -> the module of hwsim.plots that defines it (imported when first used,
+#: so importing one module of the package, e.g. for the CLI's --by choices, loads no other).
+_LOCATIONS: dict[str, str] = {
+    "COLUMN_LABELS": "common",
+    "COMPUTE_COLOR": "common",
+    "FIGURES_ENV": "common",
+    "KIND_COLORS": "common",
+    "STALL_COLOR": "common",
+    "UTIL_COLOR": "common",
+    "VECTOR_COLOR": "common",
+    "column_label": "common",
+    "save_figure": "common",
+    "plot_dataflow_arrays": "design_space",
+    "plot_pareto_fronts": "design_space",
+    "plot_bottleneck_shift": "global_buffer",
+    "plot_kind_breakdown": "layers",
+    "plot_layer_cycles": "layers",
+    "plot_stage_breakdown": "layers",
+    "plot_measured_vs_predicted": "measured",
+    "plot_time_shares": "measured",
+    "plot_profile": "profile",
+    "plot_roofline": "roofline",
+    "plot_block_costs": "search",
+    "plot_search_results": "search",
+    "plot_area_budgets": "search_codesign",
+    "plot_codesign": "search_codesign",
+    "BOUNDS": "tables",
+    "area_budget_table": "tables",
+    "block_labels": "tables",
+    "block_table": "tables",
+    "bound_table": "tables",
+    "conv_kinds": "tables",
+    "kind_table": "tables",
+    "search_frame": "tables",
+    "stage_labels": "tables",
+    "stage_table": "tables",
+    "global_buffer_label": "tables",
+    "time_table": "tables",
+}
 
 # COMPUTE_COLOR, STALL_COLOR, UTIL_COLOR and VECTOR_COLOR stay importable from here, as before.
 __all__ = [
@@ -91,3 +101,10 @@ __all__ = [
     "stage_table",
     "time_table",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``hwsim.plots.<name>`` for the names of :data:`_LOCATIONS`, imported from their module when asked."""
+    if name in _LOCATIONS:
+        return getattr(importlib.import_module(f"hwsim.plots.{_LOCATIONS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
