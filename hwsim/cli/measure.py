@@ -310,7 +310,7 @@ def _table(records: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -
 def run_measure(args: argparse.Namespace) -> int:
     from hwsim.measure.profiler import check_device, measure_model
 
-    check_output(args.output, "-o")  # before the (long) measurement
+    check_output(args.output, "-o", inputs=[args.model])  # before the (long) measurement
     fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything
