@@ -239,8 +239,11 @@ def emit(text: str, output: str | None, detail: str = "") -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
+    from hwsim.output_lock import locked_output
+
     try:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n")
+        with locked_output(output):  # a second writer fails in one line, never interleaves
+            Path(output).write_text(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         raise HwsimError(f"cannot write {output}: {exc.strerror or exc}") from None
     wrote(output, detail)
