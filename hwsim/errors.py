@@ -85,3 +85,7 @@ class SizeLimitError(HwsimError, ValueError):
 class InternalError(HwsimError):
     """A result breaks the model's own invariants (negative cycles, utilization above 1, ...): a bug
     in hwsim, reported in one line instead of printing a wrong number."""
+
+
+class OutputBusyError(HwsimError):
+    """An output file is being written by another hwsim process (it holds the file's lock)."""

@@ -392,7 +392,61 @@ CLI_CASES = [
     cli_case("calibrate-batch", ("calibrate", "-o", "{d}/h.yaml", "--batch", "1e9"), "--batch", "'1e9'"),
 ]
 
-CASES = ACCEL_CASES + HOST_CASES + CFG_CASES + GRAPH_CASES + TOPO_CASES + CLI_CASES
+# --------------------------------------------------------------------------------------------
+# Outputs that are inputs, or that do not fit the format (refused before any work, inputs untouched)
+
+GOOD_GRAPH = graph_text()
+GOOD_TOPO = TOPO + "conv1, 8, 8, 3, 3, 3, 4, 1,\n"
+SAME = "is the input"
+
+
+def output_case(id_: str, argv: tuple[str, ...], files: dict[str, str | bytes], *fragments: str) -> Case:
+    return Case(f"output-{id_}", argv, fragments, files)
+
+
+OUTPUT_CASES = [
+    output_case("profile-graph", ("profile", "{d}/g.json", "--accel", "ws_8x8", "-o", "{d}/g.json"), {"g.json": GOOD_GRAPH},
+                "-o {d}/g.json", SAME),
+    output_case("profile-accel", ("profile", "alexnet", "--accel", "{d}/a.yaml", "-o", "{d}/a.yaml"), {"a.yaml": accel_yaml()},
+                "-o {d}/a.yaml", SAME),
+    output_case("profile-topology", ("profile", "{d}/t.csv", "--accel", "ws_8x8", "-o", "{d}/t.csv"), {"t.csv": GOOD_TOPO},
+                "-o {d}/t.csv", SAME),
+    output_case("profile-spelling", ("profile", "{d}/g.json", "--accel", "ws_8x8", "-o", "{d}/./g.json"),
+                {"g.json": GOOD_GRAPH}, SAME),
+    output_case("profile-factory", ("profile", "{d}/m.py:build", "--accel", "ws_8x8", "-o", "{d}/m.py"),
+                {"m.py": "def build():\n    raise AssertionError('never run')\n"}, "-o {d}/m.py", SAME),
+    output_case("profile-plot", ("profile", "{d}/g.json", "--accel", "ws_8x8", "--plot", "{d}/g.json"), {"g.json": GOOD_GRAPH},
+                "--plot {d}/g.json", SAME),
+    output_case("compare-accel", ("compare", "alexnet", "--accel", "ws_8x8,{d}/a.yaml", "-o", "{d}/a.yaml"),
+                {"a.yaml": accel_yaml()}, SAME),
+    output_case("compare-model", ("compare", "alexnet,{d}/g.json", "--accel", "ws_8x8", "-o", "{d}/g.json"),
+                {"g.json": GOOD_GRAPH}, SAME),
+    output_case("export-graph", ("export", "{d}/g.json", "-o", "{d}/g.json"), {"g.json": GOOD_GRAPH}, SAME),
+    output_case("sweep-topology", ("sweep", "{d}/t.csv", "--accel", "ws_8x8", "--set", "array.rows=8", "-o", "{d}/t.csv"),
+                {"t.csv": GOOD_TOPO}, "-o {d}/t.csv", SAME),
+    output_case("sweep-per-layer", ("sweep", "{d}/t.csv", "--accel", "ws_8x8", "--set", "array.rows=8", "-o", "{d}/s.csv",
+                                    "--per-layer", "{d}/t.csv"), {"t.csv": GOOD_TOPO}, "--per-layer {d}/t.csv", SAME),
+    output_case("sweep-accel-cfg", ("sweep", "alexnet", "--accel", "{d}/a.cfg", "--set", "array.rows=8", "-o", "{d}/a.cfg"),
+                {"a.cfg": CFG}, "-o {d}/a.cfg", SAME),
+    output_case("pareto", ("pareto", "{d}/s.csv", "--x", "latency_ms", "--y", "energy_uj", "-o", "{d}/s.csv"),
+                {"s.csv": "model,config_id\n"}, "-o {d}/s.csv", SAME),
+    output_case("search-accel", ("search", "squeezenext", "--accel", "{d}/a.yaml", "-o", "{d}/a.yaml"),
+                {"a.yaml": accel_yaml()}, SAME),
+    output_case("search-accuracy", ("search", "squeezenext", "--accel", "ws_8x8", "--accuracy", "{d}/acc.csv",
+                                    "-o", "{d}/acc.csv"), {"acc.csv": "allocation,accuracy\n"}, "-o {d}/acc.csv", SAME),
+    output_case("measure-factory", ("measure", "{d}/m.py:build", "-o", "{d}/m.py"),
+                {"m.py": "def build():\n    raise AssertionError('never run')\n"}, SAME),
+    output_case("format-csv-json", (*PROFILE, "-o", "{d}/p.csv", "--format", "json"), {}, "-o {d}/p.csv", "--format is json"),
+    output_case("format-json-table", (*PROFILE, "-o", "{d}/p.json", "--format", "table"), {}, "--format is table"),
+    output_case("format-compare", ("compare", "alexnet", "--accel", "ws_8x8", "-o", "{d}/p.json", "--format", "csv"), {},
+                "--format is csv"),
+    output_case("sweep-foreign-folder", ("sweep", "alexnet", "--accel", "ws_8x8", "--set", "array.rows=8", "-o", "{d}/mine"),
+                {"mine/part-0000-keep.parquet": b"PAR1 not ours"}, "{d}/mine", "did not create"),
+    output_case("sweep-parquet-file", ("sweep", "alexnet", "--accel", "ws_8x8", "--set", "array.rows=8", "-o", "{d}/f.parquet"),
+                {"f.parquet": b"PAR1 a single file"}, "{d}/f.parquet: is a file"),
+]
+
+CASES = ACCEL_CASES + HOST_CASES + CFG_CASES + GRAPH_CASES + TOPO_CASES + CLI_CASES + OUTPUT_CASES
 
 
 def test_the_corpus_is_large():
@@ -403,9 +457,12 @@ def test_the_corpus_is_large():
 def test_hostile_input_is_one_clean_line(tmp_path, case):
     for name, content in case.files.items():
         path = tmp_path / name
+        path.parent.mkdir(exist_ok=True)
         path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
+    before = {name: (tmp_path / name).read_bytes() for name in case.files}
     argv = [arg.replace("{d}", str(tmp_path)) for arg in case.argv]
     code, _, err, seconds = run_cli(argv)
+    assert {name: (tmp_path / name).read_bytes() for name in case.files} == before  # inputs are never changed
     lines = err.strip().splitlines()
     assert code == 2, err
     assert len(lines) == 1 and "Traceback" not in err, err

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -192,11 +194,39 @@ def host_terms(graph, accel: str):
 FIGURE_SUFFIXES = (".png", ".pdf", ".svg")
 
 
-def check_output(path: str | None, option: str, suffixes: tuple[str, ...] | None = None) -> None:
+def input_file(source: str | None) -> Path | None:
+    """The file an input argument names (a MODEL, ACCEL or data file; ``net.py:build`` ->
+    ``net.py``), None for a name without a suffix (a zoo model, a shipped accelerator)."""
+    if not source:
+        return None
+    path = Path(source.rpartition(":")[0] if _FACTORY.fullmatch(source) else source)
+    return path if path.suffix else None
+
+
+def check_not_input(path: str | None, option: str, inputs: Sequence[str | None]) -> None:
+    """Refuse an output that is one of the ``inputs`` (the same file, through any link or
+    spelling: writing it would destroy the input before, or while, it is read)."""
+    if path is None or not os.path.exists(path):
+        return
+    for source in inputs:
+        file = input_file(source)
+        try:
+            same = file is not None and file.exists() and os.path.samefile(path, file)
+        except OSError:
+            same = False
+        if same:
+            raise ConfigError(f"{option} {path}: is the input {source} too; expected another file name "
+                              "(writing it would destroy the input)")
+
+
+def check_output(path: str | None, option: str, suffixes: tuple[str, ...] | None = None,
+                 inputs: Sequence[str | None] = ()) -> None:
     """Fail fast, before any long work, when ``path`` cannot be written: its folder must exist,
-    it must not be a folder, and its suffix must be one of ``suffixes`` (when given)."""
+    it must not be a folder, its suffix must be one of ``suffixes`` (when given), and it must
+    not be any of ``inputs`` (input arguments, see :func:`check_not_input`)."""
     if path is None:
         return
+    check_not_input(path, option, inputs)
     target = Path(path)
     if suffixes is not None and target.suffix.lower() not in suffixes:
         raise ConfigError(f"{option} {path}: expected a file name ending in {' or '.join(suffixes)}")
@@ -209,9 +239,12 @@ def check_output(path: str | None, option: str, suffixes: tuple[str, ...] | None
 
 def resolve_format(fmt: str | None, output: str | None) -> str:
     """The output format: ``--format`` if given, else the ``-o`` file's suffix (.csv, .json), else table."""
-    if fmt is not None:
-        return fmt
     suffix = Path(output).suffix.lower().lstrip(".") if output else ""
+    if fmt is not None:
+        if suffix in ("csv", "json") and suffix != fmt:
+            raise ConfigError(f"-o {output}: is a .{suffix} file name but --format is {fmt}; expected matching ones "
+                              f"(or drop --format: the suffix chooses it)")
+        return fmt
     return suffix if suffix in ("csv", "json") else "table"
 
 
@@ -226,8 +259,11 @@ def emit(text: str, output: str | None, detail: str = "") -> None:
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
+    from hwsim.output_lock import locked_output
+
     try:
-        Path(output).write_text(text if text.endswith("\n") else text + "\n")
+        with locked_output(output):  # a second writer fails in one line, never interleaves
+            Path(output).write_text(text if text.endswith("\n") else text + "\n")
     except OSError as exc:
         raise HwsimError(f"cannot write {output}: {exc.strerror or exc}") from None
     wrote(output, detail)

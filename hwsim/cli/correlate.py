@@ -142,8 +142,8 @@ def plot_correlation(records: list[dict[str, Any]], path: str | Path, title: str
 def run_correlate(args: argparse.Namespace) -> int:
     from hwsim.measure.profiler import check_device, measure_model
 
-    check_output(args.output, "-o")  # before the (long) measurement
-    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    check_output(args.output, "-o", inputs=[args.model, args.accel])  # before the (long) measurement
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES, inputs=[args.model, args.accel])
     fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything

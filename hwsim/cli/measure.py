@@ -310,7 +310,7 @@ def _table(records: list[dict[str, Any]], columns: list[tuple[str, str, str]]) -
 def run_measure(args: argparse.Namespace) -> int:
     from hwsim.measure.profiler import check_device, measure_model
 
-    check_output(args.output, "-o")  # before the (long) measurement
+    check_output(args.output, "-o", inputs=[args.model])  # before the (long) measurement
     fmt = resolve_format(args.format, args.output)
     settings = _settings(args)
     check_device(settings.device)  # before building anything
@@ -350,15 +350,22 @@ def cache_path(output: str | Path) -> Path:
 
 
 def run_calibrate(args: argparse.Namespace) -> int:
+    from hwsim.output_lock import locked_output
+
+    if Path(args.output).suffix.lower() not in (".yaml", ".yml"):
+        raise ConfigError(f"-o {args.output}: expected a .yaml file name for the host model")
+    check_output(args.output, "-o")
+    with locked_output(args.output):  # the host model and its cache of measurements: one writer at a time
+        return _calibrate(args)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
     from hwsim.host.model import fit_host_model
     from hwsim.measure.profiler import append_measurement, check_device, host_info_for, measure_model, read_measurements, same_conditions
     from hwsim.models import resolve_model
     from hwsim.models.reference_specs import reference_spec
 
     output = Path(args.output)
-    if output.suffix.lower() not in (".yaml", ".yml"):
-        raise ConfigError(f"-o {output}: expected a .yaml file name for the host model")
-    check_output(args.output, "-o")
     settings = _settings(args)
     check_device(settings.device)  # before building anything
     # unknown names fail here

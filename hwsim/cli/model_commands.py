@@ -9,6 +9,7 @@ from pathlib import Path
 from hwsim.cli.common import (
     FIGURE_SUFFIXES,
     FORMATS,
+    check_not_input,
     check_output,
     emit,
     format_records,
@@ -136,8 +137,8 @@ def run_profile(args: argparse.Namespace) -> int:
     from hwsim.graph.coverage import coverage_of
     from hwsim.report import profile as report
 
-    check_output(args.output, "-o")
-    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    check_output(args.output, "-o", inputs=[args.model, args.accel])
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES, inputs=[args.model, args.accel])
     fmt = resolve_format(args.format, args.output)
     graph = load_model(args.model, parse_input_size(args.input_size), args.batch, args.name)
     check_strict(graph, args.strict)
@@ -219,7 +220,7 @@ def run_compare(args: argparse.Namespace) -> int:
     accels = split_list(args.accel)
     if not models or not accels:
         raise ConfigError("compare: expected at least one model and one accelerator")
-    check_output(args.output, "-o")
+    check_output(args.output, "-o", inputs=[*models, *accels])
     fmt = resolve_format(args.format, args.output)
     sizes = per_model("--input-size", args.input_size or [], models)
     names: list[str | None] = split_list(args.name) if args.name else [None] * len(models)
@@ -299,6 +300,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    check_not_input(args.output, "-o", [args.model])
     graph = load_model(args.model, parse_input_size(args.input_size), args.batch, args.name)
     check_strict(graph, args.strict)
     out = Path(args.output)

@@ -188,8 +188,8 @@ def run_search(args: argparse.Namespace) -> int:
 
     fam = family(args.family)  # an unknown family: one line, before any work
     # before any work: the outputs can be written, ACCEL is an accelerator (not a host model)
-    check_output(args.output, "-o")
-    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    check_output(args.output, "-o", inputs=[args.accel, args.accuracy])
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES, inputs=[args.accel, args.accuracy])
     accel = read_accel(args.accel)
     sets = parse_sets(args.sets)
     fields = _space_fields(args, fam)

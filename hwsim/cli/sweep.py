@@ -112,7 +112,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run_pareto)
 
 
-def check_sweep_output(path: str | None, option: str) -> None:
+def check_sweep_output(path: str | None, option: str, inputs: list[str]) -> None:
     """Fail fast when a sweep output cannot be written: like :func:`check_output`, except that an
     existing Parquet dataset directory (the sweep writes into it) is fine."""
     if path is None:
@@ -120,7 +120,7 @@ def check_sweep_output(path: str | None, option: str) -> None:
     target = Path(path)
     if target.is_dir() and target.suffix.lower() != ".csv":
         return
-    check_output(path, option, SWEEP_SUFFIXES)
+    check_output(path, option, SWEEP_SUFFIXES, inputs)
 
 
 def fit_table(frame: pd.DataFrame, required: list[str], optional: list[str], width: int = TABLE_WIDTH) -> str:
@@ -156,12 +156,12 @@ def run_sweep(args: argparse.Namespace) -> int:
     from hwsim.cli.common import load_accel, load_model
     from hwsim.explore.sweep.run import check_sweep_size, parse_sets, sweep
 
-    check_sweep_output(args.output, "-o")
-    check_sweep_output(args.per_layer, "--per-layer")
+    models = split_list(args.models)
+    check_sweep_output(args.output, "-o", [*models, args.accel])
+    check_sweep_output(args.per_layer, "--per-layer", [*models, args.accel])
     if args.per_layer is not None and Path(args.per_layer).resolve() == Path(args.output).resolve():
         raise ConfigError(f"--per-layer {args.per_layer}: is the summary output (-o) too; give another file")
     grid = parse_sets(args.sets)
-    models = split_list(args.models)
     if not models:
         raise ConfigError("sweep: expected at least one model")
     check_sweep_size([len(v) for v in grid.values()], len(models))
@@ -207,8 +207,8 @@ def run_pareto(args: argparse.Namespace) -> int:
     from hwsim.explore.pareto import pareto_front, plot_front
     from hwsim.explore.sweep.run import read_sweep, sweepable_paths
 
-    check_output(args.output, "-o")
-    check_output(args.plot, "--plot", FIGURE_SUFFIXES)
+    check_output(args.output, "-o", inputs=[args.sweep_output])
+    check_output(args.plot, "--plot", FIGURE_SUFFIXES, inputs=[args.sweep_output])
     fmt = resolve_format(args.format, args.output)
     frame = read_sweep(args.sweep_output)
     if "layer" in frame.columns:

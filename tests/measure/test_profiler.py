@@ -173,6 +173,26 @@ def test_json_round_trip_and_cache(tmp_path, tiny_measurement):
         read_measurements(bad)
 
 
+@pytest.mark.parametrize("cut", [1, 40, -1])
+def test_an_append_after_a_cut_mid_line_drops_the_torn_line(tmp_path, tiny_measurement, cut):
+    m = tiny_measurement
+    cache = tmp_path / "c.measurements.jsonl"
+    append_measurement(cache, m)
+    line = cache.read_bytes()
+    cache.write_bytes(line + line[:cut])  # a kill in the middle of the second entry
+    assert read_measurements(cache) == [m]
+    append_measurement(cache, m)  # the resumed run
+    assert cache.read_bytes() == line + line
+    assert read_measurements(cache) == [m, m]
+
+
+def test_a_last_line_without_its_newline_is_torn_even_when_it_parses(tmp_path, tiny_measurement):
+    cache = tmp_path / "c.measurements.jsonl"
+    append_measurement(cache, tiny_measurement)
+    cache.write_bytes(cache.read_bytes()[:-1])  # cut exactly before the newline
+    assert read_measurements(cache) == []  # as the next append will cut it
+
+
 def test_binary_cache_is_a_one_line_error(tmp_path):
     cache = tmp_path / "bin.measurements.jsonl"
     cache.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x81binary")

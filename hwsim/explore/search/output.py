@@ -12,6 +12,7 @@ rewrite, ranked when the search ends).
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -117,15 +118,18 @@ def _parse(values: dict[str, str], layout: Layout) -> tuple[CandidateResult, boo
 
 
 def read_rows(path: Path, layout: Layout) -> list[CandidateResult]:
-    """Complete rows of an earlier run of this search (a torn last line is dropped)."""
+    """Complete rows of an earlier run of this search: a torn last line (no newline at its end: a
+    kill mid-row) is dropped whatever it holds, since a row cut in its last cell has all its
+    cells (an accelerator name cut short would be refused); the search scores that pair again."""
     expected = layout.columns
     not_ours = (f"{path}: not a search results file of this search (expected columns {','.join(expected)}); "
                 "drop --resume or use another -o")
     try:
         with path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            rows = list(reader)
+            text = handle.read()
+        reader = csv.reader(io.StringIO(text[: text.rfind("\n") + 1]))  # whole lines only
+        header = next(reader, None)
+        rows = list(reader)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read for --resume ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, csv.Error):  # binary or not CSV at all

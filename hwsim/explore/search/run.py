@@ -81,6 +81,7 @@ from hwsim.explore.search.space import (
 )
 from hwsim.cost.totals import Totals
 from hwsim.hardware.spec import Accelerator
+from hwsim.output_lock import locked_output
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -339,35 +340,36 @@ def search(
     _check(space, configurations, objective, method, accuracy)
     layout = Layout(space, configurations, accel.name, accuracy is not None)
     path = Path(output) if output is not None else None
-    done: dict[tuple[Candidate, int], CandidateResult] = {}
-    if path is not None and resume and path.exists():  # a file of another search fails before any tracing
-        done = {r.key: r for r in read_rows(path, layout)}
-    plan = _plan(space, configurations, method, cache_dir, accuracy, workers, scheduler)
-    measured = [m for m in (plan.measured(r) for r in done.values()) if m is not None]
-    kept = [r for r in measured if constraints.allows_pair(r.macs, r.params, r.area_mm2, r.latency_ms)]
-    tally = _Tally(list(kept), filtered=len(measured) - len(kept), resumed=len(kept), unmeasured=len(done) - len(measured))
-    handle = None
-    if path is not None:
-        write_all(path, kept, layout, ranked=False)  # drops torn lines before appending
+    with locked_output(path):  # a second writer of the file fails at once, in one line
+        done: dict[tuple[Candidate, int], CandidateResult] = {}
+        if path is not None and resume and path.exists():  # a file of another search fails before any tracing
+            done = {r.key: r for r in read_rows(path, layout)}
+        plan = _plan(space, configurations, method, cache_dir, accuracy, workers, scheduler)
+        measured = [m for m in (plan.measured(r) for r in done.values()) if m is not None]
+        kept = [r for r in measured if constraints.allows_pair(r.macs, r.params, r.area_mm2, r.latency_ms)]
+        tally = _Tally(list(kept), filtered=len(measured) - len(kept), resumed=len(kept), unmeasured=len(done) - len(measured))
+        handle = None
+        if path is not None:
+            write_all(path, kept, layout, ranked=False)  # drops torn lines before appending
+            try:
+                handle = path.open("a", newline="")
+            except OSError as exc:
+                raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
+        bar = ProgressBar(space.count * configurations.size, progress)
+        bar.update(len(done))
         try:
-            handle = path.open("a", newline="")
-        except OSError as exc:
-            raise HwsimError(f"cannot write {path}: {exc.strerror or exc}") from None
-    bar = ProgressBar(space.count * configurations.size, progress)
-    bar.update(len(done))
-    try:
-        _simulate(plan, constraints, done, tally, handle, layout, bar)
-    finally:
-        if handle is not None:
-            handle.close()
-        bar.close()
-    if not tally.results:
-        why = f"no pair meets the constraints ({constraints.describe()})" if configurations.size > 1 else \
-            f"no candidate meets the constraints ({constraints.describe()})"
-        raise ConfigError(why + ("; or no candidate of the space has a measured accuracy" if accuracy is not None else ""))
-    ranked = sorted(tally.results, key=lambda r: r.sort_key(objective))
-    if path is not None:
-        write_all(path, ranked, layout, ranked=True)
+            _simulate(plan, constraints, done, tally, handle, layout, bar)
+        finally:
+            if handle is not None:
+                handle.close()
+            bar.close()
+        if not tally.results:
+            why = f"no pair meets the constraints ({constraints.describe()})" if configurations.size > 1 else \
+                f"no candidate meets the constraints ({constraints.describe()})"
+            raise ConfigError(why + ("; or no candidate of the space has a measured accuracy" if accuracy is not None else ""))
+        ranked = sorted(tally.results, key=lambda r: r.sort_key(objective))
+        if path is not None:
+            write_all(path, ranked, layout, ranked=True)
     ranking = Ranking(ranked, objective)
     return SearchResult(
         space=space, accelerator_name=accel.name, objective=objective, constraints=constraints, ranked=tuple(ranked),

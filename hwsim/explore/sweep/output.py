@@ -138,6 +138,12 @@ def _read_part(part: Path, columns: Sequence[str] | None = None) -> pd.DataFrame
         raise ConfigError(f"{part}: not a readable Parquet file: {_one_line(exc)}") from None
 
 
+#: File a sweep writes into each Parquet dataset folder it creates: only such folders are emptied
+#: by a fresh run (a hidden name, which Parquet readers skip).
+MARKER = ".hwsim-sweep"
+MARKER_TEXT = "a Parquet dataset written by `hwsim sweep`; a fresh sweep to this folder replaces its part-*.parquet files\n"
+
+
 class _ParquetSink:
     """A directory of ``part-*.parquet`` files, one per chunk, each renamed into place when complete."""
 
@@ -152,10 +158,19 @@ class _ParquetSink:
         return sorted(self.path.glob("part-*.parquet")) if self.path.is_dir() else []
 
     def reset(self) -> None:
+        """Start the dataset afresh: create the folder (with its :data:`MARKER`), or empty the
+        parts of a folder a sweep created. A file, or a folder that holds anything and has no
+        marker, was not made by a sweep: it is refused untouched, never emptied."""
+        if self.path.exists() and not self.path.is_dir():
+            raise ConfigError(f"{self.path}: is a file, not a Parquet dataset folder of `hwsim sweep`; expected a new "
+                              "name (or remove it)")
+        marker = self.path / MARKER
+        if self.path.is_dir() and not marker.is_file() and any(self.path.iterdir()):
+            raise ConfigError(f"{self.path}: is a folder that `hwsim sweep` did not create (no {MARKER} in it) and it "
+                              "is not empty; expected a new or empty folder (nothing in it was changed)")
         try:
-            if self.path.exists() and not self.path.is_dir():
-                self.path.unlink()
             self.path.mkdir(parents=True, exist_ok=True)
+            marker.write_text(MARKER_TEXT)
             for old in [*self.parts(), *self.path.glob(".part-*.tmp")]:
                 old.unlink()
         except OSError as exc:

@@ -79,6 +79,7 @@ from hwsim.explore.sweep.chunks import (
 from hwsim.explore.sweep.fastest import Fastest
 from hwsim.explore.sweep.grid import MAX_SWEEP_ROWS, Axis, Grid, check_sweep_size, field_kind, parse_set, parse_sets, sweepable_paths
 from hwsim.explore.sweep.resume import blocks, check_resumable, finished_ids, grid_order
+from hwsim.output_lock import locked_outputs
 from hwsim.explore.sweep.output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, resumable_rows, summary_dtypes
 
 __all__ = [
@@ -306,7 +307,24 @@ def sweep(
     every_layer = the_grid.has_global_buffer  # identical layers at different places hold different tensors
     model_arrays = [ModelArrays.from_graph(g, every_layer) for g in _load_models(items, input_size, batch)]
     columns = [*KEY, *the_grid.paths, *summary_columns(the_grid.has_global_buffer)]
+    with locked_outputs(output, per_layer):  # a second writer of either file fails here, in one line
+        return _write(model_arrays, the_grid, columns, output, per_layer, resume, chunk_size, workers, scheduler, progress)
 
+
+def _write(
+    model_arrays: list[ModelArrays],
+    the_grid: Grid,
+    columns: list[str],
+    output: str | os.PathLike[str] | None,
+    per_layer: str | os.PathLike[str] | None,
+    resume: bool,
+    chunk_size: int | None,
+    workers: int,
+    scheduler: Any,
+    progress: bool,
+) -> pd.DataFrame:
+    """The body of :func:`sweep` once its inputs are checked: resume or reset the outputs (held
+    locked by the caller), run the chunks and write them, return the rows."""
     sink = open_sink(output, summary_dtypes(the_grid.paths)) if output is not None else None
     layer_sink = open_sink(per_layer, LAYER_DTYPES) if per_layer is not None else None
     done = None

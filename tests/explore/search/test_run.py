@@ -321,6 +321,28 @@ def test_rows_are_flushed_as_they_come_and_resume_skips_them(ws, cache_dir: Path
     assert (old.resumed, old.simulated) == (space.count, 0) and _rows(legacy) == _rows(out)
 
 
+@pytest.mark.parametrize("where", ["before-the-line-end", "in-the-accelerator-name", "in-the-latency"])
+# (a row cut before its last cell has too few cells; one cut in its last cell, or just before its newline, has them all)
+def test_a_last_row_cut_anywhere_is_dropped_and_scored_again(ws, cache_dir: Path, tmp_path: Path, where: str) -> None:
+    space = SearchSpace(blocks_total=7)
+    fresh = tmp_path / "fresh.csv"
+    search(space, ws, output=fresh, cache_dir=cache_dir)
+    data = fresh.read_bytes()
+    start = data.rstrip(b"\r\n").rfind(b"\n") + 1  # the last row
+    last = data[start:]
+    cut = {"before-the-line-end": len(last.rstrip(b"\r\n")),  # every cell whole, but no newline: still torn
+           "in-the-accelerator-name": len(last.rstrip(b"\r\n")) - 3,  # ws_32 of ws_32x32: would be refused
+           "in-the-latency": last.index(b".") + 2}[where]  # too few cells
+    out = tmp_path / "cut.csv"
+    out.write_bytes(data[: start + cut])
+    resumed = search(space, ws, output=out, resume=True, cache_dir=cache_dir)
+    assert (resumed.resumed, resumed.simulated) == (space.count - 1, 1)
+    floats = ("energy_uj", "edp_uj_ms")  # a pair scored alone sums its energy in another order: last-digit rounding
+    got, want = _rows(out), _rows(fresh)
+    assert [{k: v for k, v in r.items() if k not in floats} for r in got] == [{k: v for k, v in r.items() if k not in floats} for r in want]
+    assert [float(r[k]) for r in got for k in floats] == pytest.approx([float(r[k]) for r in want for k in floats], rel=1e-12)
+
+
 def test_resume_refuses_files_that_are_not_search_results(ws, cache_dir: Path, tmp_path: Path) -> None:
     binary = tmp_path / "bin.csv"
     binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x81" * 8)
