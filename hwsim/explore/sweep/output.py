@@ -5,6 +5,17 @@ name), the column dtypes used to read them back (:func:`summary_dtypes`, :data:`
 :func:`read_sweep`, and the resume logic (:func:`resumable_rows`: check an earlier output and
 return the rows it holds; :func:`prepare_output`: start afresh, or trim the per-layer output to
 the summary rows kept). Unreadable files (binary, corrupt Parquet) are one-line ConfigErrors.
+
+Output formats (by the file name): ``*.csv`` is appended to, header written once (a row cut by a
+kill is dropped on resume); ``*.parquet`` (or an existing directory) is a dataset directory
+with one ``part-*.parquet`` file per chunk, each written to a hidden temporary name and renamed
+into place, so a kill never leaves a broken part.
+
+Columns of a summary row (units in the names): ``model``, ``config_id`` (16 hex digits, a hash
+of every functional field of the configuration, so the same accelerator always gets the same
+id), one column per swept field named by its dotted path, then :func:`summary_columns` (which
+has a ``layers_<dataflow>`` count per registered dataflow).
+``--per-layer`` rows carry :data:`LAYER_COLUMNS`.
 """
 
 from __future__ import annotations

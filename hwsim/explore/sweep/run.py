@@ -23,24 +23,13 @@ How it runs:
   holding rows of other models, another base accelerator or other values is refused);
 - configurations are planned lazily, their ids computed block by block, and a sweep over more
   than :data:`MAX_SWEEP_ROWS` configurations x models is refused before anything is built;
-- ``fastest=N`` returns each model's N fastest rows only, ranked chunk by chunk
-  (:mod:`~hwsim.explore.sweep.fastest`): the output is never read back;
+- ``fastest=N`` returns each model's N fastest rows, ranked per chunk (:mod:`~.fastest`);
 - chunks run in this process (default), in ``workers`` local processes, or on a Dask cluster
   (``scheduler``); results are written in chunk order, so the output is the same either way.
 
-Output formats (by the file name): ``*.csv`` is appended to, header written once (a row cut by a
-kill is dropped on resume); ``*.parquet`` (or an existing directory) is a dataset directory
-with one ``part-*.parquet`` file per chunk, each written to a hidden temporary name and renamed
-into place, so a kill never leaves a broken part.
+Output formats and the columns of a row: :mod:`hwsim.explore.sweep.output`.
 
-Columns of a summary row (units in the names): ``model``, ``config_id`` (16 hex digits, a hash
-of every functional field of the configuration, so the same accelerator always gets the same
-id), one column per swept field named by its dotted path, then :func:`summary_columns` (which
-has a ``layers_<dataflow>`` count per registered dataflow).
-``--per-layer`` rows carry :data:`LAYER_COLUMNS`.
-
-Testing aid: the environment variable ``HWSIM_SWEEP_CHUNK_DELAY_S`` makes the writer pause that
-many seconds after each written chunk (the resume tests use it to kill a sweep mid-way).
+``HWSIM_SWEEP_CHUNK_DELAY_S`` (tests) pauses the writer that many seconds after each chunk.
 
 The code: :mod:`hwsim.explore.sweep.grid` (fields, ``--set`` parsing, :class:`Grid`, config ids),
 :mod:`hwsim.explore.sweep.chunks` (:class:`ModelArrays`, chunk tasks, summary and per-layer rows),
@@ -308,7 +297,8 @@ def sweep(
     model_arrays = [ModelArrays.from_graph(g, every_layer) for g in _load_models(items, input_size, batch)]
     columns = [*KEY, *the_grid.paths, *summary_columns(the_grid.has_global_buffer)]
     with locked_outputs(output, per_layer):  # a second writer of either file fails here, in one line
-        return _write(model_arrays, the_grid, columns, output, per_layer, resume, chunk_size, workers, scheduler, progress)
+        return _write(model_arrays, the_grid, columns, output, per_layer, resume, chunk_size, workers, scheduler, progress,
+                      fastest)
 
 
 def _write(
@@ -322,6 +312,7 @@ def _write(
     workers: int,
     scheduler: Any,
     progress: bool,
+    fastest: int | None = None,
 ) -> pd.DataFrame:
     """The body of :func:`sweep` once its inputs are checked: resume or reset the outputs (held
     locked by the caller), run the chunks and write them, return the rows."""
