@@ -127,6 +127,11 @@ class ModelArrays:
         op_codes = {op: i for i, op in enumerate(sorted(set(la.ops)))}
         key = np.column_stack([np.array([op_codes[o] for o in la.ops], dtype=np.int64)] + [getattr(la, f) for f in _LAYER_FIELDS])
         _, first, inverse, counts = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
+        # GEMM layers first (evaluate() then joins the GEMM and vector parts without scattering)
+        order = np.argsort(la.kind[first] != KIND_GEMM, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        first, counts, inverse = first[order], counts[order], rank[inverse.reshape(-1)]
         unique = LayerArrays(
             tuple(la.names[i] for i in first),
             tuple(la.ops[i] for i in first),
