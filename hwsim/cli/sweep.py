@@ -123,20 +123,26 @@ def check_sweep_output(path: str | None, option: str, inputs: list[str]) -> None
     check_output(path, option, SWEEP_SUFFIXES, inputs)
 
 
-def fit_table(frame: pd.DataFrame, required: list[str], optional: list[str], width: int = TABLE_WIDTH) -> str:
-    """``frame`` as a text table, one line per row: every ``required`` column, then each of
-    ``optional`` (in order) that still fits within ``width`` columns; numbers as every table
-    writes them (:func:`~hwsim.report.formatting.format_number`). When the required columns alone
-    are too wide, swept fields are headed by the last part of their path (``dram.ports`` ->
-    ``ports``, where that is unambiguous); the rows are never wrapped."""
-    columns = list(dict.fromkeys(c for c in required if c in frame.columns))
-    extra = [c for c in optional if c in frame.columns and c not in columns]
-    records = frame[columns + extra].to_dict(orient="records")
+def fit_table(rows: pd.DataFrame | list[dict[str, Any]], required: list[str], optional: list[str], width: int = TABLE_WIDTH,
+              names: list[str] | None = None) -> str:
+    """``rows`` (a DataFrame, or records with the columns ``names``) as a text table, one line per
+    row: every ``required`` column, then each of ``optional`` (in order) that still fits within
+    ``width`` columns; numbers as every table writes them
+    (:func:`~hwsim.report.formatting.format_number`). When the required columns alone are too
+    wide, swept fields are headed by the last part of their path (``dram.ports`` -> ``ports``,
+    where that is unambiguous); the rows are never wrapped."""
+    available = list(rows.columns) if names is None and hasattr(rows, "columns") else list(names or [])
+    columns = list(dict.fromkeys(c for c in required if c in available))
+    extra = [c for c in optional if c in available and c not in columns]
+    if hasattr(rows, "to_dict"):
+        records = rows[columns + extra].to_dict(orient="records")
+    else:
+        records = [{c: record[c] for c in columns + extra} for record in rows]
     text = text_table(records, columns, extra, width)
     if max(len(line) for line in text.splitlines()) <= width:
         return text
     leaves = [c.rsplit(".", 1)[-1] for c in columns + extra]
-    short = {c: leaf for c, leaf in zip(columns + extra, leaves) if leaves.count(leaf) == 1 and leaf not in frame.columns}
+    short = {c: leaf for c, leaf in zip(columns + extra, leaves) if leaves.count(leaf) == 1 and leaf not in available}
     records = [{short.get(k, k): v for k, v in record.items()} for record in records]
     return text_table(records, [short.get(c, c) for c in columns], [short.get(c, c) for c in extra], width)
 
@@ -154,7 +160,7 @@ def _json_value(value: Any) -> Any:
 
 def run_sweep(args: argparse.Namespace) -> int:
     from hwsim.cli.common import load_accel, load_model
-    from hwsim.explore.sweep.run import check_sweep_size, parse_sets, sweep
+    from hwsim.explore.sweep.run import check_sweep_size, parse_sets, sweep_rows
 
     models = split_list(args.models)
     check_sweep_output(args.output, "-o", [*models, args.accel])
@@ -174,7 +180,7 @@ def run_sweep(args: argparse.Namespace) -> int:
             print(f"hwsim sweep: warning: {graph.name}: unsupported ops left out of the sweep: {left}", file=sys.stderr)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     start = time.perf_counter()
-    frame = sweep(
+    result = sweep_rows(  # numpy columns: writing Parquet and printing the fastest rows need no pandas
         graphs,
         base,
         grid,
@@ -188,16 +194,16 @@ def run_sweep(args: argparse.Namespace) -> int:
         fastest=args.top,  # ranked as the chunks come: the output is not read back
     )
     seconds = time.perf_counter() - start
-    rows = frame.attrs["rows"]
+    rows = result.total
     configs = rows // max(len(graphs), 1)
-    how = f"{frame.attrs['kept']} kept from the earlier run, {frame.attrs['computed']} computed; " if args.resume else ""
+    how = f"{result.kept} kept from the earlier run, {result.computed} computed; " if args.resume else ""
     print(f"wrote {args.output}: {rows} rows ({how}{len(graphs)} model(s) x {configs} configurations) in {seconds:.1f} s")
     required = [*grid, "latency_ms"]
     optional = ["energy_uj", "utilization", "bound", "bottleneck_layer"]
-    for model, rows in frame.groupby("model", sort=False):
-        best = rows.nsmallest(args.top, "latency_ms", keep="first")
+    for model in result.models():  # each model's --top fastest rows, ranked by the sweep
+        best = sorted(result.records(model), key=lambda row: row["latency_ms"])  # stable: ties keep grid order
         print(f"\nfastest {len(best)} of {configs} configurations of {model} on {base.name}:")
-        print(fit_table(best, required, optional))
+        print(fit_table(best, required, optional, names=list(result.names)))
     return 0
 
 

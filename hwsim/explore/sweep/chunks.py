@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
@@ -31,6 +30,7 @@ from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.simulate import layer_arrays
 from hwsim.explore.sweep.grid import Grid, IntArray
+from hwsim.explore.sweep.rows import Columns
 
 #: Summary columns before the per-dataflow counts (``energy_<component>_uj`` stands for one per
 #: energy component; the global buffer's columns only where a configuration has one).
@@ -170,8 +170,10 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    summary: pd.DataFrame
-    layers: pd.DataFrame | None
+    """A chunk's summary rows and (with ``per_layer``) its per-layer rows, as numpy columns."""
+
+    summary: Columns
+    layers: Columns | None
 
 
 def config_groups(grid: Grid, ordinals: IntArray) -> list[IntArray]:
@@ -236,7 +238,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
     return {c: columns[c] for c in summary_columns(global_buffer) if c in columns}
 
 
-def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> pd.DataFrame:
+def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> Columns:
     """Per-layer rows (:data:`LAYER_COLUMNS`) of the configurations ``ids`` from their ``(configs, unique layers)`` metrics."""
     n, layers = len(ids), len(model)
 
@@ -249,11 +251,11 @@ def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, N
         "op": lambda: np.tile(np.asarray(model.layer_ops, dtype=object), n),
         "dataflow": lambda: flows[expand("dataflow_index")],
     }
-    columns: dict[str, Any] = {
+    columns: Columns = {
         "model": np.full(n * layers, model.name, dtype=object),
         "config_id": np.repeat(ids, layers),
         "layer_index": np.tile(np.arange(layers, dtype=np.int64), n),
     }
     for metric in select(LAYER_METRICS):
         columns[metric.name] = labels[metric.name]() if metric.name in labels else expand(metric.name)
-    return pd.DataFrame(columns)
+    return columns

@@ -411,10 +411,4 @@ def _typed(kind: str, values: NDArray[np.object_]) -> Any:
         return values.astype(np.float64)
     if kind == "bool":
         return values.astype(bool)
-    import pandas as pd  # nullable columns; the rest of the grid (and the search) needs no pandas
-
-    if kind == "optional_int":
-        return pd.array(values.tolist(), dtype="Int64")
-    if kind == "optional_float":
-        return pd.array(values.tolist(), dtype="Float64")
-    return values
+    return values  # str, and the optional kinds: None where unset (Int64 / Float64 in a DataFrame)
