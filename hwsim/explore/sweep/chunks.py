@@ -191,6 +191,37 @@ def config_groups(grid: Grid, ordinals: IntArray) -> list[IntArray]:
     return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
 
 
+def sibling_blocks(grid: Grid, ordinals: IntArray, block: int) -> list[list[IntArray]]:
+    """Positions in ``ordinals`` in blocks of at most ``block`` configurations that share every
+    value but the dataflow: each entry is a list of equally long position arrays, one per
+    ``dataflow`` value (values allowing fewer dataflows first, ``best`` last), whose ``i``-th
+    positions differ only in their dataflow. :func:`hwsim.cost.evaluate.evaluate` evaluates such
+    siblings with one ``shared`` dict, mapping each layer once per dataflow for all of them.
+
+    Configurations whose siblings are not all in ``ordinals`` (a chunk's edge, a resumed
+    sweep) come last, in blocks of one dataflow value (:func:`config_groups`); without a swept
+    ``dataflow`` every block is a single array.
+    """
+    if "dataflow" not in grid.paths:
+        singles = config_groups(grid, ordinals)
+    else:
+        axis = grid.paths.index("dataflow")
+        values = grid.axes[axis].values
+        codes = grid.axis_indices(ordinals)[axis]
+        stride = int(np.prod(grid.shape[axis + 1 :], dtype=np.int64))
+        base = ordinals - codes * stride  # the same for configurations that differ only in dataflow
+        _, inverse, counts = np.unique(base, return_inverse=True, return_counts=True)
+        complete = counts[inverse.reshape(-1)] == len(values)
+        order = np.flatnonzero(complete)
+        order = order[np.lexsort((codes[order], base[order]))].reshape(-1, len(values))  # a row per base, a column per value
+        narrow_first = sorted(range(len(values)), key=lambda j: (values[j] == "best", j))
+        out = [[order[start : start + block, j] for j in narrow_first] for start in range(0, len(order), block)]
+        rest = np.flatnonzero(~complete)
+        singles = [rest[g] for g in config_groups(grid, ordinals[rest])] if len(rest) else []
+        return out + [[g[start : start + block]] for g in singles for start in range(0, len(g), block)]
+    return [[g[start : start + block]] for g in singles for start in range(0, len(g), block)]
+
+
 def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]], global_buffer: bool = False) -> dict[str, Any]:
     """Per-configuration totals from ``(configs, unique layers)`` metrics, columns of
     :func:`summary_columns` (``global_buffer`` as there)."""

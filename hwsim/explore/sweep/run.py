@@ -14,8 +14,10 @@ How it runs:
   when a configuration has a global buffer, docs/MODEL.md §9) and
   :func:`hwsim.cost.evaluate.evaluate` runs over blocks of ``configs x unique layers`` small enough to
   stay in cache — no Python loop per configuration; a block holds configurations of one
-  ``dataflow`` value (:func:`~hwsim.explore.sweep.chunks.config_groups`), so a ``ws`` block maps
-  its layers with ``ws`` only, and only ``best`` blocks with every dataflow;
+  ``dataflow`` value, so a ``ws`` block maps its layers with ``ws`` only; blocks of configurations
+  that differ only in their dataflow follow one another and share what they have in common
+  (:func:`~hwsim.explore.sweep.chunks.sibling_blocks`), so a ``best`` block reuses the mappings
+  of its ``ws``, ``os`` and ``is`` siblings instead of mapping every layer again;
 - configurations are grouped into chunks (``chunk_size`` configurations of one model); each
   finished chunk is appended to the output at once, so an interrupted sweep loses at most the
   chunk in flight (the chunks in flight with ``workers``/``scheduler``: up to two per worker
@@ -59,7 +61,7 @@ from hwsim.explore.sweep.chunks import (
     ChunkResult,
     ChunkTask,
     ModelArrays,
-    config_groups,
+    sibling_blocks,
     layer_rows,
     summarise,
     summary_columns,
@@ -111,17 +113,18 @@ SCHEDULER_TIMEOUT_S = 20.0
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Evaluate one chunk, vectorised over configurations x distinct layers in cache-sized blocks
-    of one dataflow value each (:func:`config_groups`); rows come out in the chunk's order."""
+    of one dataflow value each; blocks of configurations that differ only in their dataflow
+    share their mappings (:func:`sibling_blocks`); rows come out in the chunk's order."""
     model, grid = task.model, task.grid
     block = max(1, BLOCK_ELEMENTS // len(model.unique))
     parts: list[dict[str, Any]] = []
     outs: list[dict[str, NDArray[Any]]] = []
     done: list[NDArray[np.int64]] = []  # positions in the chunk, in the order they were evaluated
-    for group in config_groups(grid, task.ordinals):
-        for start in range(0, len(group), block):
-            at = group[start : start + block]
+    for siblings in sibling_blocks(grid, task.ordinals, block):
+        shared: dict[str, Any] = {}  # what the siblings' evaluations have in common
+        for at in siblings:
             hw = grid.hardware(task.ordinals[at])
-            out = evaluate(model.unique, hw)
+            out = evaluate(model.unique, hw, shared)
             parts.append(summarise(model, hw, out, grid.has_global_buffer))
             if task.per_layer:
                 outs.append({key: out[key] for key in LAYER_SOURCES})
