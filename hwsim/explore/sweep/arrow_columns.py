@@ -44,20 +44,34 @@ def arrow_array(values: NDArray[Any], nullable: str | None = None) -> Any:
         return _numbers(values, np.int64, pa.int64(), None)
     if values.dtype.kind == "f":
         return _numbers(values, np.float64, pa.float64(), None)
-    missing = np.fromiter((v is None or (isinstance(v, float) and v != v) for v in values.tolist()), dtype=bool, count=len(values))
     if nullable is not None:
+        missing = np.fromiter((v is None or v != v for v in values.tolist()), dtype=bool, count=len(values))
         filled = np.where(missing, 0, values)
         dtype, arrow_type = (np.int64, pa.int64()) if nullable == "int" else (np.float64, pa.float64())
         return _numbers(filled, dtype, arrow_type, ~missing)
-    # strings: each distinct value encoded once, then offsets and bytes of every row
-    texts, inverse = np.unique(np.where(missing, "", values).astype(str), return_inverse=True)
-    encoded = [t.encode("utf-8") for t in texts.tolist()]
-    lengths = np.array([len(e) for e in encoded], dtype=np.int64)[inverse.reshape(-1)]
-    offsets = np.zeros(len(values) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    data = b"".join([encoded[i] for i in inverse.reshape(-1).tolist()])
-    validity = None if not missing.any() else _bits(~missing)
-    return pa.Array.from_buffers(pa.large_string(), len(values), [validity, pa.py_buffer(offsets), pa.py_buffer(data)])
+    return _strings(values)
+
+
+def _strings(values: NDArray[np.object_]) -> Any:
+    """An object column as UTF-8 strings (None: null): the bytes of every row one after another,
+    and where each row starts."""
+    import pyarrow as pa
+
+    n = len(values)
+    missing = np.equal(values, None)
+    validity = _bits(~missing) if missing.any() else None
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    if n and validity is None and isinstance(values[0], str) and bool((values == values[0]).all()):
+        one = values[0].encode("utf-8")  # one value in every row (the model, the accelerator)
+        offsets[1:] = np.arange(1, n + 1, dtype=np.int64) * len(one)
+        return pa.Array.from_buffers(pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(one * n)])
+    items = values.tolist()
+    try:
+        encoded = [v.encode("utf-8") for v in items]  # every row a str (all but unset optional text)
+    except AttributeError:
+        encoded = [b"" if v is None else str(v).encode("utf-8") for v in items]
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n), out=offsets[1:])
+    return pa.Array.from_buffers(pa.large_string(), n, [validity, pa.py_buffer(offsets), pa.py_buffer(b"".join(encoded))])
 
 
 def arrow_table(columns: Mapping[str, NDArray[Any]], nullable: Mapping[str, str]) -> Any:
