@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import subprocess
 import sys
 
@@ -59,6 +60,16 @@ def assert_agree(schema: Accelerator, copy: FrozenAccelerator) -> None:
 @pytest.mark.parametrize("name", accelerator_names())
 def test_shipped_accelerators_agree_with_the_schema(name):
     assert_agree(load_accelerator(name), frozen(load_accelerator(name)))
+
+
+@pytest.mark.parametrize("name", ["ws_32x32", "best_32x32"])
+def test_a_pickled_copy_is_the_same_accelerator(name):
+    """Search tasks carry the accelerator to worker processes (`hwsim search --workers 2`)."""
+    copy = frozen(load_accelerator(name))
+    again = pickle.loads(pickle.dumps(copy))
+    assert type(again) is FrozenAccelerator and type(again.energy_pj) is type(copy.energy_pj)
+    assert again == copy and again.to_dict() == copy.to_dict()
+    assert_agree(load_accelerator(name), again)
 
 
 def test_the_checks_see_every_property():
