@@ -115,7 +115,11 @@ def load_model(source: str, input_size: tuple[int, int] | None = None, batch: in
             raise ConfigError(f"{source}: the graph's batch is {graph.input_shape[0]}; --batch {batch} must be a "
                               "multiple of it") from None
     if not graph.layers:
-        raise ConfigError(f"{source}: the model has no layers hwsim can simulate (expected at least one)")
+        from hwsim.graph.coverage import coverage_of
+
+        left = coverage_of(graph).left_out_text()
+        raise ConfigError(f"{source}: the model has no layers hwsim can simulate (expected at least one)"
+                          + (f"; left out: {left}" if left else ""))
     name = name or (path.stem if path is not None else None)
     return graph if name is None or name == graph.name else replace(graph, name=name)
 
