@@ -2,7 +2,7 @@
 one-line :class:`~hwsim.errors.GraphFileError` naming the file, the node or tensor, the value and
 what was expected -- never a layer sized from a guess.
 
-- :func:`check_structure` (before inference): graph inputs are named once and are tensors whose
+- :func:`check_structure` (before inference): names and op types are UTF-8 text; graph inputs are named once and are tensors whose
   fixed dims are >= 1; initializer dims are >= 0; every tensor is written once; every node reads
   only graph inputs, initializers and tensors an *earlier* node wrote (so a cycle, a node out of
   order or a missing initializer is refused, not read as a scalar); attributes have the type
@@ -92,9 +92,22 @@ def _check_attributes(node: Any, source: str) -> None:
         raise GraphFileError(f"{source}: {describe(node)}: attribute {attr.name} is {given}: expected {wanted}")
 
 
+def _check_text(graph: onnx.GraphProto, source: str) -> None:
+    """Names, op types and domains are text (protobuf hands over bytes where they are not UTF-8)."""
+    values = [("graph input", v.name) for v in (*graph.input, *graph.output, *graph.value_info)]
+    values += [("initializer", init.name) for init in graph.initializer]
+    for index, node in enumerate(graph.node):
+        texts = [node.name, node.op_type, node.domain, *node.input, *node.output, *(a.name for a in node.attribute)]
+        values += [(f"node {index}", text) for text in texts]
+    for where, text in values:
+        if not isinstance(text, str):
+            raise GraphFileError(f"{source}: {where}: name {bytes(text)[:40]!r} is not UTF-8 text: expected a text name")
+
+
 def check_structure(model: onnx.ModelProto, source: str) -> None:
     """The checks made before shape inference (module docstring)."""
     graph = model.graph
+    _check_text(graph, source)
     initializers = {init.name for init in graph.initializer}
     for init in graph.initializer:
         if any(d < 0 for d in init.dims):

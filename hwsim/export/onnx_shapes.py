@@ -63,11 +63,12 @@ def fill_inputs(model: onnx.ModelProto, source: str, input_size: tuple[int, ...]
             if fixed is not None and target is not None and fixed != target and (axis or batch != 1):
                 what = "batch" if axis == 0 else "input size"
                 raise ConfigError(f"{source}: input {value.name!r} has a fixed {what} "
-                                  f"({'x'.join(str(d.dim_value) for d in dims)}); it cannot be changed to {target}")
+                                  f"({'x'.join(str(d.dim_value) for d in dims)}); it cannot be changed to {target} (expected "
+                                  f"{'no --batch' if axis == 0 else 'no --input-size'} or the file's own)")
             if fixed is None:
                 if target is None:
                     free = "x".join(d.dim_param or "?" if not d.dim_value else str(d.dim_value) for d in dims)
-                    raise ConfigError(f"{source}: input {value.name!r} has free dims ({free}): give --input-size HxW"
+                    raise ConfigError(f"{source}: input {value.name!r} has free dims ({free}): expected --input-size HxW"
                                       " (and --batch) to fix them")
                 dim.Clear()
                 dim.dim_value = target
