@@ -166,7 +166,7 @@ def run_sweep(args: argparse.Namespace) -> int:
     check_sweep_output(args.output, "-o", [*models, args.accel])
     check_sweep_output(args.per_layer, "--per-layer", [*models, args.accel])
     if args.per_layer is not None and Path(args.per_layer).resolve() == Path(args.output).resolve():
-        raise ConfigError(f"--per-layer {args.per_layer}: is the summary output (-o) too; give another file")
+        raise ConfigError(f"--per-layer {args.per_layer}: is the summary output (-o) too: expected another file")
     grid = parse_sets(args.sets)
     if not models:
         raise ConfigError("sweep: expected at least one model")
@@ -207,6 +207,26 @@ def run_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_rows(frame, objectives: list[str], source: str) -> None:
+    """Every objective a finite number >= 0 and one row per (model, configuration): a sweep
+    writes nothing else, so another value is a damaged or hand-edited file, not a point."""
+    import numpy as np
+
+    for column in objectives:
+        values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+        if len(bad):
+            label = int(frame.index[bad[0]])  # the row's position in the file (kept through --model)
+            where = f"line {label + 2}" if str(source).lower().endswith(".csv") else f"row {label + 1}"
+            raise ConfigError(f"pareto: {source}: {where}: {column} = {float(values[bad[0]])!r}: expected a finite number >= 0 "
+                              f"(as `hwsim sweep` writes; {len(bad):,} such row(s))")
+    keys = [c for c in ("model", "config_id") if c in frame.columns]
+    if "config_id" in keys and frame.duplicated(keys).any():
+        first = frame[frame.duplicated(keys)].iloc[0]
+        raise ConfigError(f"pareto: {source}: {', '.join(f'{k} {first[k]}' for k in keys)} appears twice: "
+                          "expected one row per configuration")
+
+
 def run_pareto(args: argparse.Namespace) -> int:
     import json
 
@@ -219,15 +239,16 @@ def run_pareto(args: argparse.Namespace) -> int:
     frame = read_sweep(args.sweep_output)
     if "layer" in frame.columns:
         raise ConfigError(f"pareto: {args.sweep_output} has one row per layer (a per-layer profile or a sweep's "
-                          "--per-layer output), not one per configuration; give the -o output of `hwsim sweep`")
+                          "--per-layer output), not one per configuration: expected the -o output of `hwsim sweep`")
     if args.model is not None:
         if "model" not in frame.columns or args.model not in set(frame["model"]):
             known = ", ".join(sorted(set(frame.get("model", [])))) or "none"
-            raise ConfigError(f"pareto: model {args.model!r} is not in {args.sweep_output} (models: {known})")
+            raise ConfigError(f"pareto: model {args.model!r} is not in {args.sweep_output}: expected one of its models ({known})")
         frame = frame[frame["model"] == args.model]
     objectives = [args.x, args.y] + ([args.z] if args.z else [])
     by = "model" if "model" in frame.columns else None
     front = pareto_front(frame, objectives, by=by)
+    _check_rows(frame, objectives, args.sweep_output)
     swept = [c for c in frame.columns if c in sweepable_paths()]
     keys = [c for c in ("model", "config_id") if c in frame.columns]
     if fmt == "table":

@@ -105,7 +105,7 @@ def _check_sweepable(path: object) -> None:
         return
     if isinstance(path, str) and path in _NOT_SWEPT:
         why = "sweep dataflow instead" if path == "dataflow_choices" else "it does not change the hardware"
-        raise ConfigError(f"sweep field {path!r} cannot be swept ({why})")
+        raise ConfigError(f"sweep field {path!r} cannot be swept ({why}): expected one of {', '.join(paths)}")
     close = difflib.get_close_matches(str(path), paths, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ConfigError(f"unknown sweep field {path!r}{hint} (fields: {', '.join(paths)})")
