@@ -78,10 +78,11 @@ class Totals:
             values = np.asarray(metrics[name])
             if weights is None:
                 return values.sum(axis=-1)
-            if weights.ndim == 1 and values.ndim >= 1 and values.dtype.kind in "iuf" and _is_count(weights):
-                # one weighted sum per row (matrix x vector): integers stay exact, floats as a dot product
-                return values @ (float_weights if values.dtype.kind == "f" else weights)
-            return (values * weights).sum(axis=-1)
+            if weights.ndim == 1 and values.ndim >= 1 and values.dtype.kind in "iu" and _is_count(weights):
+                return values @ weights  # integers: exact in any order, one pass
+            # floats: numpy's sum along each row, whose order does not depend on how many rows a
+            # call holds (a BLAS dot product's can), so a resumed sweep repeats every last bit
+            return (values * (weights if float_weights is None else float_weights)).sum(axis=-1)
 
         return cls(**{f.name: total(f.name) for f in fields(cls)})
 
@@ -99,7 +100,11 @@ class Totals:
 
         def dot(value: Any) -> Any:
             value = np.asarray(value)
-            return (counts if _is_count(value) else counts.astype(np.float64)) @ value
+            if _is_count(value):
+                return counts @ value  # integers: exact in any order
+            if value.ndim == 1:  # floats: a fixed-order sum per row (a BLAS product's last bit
+                return (counts * value).sum(axis=-1)  # depends on how many rows it is given)
+            return counts.astype(np.float64) @ value
 
         return Totals(**{f.name: dot(getattr(self, f.name)) for f in fields(self)})
 

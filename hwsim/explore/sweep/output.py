@@ -33,6 +33,7 @@ from hwsim.cost.metrics import select
 from hwsim.explore.sweep.chunks import LAYER_COLUMNS, LAYER_METRICS, ChunkTask
 from hwsim.explore.sweep.grid import field_kind, sweepable_paths
 from hwsim.explore.sweep.arrow_columns import arrow_table
+from hwsim.explore.sweep.kept_values import check_kept_values
 from hwsim.explore.sweep.rows import NULLABLE, frame_of
 
 if TYPE_CHECKING:
@@ -65,10 +66,12 @@ def _one_line(exc: BaseException) -> str:
 
 def _unreadable(path: Path, exc: BaseException) -> ConfigError:
     if isinstance(exc, UnicodeDecodeError):
-        return ConfigError(f"{path}: not a sweep output: not UTF-8 text (byte {exc.start})")
+        return ConfigError(f"{path}: not a sweep output: not UTF-8 text (byte {exc.start}); expected the CSV text `hwsim sweep` writes")
     if isinstance(exc, OSError):
         return ConfigError(f"{path}: cannot read: {exc.strerror or _one_line(exc)}")
-    return ConfigError(f"{path}: not a readable sweep output: {_one_line(exc)}")
+    if isinstance(exc, OverflowError):
+        return ConfigError(f"{path}: not a sweep output: a whole number beyond the 64-bit range; expected the rows `hwsim sweep` writes")
+    return ConfigError(f"{path}: not a readable sweep output ({_one_line(exc)}); expected the rows `hwsim sweep` writes")
 
 
 class _CsvSink:
@@ -117,7 +120,7 @@ class _CsvSink:
         dtypes = {k: v for k, v in self.dtypes.items() if columns is None or k in columns}
         try:
             return pd.read_csv(self.path, usecols=columns, dtype=dtypes, keep_default_na=False, na_values=[""])
-        except (OSError, ValueError) as exc:  # ValueError: parser, dtype and UTF-8 errors
+        except (OSError, ValueError, OverflowError) as exc:  # parser, dtype, UTF-8 errors; an integer past int64
             raise _unreadable(self.path, exc) from None
 
     def write(self, columns: Mapping[str, Any], part: str) -> None:
@@ -155,7 +158,7 @@ def _read_part(part: Path, columns: Sequence[str] | None = None) -> pd.DataFrame
     try:
         return pd.read_parquet(part, columns=None if columns is None else list(columns))
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise ConfigError(f"{part}: not a readable Parquet file: {_one_line(exc)}") from None
+        raise ConfigError(f"{part}: not a readable Parquet file ({_one_line(exc)}); expected a part `hwsim sweep` wrote") from None
 
 
 #: File a sweep writes into each Parquet dataset folder it creates: only such folders are emptied
@@ -214,7 +217,7 @@ class _ParquetSink:
         try:
             return list(pq.read_schema(first).names)
         except (OSError, ValueError, pa.ArrowException) as exc:
-            raise ConfigError(f"{first}: not a readable Parquet file: {_one_line(exc)}") from None
+            raise ConfigError(f"{first}: not a readable Parquet file ({_one_line(exc)}); expected a part `hwsim sweep` wrote") from None
 
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
         """The rows of every part (the ``columns`` given, else all); a column whose dtype is
@@ -230,6 +233,10 @@ class _ParquetSink:
             if kind in NULLABLE and name in frame.columns and frame[name].dtype != kind:
                 frame[name] = frame[name].astype(kind)
         return frame
+
+    def read_part(self, part: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """One part's rows; a corrupt part is a one-line ConfigError naming it."""
+        return _read_part(part, columns)
 
     def write(self, columns: Mapping[str, Any], part: str) -> None:
         """Write rows (numpy columns, in order) as the part ``part``: a hidden file renamed into place."""
@@ -285,7 +292,7 @@ def read_sweep(path: str | os.PathLike[str]) -> pd.DataFrame:
     """
     p = Path(path)
     if not p.exists():
-        raise ConfigError(f"{p}: no such sweep output")
+        raise ConfigError(f"{p}: no such sweep output: expected the .csv file or .parquet folder `hwsim sweep -o` wrote")
     sink = open_sink(p, {})
     if isinstance(sink, _ParquetSink) and p.is_file():  # a single Parquet file (not a dataset directory)
         frame = _read_part(p)
@@ -338,6 +345,7 @@ def resumable_rows(sink: Any, columns: Sequence[str]) -> pd.DataFrame | None:
         )
     sink.repair()
     try:
+        check_kept_values(sink, columns)
         return sink.read(columns=DONE_COLUMNS)
     except ConfigError as exc:
         raise ConfigError(f"--resume: {str(exc).rstrip('.')}; {_AFRESH}") from None
