@@ -246,14 +246,16 @@ mixed_graphs = st.lists(any_layer, min_size=1, max_size=5).map(
 
 
 @st.composite
-def accels(draw):
+def accels(draw, unlimited=True):
+    """Random test accelerators; ``unlimited``: the DRAM bandwidth may be unlimited (SCALE-Sim's CALC mode)."""
+    bandwidths = [0.5, 1.0, 4.0, 16.0, *(["unlimited"] if unlimited else [])]
     return accel(
         rows=draw(st.sampled_from([1, 2, 3, 4, 8, 16])),
         cols=draw(st.sampled_from([1, 2, 4, 5, 8, 16])),
         word=draw(st.sampled_from([1, 2, 4])),
         lanes=draw(st.sampled_from([None, 1, 3])),
         dataflow=draw(st.sampled_from(["ws", "os", "is", "best"])),
-        bw=draw(st.sampled_from([0.5, 1.0, 4.0, 16.0, "unlimited"])),
+        bw=draw(st.sampled_from(bandwidths)),
         kib=draw(st.sampled_from([0.0625, 0.25, 1.0, 64.0])),
         ports=draw(st.sampled_from(["shared", "per_operand"])),
         pack_groups=draw(st.booleans()),
