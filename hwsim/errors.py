@@ -6,8 +6,9 @@ stderr and exit code 2. Messages name the file, field or model and what was expe
 
 from __future__ import annotations
 
+import contextlib
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
@@ -89,3 +90,54 @@ class InternalError(HwsimError):
 
 class OutputBusyError(HwsimError):
     """An output file is being written by another hwsim process (it holds the file's lock)."""
+
+
+class UserCodeError(HwsimError):
+    """A user's model code (a ``file.py:factory`` file, its factory or its ``forward``) stopped
+    hwsim by raising :class:`SystemExit` (``sys.exit``, ``exit()``)."""
+
+
+def exit_call(exc: SystemExit) -> str:
+    """How the user's code exited, as the call that does it: ``sys.exit(3)``, ``sys.exit('msg')``, ``sys.exit()``."""
+    return "sys.exit()" if exc.code is None else f"sys.exit({exc.code!r})"
+
+
+@contextlib.contextmanager
+def user_code(subject: str, during: str = "") -> Iterator[None]:
+    """Run the user's code in this block: a :class:`SystemExit` it raises becomes a one-line
+    :class:`UserCodeError` ``<subject> called sys.exit(3) <during>`` instead of ending hwsim
+    silently with the user's exit code. ``KeyboardInterrupt`` (Ctrl-C) passes through."""
+    try:
+        yield
+    except SystemExit as exc:
+        raise UserCodeError(f"{subject} called {exit_call(exc)}{' ' + during if during else ''}; "
+                            "expected it to return, not to exit") from None
+
+
+class MissingExtraError(HwsimError):
+    """An optional package a command needs is not installed; the message names the pip extra."""
+
+
+#: Optional packages (top-level import name) -> (the name users know, the ``hwsim[...]`` extra
+#: of pyproject.toml that installs it).
+OPTIONAL_PACKAGES: dict[str, tuple[str, str]] = {
+    "torch": ("PyTorch", "torch"),
+    "scipy": ("SciPy", "torch"),
+    "onnx": ("the onnx package", "onnx"),
+    "pyarrow": ("pyarrow", "sweep"),
+    "dask": ("Dask", "sweep"),
+    "distributed": ("dask.distributed", "sweep"),
+}
+
+
+def missing_extra(exc: BaseException, what: str = "this command") -> MissingExtraError | None:
+    """The one-line error for an :class:`ImportError` of an optional package (``what`` needs
+    PyTorch ...: ``pip install 'hwsim[torch]'``), or None when ``exc`` is anything else."""
+    if not isinstance(exc, ImportError) or not exc.name:
+        return None
+    package = OPTIONAL_PACKAGES.get(exc.name)  # the package itself: a module missing inside one is another problem
+    if package is None:
+        return None
+    label, extra = package
+    return MissingExtraError(f"{what} needs {label}, which is not installed (no module named {exc.name!r}); "
+                             f"install it with: pip install 'hwsim[{extra}]'")

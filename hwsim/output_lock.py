@@ -58,7 +58,7 @@ def _acquire(output: str | os.PathLike[str]) -> tuple[int, Path]:
         try:
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
-            raise HwsimError(f"cannot write {output}: cannot create its lock file {lock}: {exc.strerror or exc}") from None
+            raise HwsimError(f"cannot write {output}: cannot create its lock file {lock}: {exc.strerror or exc} (expected a writable folder)") from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -9,19 +9,13 @@ no hang.
 
 from __future__ import annotations
 
-import io
 import json
-import time
-from contextlib import redirect_stderr, redirect_stdout
-from dataclasses import dataclass, field
 
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hwsim.cli import main
-from hwsim.errors import HwsimError
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.hardware.load import load_accelerator
 from hwsim.sources.scalesim_topology import load_topology_text
@@ -29,30 +23,7 @@ from hwsim.hardware.scalesim_config import load_scalesim_config_text
 from hwsim.sources.zoo import load_zoo_graph
 
 from tests.cli_helpers import assert_clean_error, hwsim
-
-#: Seconds one hostile input may take (most take milliseconds).
-MAX_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Case:
-    """One hostile input: files to write, the command (``{d}`` = their folder), what stderr must name."""
-
-    id: str
-    argv: tuple[str, ...]
-    fragments: tuple[str, ...]
-    files: dict[str, str | bytes] = field(default_factory=dict)
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str, float]:
-    out, err = io.StringIO(), io.StringIO()
-    start = time.perf_counter()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse usage errors
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue(), time.perf_counter() - start
+from tests.hostile_helpers import Case, check_case, quick
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,28 +420,9 @@ OUTPUT_CASES = [
 CASES = ACCEL_CASES + HOST_CASES + CFG_CASES + GRAPH_CASES + TOPO_CASES + CLI_CASES + OUTPUT_CASES
 
 
-def test_the_corpus_is_large():
-    assert len(CASES) >= 150 and len({case.id for case in CASES}) == len(CASES)
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.id)
 def test_hostile_input_is_one_clean_line(tmp_path, case):
-    for name, content in case.files.items():
-        path = tmp_path / name
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(content) if isinstance(content, bytes) else path.write_text(content)
-    before = {name: (tmp_path / name).read_bytes() for name in case.files}
-    argv = [arg.replace("{d}", str(tmp_path)) for arg in case.argv]
-    code, _, err, seconds = run_cli(argv)
-    assert {name: (tmp_path / name).read_bytes() for name in case.files} == before  # inputs are never changed
-    lines = err.strip().splitlines()
-    assert code == 2, err
-    assert len(lines) == 1 and "Traceback" not in err, err
-    assert lines[0].startswith(f"hwsim {argv[0]}: error: "), lines[0]
-    assert any(word in lines[0] for word in ("expected", "cannot read", "duplicate", "unknown", "missing")), lines[0]
-    for fragment in case.fragments:
-        assert fragment.replace("{d}", str(tmp_path)) in lines[0], lines[0]
-    assert seconds < MAX_SECONDS
+    check_case(tmp_path, case)
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.id in ("accel-laughs-in-name", "graph-deep", "cli-width-inf",
@@ -493,15 +445,6 @@ yaml_scalars = st.sampled_from(
 )
 
 
-def _quick(function, *args):
-    start = time.perf_counter()
-    try:
-        function(*args)
-    except HwsimError as exc:
-        assert "\n" not in str(exc), str(exc)
-    assert time.perf_counter() - start < MAX_SECONDS
-
-
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(key=st.sampled_from(sorted(ACCEL) + ["vector", "options", "energy_pj", "dataflow_choices", "extra"]),
        nested=st.sampled_from(["", "rows", "cols", "ifmap_kib", "bandwidth_bytes_per_cycle", "lanes", "mac"]),
@@ -510,7 +453,7 @@ def test_fuzz_accelerator_yaml(tmp_path, key, nested, value):
     text = accel_yaml(**{key: f"{{{nested}: {value}}}" if nested else value})
     path = tmp_path / "f.yaml"
     path.write_text(text)
-    _quick(load_accelerator, path)
+    quick(load_accelerator, path)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -518,7 +461,7 @@ def test_fuzz_accelerator_yaml(tmp_path, key, nested, value):
 def test_fuzz_yaml_text(tmp_path, text):
     path = tmp_path / "f.yaml"
     path.write_bytes(text.encode("utf-8", "replace"))
-    _quick(load_accelerator, path)
+    quick(load_accelerator, path)
 
 
 cfg_values = st.sampled_from(["8", "0", "-1", "1e3", "99999999999999999999", "9" * 500, "x", "", "8, 8", "%(a)s", "ws", "USER"])
@@ -529,7 +472,7 @@ cfg_values = st.sampled_from(["8", "0", "-1", "1e3", "99999999999999999999", "9"
        value=cfg_values, junk=st.text(max_size=40))
 def test_fuzz_scalesim_cfg(key, value, junk):
     lines = [line if not line.startswith(key) else f"{key}: {value}" for line in CFG.splitlines()]
-    _quick(load_scalesim_config_text, "\n".join(lines) + "\n" + junk, "f.cfg")
+    quick(load_scalesim_config_text, "\n".join(lines) + "\n" + junk, "f.cfg")
 
 
 @settings(max_examples=80, deadline=None)
@@ -538,7 +481,7 @@ def test_fuzz_scalesim_cfg(key, value, junk):
        header=st.sampled_from([TOPO, "Layer, M, N, K,\n", ""]))
 def test_fuzz_topology_csv(rows, header):
     text = header + "".join(", ".join(row) + ",\n" for row in rows)
-    _quick(load_topology_text, text, "f.csv")
+    quick(load_topology_text, text, "f.csv")
 
 
 json_leaves = st.one_of(st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False), st.text(max_size=10),
@@ -557,4 +500,4 @@ def test_fuzz_graph_json(layer_index, key, value):
     # one field of one layer of a real network replaced by anything JSON can hold
     data = SMALL_GRAPH.to_dict()
     data["layers"][layer_index][key] = value
-    _quick(LayerGraph.from_json, json.dumps(data), "f.json")
+    quick(LayerGraph.from_json, json.dumps(data), "f.json")

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from hwsim import __version__
-from hwsim.errors import HwsimError
+from hwsim.errors import HwsimError, missing_extra
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -69,6 +69,19 @@ def resume_hint(args: argparse.Namespace) -> str:
     return ""
 
 
+def needing(args: argparse.Namespace) -> str:
+    """What in this command needs an optional package, for the one-line hint of a missing one:
+    the ``file.py:factory`` model, ``--input-size`` (a zoo model re-exported), else the command
+    (a measurement, a calibration, a search that traces its family's networks)."""
+    models = f"{getattr(args, 'model', None) or ''},{getattr(args, 'models', None) or ''}".split(",")
+    factory = next((m for m in models if ".py:" in m), None)
+    if factory is not None:
+        return f"the model {factory}"
+    if getattr(args, "input_size", None) and args.command in ("profile", "compare", "export", "sweep"):
+        return "--input-size (a model re-exported at another size)"
+    return "this command"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code (0 ok, 2 bad input)."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -78,6 +91,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except HwsimError as exc:
         print(f"hwsim {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except ImportError as exc:  # an optional package (torch, scipy, onnx, ...) is not installed
+        error = missing_extra(exc, needing(args))
+        if error is None:
+            raise
+        print(f"hwsim {args.command}: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"hwsim {args.command}: interrupted{resume_hint(args)}", file=sys.stderr)

@@ -115,7 +115,11 @@ def load_model(source: str, input_size: tuple[int, int] | None = None, batch: in
             raise ConfigError(f"{source}: the graph's batch is {graph.input_shape[0]}; --batch {batch} must be a "
                               "multiple of it") from None
     if not graph.layers:
-        raise ConfigError(f"{source}: the model has no layers hwsim can simulate (expected at least one)")
+        from hwsim.graph.coverage import coverage_of
+
+        left = coverage_of(graph).left_out_text()
+        raise ConfigError(f"{source}: the model has no layers hwsim can simulate (expected at least one)"
+                          + (f"; left out: {left}" if left else ""))
     name = name or (path.stem if path is not None else None)
     graph = graph if name is None or name == graph.name else replace(graph, name=name)
     from hwsim.sources.scalesim_topology import sparsity_warning  # light: the sources are loaded already
@@ -173,7 +177,8 @@ def simulate_on(graph, accel: str, dataflow: str | None = None):
         from hwsim.host.model import load_host_model, predict
 
         if dataflow is not None:
-            raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it")
+            raise ConfigError(f"--dataflow: {accel} is a host model (kind: host); dataflows do not apply to it "
+                              "(expected no --dataflow)")
         host = load_host_model(accel)
         return None if graph is None else check_result(predict(graph, host), utilization_at_most_one=False)
     from hwsim.simulate import simulate
@@ -240,7 +245,7 @@ def check_output(path: str | None, option: str, suffixes: tuple[str, ...] | None
         raise ConfigError(f"{option} {path}: is a folder; expected a file name")
     parent = target.parent if str(target.parent) else Path(".")
     if not parent.is_dir():
-        raise ConfigError(f"{option} {path}: folder {parent} does not exist")
+        raise ConfigError(f"{option} {path}: folder {parent} does not exist (expected an existing folder)")
 
 
 def resolve_format(fmt: str | None, output: str | None) -> str:

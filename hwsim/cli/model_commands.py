@@ -25,7 +25,7 @@ from hwsim.cli.common import (
 )
 from hwsim.cost.dataflows import dataflow_names
 from hwsim.errors import ConfigError
-from hwsim.plots.profile import AUTO_MAX_BARS, BY_CHOICES
+from hwsim.plots.profile_options import AUTO_MAX_BARS, BY_CHOICES
 
 MODEL_HELP = (
     "a zoo name (see `hwsim list models`), an exported graph .json, a SCALE-Sim topology .csv, "

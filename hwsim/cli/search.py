@@ -173,7 +173,8 @@ def _space_fields(args: argparse.Namespace, fam: Family) -> dict[str, Any]:
         if text is None:
             continue
         if name not in own:
-            raise ConfigError(f"{_flag(name)} does not apply to the {fam.name} family")
+            raise ConfigError(f"{_flag(name)} does not apply to the {fam.name} family (expected only the options it has: "
+                              f"`hwsim search {fam.name} --help`)")
         if isinstance(option, Choice):
             choices[name] = parse_choice(fam.choice(name), text)
         else:
@@ -188,7 +189,7 @@ def run_search(args: argparse.Namespace) -> int:
 
     fam = family(args.family)  # an unknown family: one line, before any work
     # before any work: the outputs can be written, ACCEL is an accelerator (not a host model)
-    check_output(args.output, "-o", inputs=[args.accel, args.accuracy])
+    check_output(args.output, "-o", (".csv",), inputs=[args.accel, args.accuracy])
     check_output(args.plot, "--plot", FIGURE_SUFFIXES, inputs=[args.accel, args.accuracy])
     accel = read_accel(args.accel)
     sets = parse_sets(args.sets)

@@ -10,7 +10,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from hwsim.cli.common import emit
+from hwsim.cli.common import check_output, emit
+from hwsim.errors import ConfigError
 from hwsim.report.formatting import format_number, text_table
 
 #: Prose lines are wrapped, and value cells cut, to fit this many columns.
@@ -42,8 +43,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("accel", metavar="ACCEL",
                    help="a shipped accelerator name, a YAML file, a SCALE-Sim .cfg, or a host model (kind: host)")
-    p.add_argument("--format", choices=("table", "yaml", "json"), default="table",
-                   help="table (default), or the resolved specification as YAML or JSON")
+    p.add_argument("--format", choices=("table", "yaml", "json"), default=None,
+                   help="table (default), or the resolved specification as YAML or JSON (default: from the -o "
+                   "suffix .yaml, .yml or .json)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the output to FILE instead of stdout")
     p.set_defaults(run=run_show)
 
@@ -114,8 +116,27 @@ def format_show(spec: Any, source: str, assumed: dict[str, str]) -> str:
     return "\n".join(lines)
 
 
+#: The format an -o suffix asks for.
+_SUFFIX_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
+
+
+def _format(fmt: str | None, output: str | None) -> str:
+    """--format, else the -o suffix's, else table; a suffix of another format is refused."""
+    suffix = Path(output).suffix.lower() if output else ""
+    if suffix == ".csv":
+        raise ConfigError(f"-o {output}: a specification has no CSV form; expected a .txt, .yaml, .yml or .json file name")
+    wanted = _SUFFIX_FORMATS.get(suffix)
+    if fmt is not None and wanted is not None and fmt != wanted:
+        raise ConfigError(f"-o {output}: is a {suffix} file name but --format is {fmt}; expected matching ones "
+                          "(or drop --format: the suffix chooses it)")
+    return fmt or wanted or "table"
+
+
 def run_show(args: argparse.Namespace) -> int:
     from hwsim.host.model import is_host_model_file, load_host_model
+
+    check_output(args.output, "-o", inputs=[args.accel])
+    args.format = _format(args.format, args.output)
 
     if is_host_model_file(args.accel):
         spec: Any = load_host_model(args.accel)

@@ -124,20 +124,26 @@ def check_sweep_output(path: str | None, option: str, inputs: list[str]) -> None
     check_output(path, option, SWEEP_SUFFIXES, inputs)
 
 
-def fit_table(frame: pd.DataFrame, required: list[str], optional: list[str], width: int = TABLE_WIDTH) -> str:
-    """``frame`` as a text table, one line per row: every ``required`` column, then each of
-    ``optional`` (in order) that still fits within ``width`` columns; numbers as every table
-    writes them (:func:`~hwsim.report.formatting.format_number`). When the required columns alone
-    are too wide, swept fields are headed by the last part of their path (``dram.ports`` ->
-    ``ports``, where that is unambiguous); the rows are never wrapped."""
-    columns = list(dict.fromkeys(c for c in required if c in frame.columns))
-    extra = [c for c in optional if c in frame.columns and c not in columns]
-    records = frame[columns + extra].to_dict(orient="records")
+def fit_table(rows: pd.DataFrame | list[dict[str, Any]], required: list[str], optional: list[str], width: int = TABLE_WIDTH,
+              names: list[str] | None = None) -> str:
+    """``rows`` (a DataFrame, or records with the columns ``names``) as a text table, one line per
+    row: every ``required`` column, then each of ``optional`` (in order) that still fits within
+    ``width`` columns; numbers as every table writes them
+    (:func:`~hwsim.report.formatting.format_number`). When the required columns alone are too
+    wide, swept fields are headed by the last part of their path (``dram.ports`` -> ``ports``,
+    where that is unambiguous); the rows are never wrapped."""
+    available = list(rows.columns) if names is None and hasattr(rows, "columns") else list(names or [])
+    columns = list(dict.fromkeys(c for c in required if c in available))
+    extra = [c for c in optional if c in available and c not in columns]
+    if hasattr(rows, "to_dict"):
+        records = rows[columns + extra].to_dict(orient="records")
+    else:
+        records = [{c: record[c] for c in columns + extra} for record in rows]
     text = text_table(records, columns, extra, width)
     if max(len(line) for line in text.splitlines()) <= width:
         return text
     leaves = [c.rsplit(".", 1)[-1] for c in columns + extra]
-    short = {c: leaf for c, leaf in zip(columns + extra, leaves) if leaves.count(leaf) == 1 and leaf not in frame.columns}
+    short = {c: leaf for c, leaf in zip(columns + extra, leaves) if leaves.count(leaf) == 1 and leaf not in available}
     records = [{short.get(k, k): v for k, v in record.items()} for record in records]
     return text_table(records, [short.get(c, c) for c in columns], [short.get(c, c) for c in extra], width)
 
@@ -155,13 +161,13 @@ def _json_value(value: Any) -> Any:
 
 def run_sweep(args: argparse.Namespace) -> int:
     from hwsim.cli.common import load_accel, load_model
-    from hwsim.explore.sweep.run import check_sweep_size, parse_sets, sweep
+    from hwsim.explore.sweep.run import check_sweep_size, parse_sets, sweep_rows
 
     models = split_list(args.models)
     check_sweep_output(args.output, "-o", [*models, args.accel])
     check_sweep_output(args.per_layer, "--per-layer", [*models, args.accel])
     if args.per_layer is not None and Path(args.per_layer).resolve() == Path(args.output).resolve():
-        raise ConfigError(f"--per-layer {args.per_layer}: is the summary output (-o) too; give another file")
+        raise ConfigError(f"--per-layer {args.per_layer}: is the summary output (-o) too: expected another file")
     grid = parse_sets(args.sets)
     if not models:
         raise ConfigError("sweep: expected at least one model")
@@ -175,7 +181,7 @@ def run_sweep(args: argparse.Namespace) -> int:
             print(f"hwsim sweep: warning: {graph.name}: unsupported ops left out of the sweep: {left}", file=sys.stderr)
     progress = sys.stderr.isatty() if args.progress is None else args.progress
     start = time.perf_counter()
-    frame = sweep(
+    result = sweep_rows(  # numpy columns: writing Parquet and printing the fastest rows need no pandas
         graphs,
         base,
         grid,
@@ -189,17 +195,37 @@ def run_sweep(args: argparse.Namespace) -> int:
         fastest=args.top,  # ranked as the chunks come: the output is not read back
     )
     seconds = time.perf_counter() - start
-    rows = frame.attrs["rows"]
+    rows = result.total
     configs = rows // max(len(graphs), 1)
-    how = f"{frame.attrs['kept']} kept from the earlier run, {frame.attrs['computed']} computed; " if args.resume else ""
+    how = f"{result.kept} kept from the earlier run, {result.computed} computed; " if args.resume else ""
     print(f"wrote {args.output}: {rows} rows ({how}{len(graphs)} model(s) x {configs} configurations) in {seconds:.1f} s")
     required = [*grid, "latency_ms"]
     optional = ["energy_uj", "utilization", "bound", "bottleneck_layer"]
-    for model, rows in frame.groupby("model", sort=False):
-        best = rows.nsmallest(args.top, "latency_ms", keep="first")
+    for model in result.models():  # each model's --top fastest rows, ranked by the sweep
+        best = sorted(result.records(model), key=lambda row: row["latency_ms"])  # stable: ties keep grid order
         print(f"\nfastest {len(best)} of {configs} configurations of {model} on {base.name}:")
-        print(fit_table(best, required, optional))
+        print(fit_table(best, required, optional, names=list(result.names)))
     return 0
+
+
+def _check_rows(frame, objectives: list[str], source: str) -> None:
+    """Every objective a finite number >= 0 and one row per (model, configuration): a sweep
+    writes nothing else, so another value is a damaged or hand-edited file, not a point."""
+    import numpy as np
+
+    for column in objectives:
+        values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+        if len(bad):
+            label = int(frame.index[bad[0]])  # the row's position in the file (kept through --model)
+            where = f"line {label + 2}" if str(source).lower().endswith(".csv") else f"row {label + 1}"
+            raise ConfigError(f"pareto: {source}: {where}: {column} = {float(values[bad[0]])!r}: expected a finite number >= 0 "
+                              f"(as `hwsim sweep` writes; {len(bad):,} such row(s))")
+    keys = [c for c in ("model", "config_id") if c in frame.columns]
+    if "config_id" in keys and frame.duplicated(keys).any():
+        first = frame[frame.duplicated(keys)].iloc[0]
+        raise ConfigError(f"pareto: {source}: {', '.join(f'{k} {first[k]}' for k in keys)} appears twice: "
+                          "expected one row per configuration")
 
 
 def run_pareto(args: argparse.Namespace) -> int:
@@ -214,15 +240,16 @@ def run_pareto(args: argparse.Namespace) -> int:
     frame = read_sweep(args.sweep_output)
     if "layer" in frame.columns:
         raise ConfigError(f"pareto: {args.sweep_output} has one row per layer (a per-layer profile or a sweep's "
-                          "--per-layer output), not one per configuration; give the -o output of `hwsim sweep`")
+                          "--per-layer output), not one per configuration: expected the -o output of `hwsim sweep`")
     if args.model is not None:
         if "model" not in frame.columns or args.model not in set(frame["model"]):
             known = ", ".join(sorted(set(frame.get("model", [])))) or "none"
-            raise ConfigError(f"pareto: model {args.model!r} is not in {args.sweep_output} (models: {known})")
+            raise ConfigError(f"pareto: model {args.model!r} is not in {args.sweep_output}: expected one of its models ({known})")
         frame = frame[frame["model"] == args.model]
     objectives = [args.x, args.y] + ([args.z] if args.z else [])
     by = "model" if "model" in frame.columns else None
     front = pareto_front(frame, objectives, by=by)
+    _check_rows(frame, objectives, args.sweep_output)
     swept = [c for c in frame.columns if c in sweepable_paths()]
     keys = [c for c in ("model", "config_id") if c in frame.columns]
     if fmt == "table":

@@ -166,38 +166,61 @@ def _choose(per_flow: list[dict[str, NDArray[Any]]], flows: list[str], hw: Hardw
     return np.where(cycles == cycles.min(axis=0), energy, np.inf).argmin(axis=0)
 
 
-def evaluate(la: LayerArrays, hw: HardwareArrays) -> dict[str, NDArray[Any]]:
+def evaluate(la: LayerArrays, hw: HardwareArrays, shared: dict[str, Any] | None = None) -> dict[str, NDArray[Any]]:
     """All per-layer metrics (:data:`METRICS`) for every configuration: arrays of ``(configs, layers)``.
 
     No Python loop over configurations or layers: GEMM layers are evaluated once per dataflow
     that some configuration allows, then each (configuration, layer) takes the dataflow it
     chooses among those its configuration allows; vector-unit layers are evaluated once.
+
+    ``shared``: results to reuse between calls whose configurations are the same, row for row,
+    but for the dataflows they allow (a sweep's ``ws``, ``os``, ``is`` and ``best`` siblings):
+    the per-dataflow GEMM results, the vector-unit results and the residency plan do not depend
+    on that choice, so each is computed by the first call that needs it and kept in ``shared``
+    (a dict the caller starts empty); later calls take it from there. Results are the same
+    either way.
     """
+
+    def once(key: str, compute: Any) -> Any:
+        if shared is None:
+            return compute()
+        if key not in shared:
+            shared[key] = compute()
+        return shared[key]
+
     shape = np.broadcast_shapes(hw.rows.shape, la.macs.shape)
     is_gemm = la.kind == KIND_GEMM
     gemm_idx = np.flatnonzero(is_gemm)
     vector_idx = np.flatnonzero(~is_gemm)
     gemm, vector = la.take(gemm_idx), la.take(vector_idx)
-    residency = plan(la, hw) if hw.has_global_buffer else None
+    residency = once("residency", lambda: plan(la, hw)) if hw.has_global_buffer else None
     gemm_res = None if residency is None else residency.take(gemm_idx)
     vector_res = None if residency is None else residency.take(vector_idx)
     names = dataflow_names()
     flows = [d for d in names if hw.allowed(d).any()]
-    per_flow = [_evaluate_gemm(d, gemm, hw, gemm_res) for d in flows]
+    per_flow = [once(f"gemm {d}", lambda d=d: _evaluate_gemm(d, gemm, hw, gemm_res)) for d in flows]
     gemm_shape = (shape[0], len(gemm_idx))
     choice = _choose(per_flow, flows, hw, gemm_shape)
     masks = [choice == i for i in range(len(flows) - 1)]
-    vector_out = _evaluate_vector(vector, hw, vector_res)
+    vector_out = once("vector", lambda: _evaluate_vector(vector, hw, vector_res))
 
+    # GEMM layers all before the vector-unit ones (as the sweep orders its distinct layers): the
+    # two parts are joined by one concatenation instead of two scattered writes
+    gemm_first = len(gemm_idx) == 0 or int(gemm_idx[-1]) == len(gemm_idx) - 1
     out: dict[str, NDArray[Any]] = {}
     for key in vector_out:
         picked = per_flow[-1][key]
         for i in reversed(range(len(flows) - 1)):
             picked = np.where(masks[i], per_flow[i][key], picked)
+        dtype = BY_NAME[key].numpy_dtype  # cycles, folds: whole numbers (float64 values cut as astype does)
+        if gemm_first:
+            parts = (np.broadcast_to(picked, gemm_shape), np.broadcast_to(vector_out[key], (shape[0], len(vector_idx))))
+            out[key] = np.concatenate(parts, axis=1, dtype=dtype, casting="unsafe")
+            continue
         merged = np.empty(shape, dtype=np.float64)
         merged[:, gemm_idx] = picked
         merged[:, vector_idx] = vector_out[key]
-        out[key] = merged.astype(BY_NAME[key].numpy_dtype, copy=False)  # cycles, folds: whole numbers
+        out[key] = merged.astype(dtype, copy=False)
     flow_index = np.array([names.index(d) for d in flows], dtype=np.int64)
     out["dataflow_index"] = np.full(shape, -1, dtype=np.int64)
     out["dataflow_index"][:, gemm_idx] = flow_index[choice]

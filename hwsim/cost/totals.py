@@ -71,9 +71,17 @@ class Totals:
         per configuration.
         """
 
+        weights = None if counts is None else np.asarray(counts)
+        float_weights = None if weights is None else weights.astype(np.float64)
+
         def total(name: str) -> Any:
             values = np.asarray(metrics[name])
-            return values.sum(axis=-1) if counts is None else (values * counts).sum(axis=-1)
+            if weights is None:
+                return values.sum(axis=-1)
+            if weights.ndim == 1 and values.ndim >= 1 and values.dtype.kind in "iuf" and _is_count(weights):
+                # one weighted sum per row (matrix x vector): integers stay exact, floats as a dot product
+                return values @ (float_weights if values.dtype.kind == "f" else weights)
+            return (values * weights).sum(axis=-1)
 
         return cls(**{f.name: total(f.name) for f in fields(cls)})
 

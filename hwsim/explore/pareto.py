@@ -118,9 +118,9 @@ def _check_objectives(frame: pd.DataFrame, objectives: Sequence[str]) -> None:
             continue  # no rows, no dtype to check (a CSV with only a header reads as text columns)
         if column not in frame.columns or column not in numeric:
             what = "no column" if column not in frame.columns else "not a numeric column"
-            raise ConfigError(f"pareto: {what} {column!r}; numeric columns: {', '.join(map(str, numeric))}")
+            raise ConfigError(f"pareto: {what} {column!r}: expected one of the numeric columns {', '.join(map(str, numeric))}")
     if len(set(objectives)) != len(objectives):
-        raise ConfigError(f"pareto: objective given twice in {', '.join(objectives)}")
+        raise ConfigError(f"pareto: objective given twice in {', '.join(objectives)}: expected distinct objectives")
 
 
 def pareto_front(frame: pd.DataFrame, objectives: Sequence[str], by: str | None = None) -> pd.DataFrame:

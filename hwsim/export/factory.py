@@ -13,7 +13,7 @@ from pathlib import Path
 
 from torch import nn
 
-from hwsim.errors import GraphFileError
+from hwsim.errors import GraphFileError, missing_extra, user_code
 from hwsim.export.tracing import _one_line
 
 #: ``file.py:factory`` of each module :func:`load_factory` returned (weak: never keeps one alive).
@@ -28,12 +28,18 @@ def source_of(module: nn.Module) -> str | None:
         return None
 
 
+def _imports_torch(exc: BaseException) -> bool:
+    """Whether ``exc`` is torch missing (the user's file imports it): the hint of hwsim's own torch import."""
+    return isinstance(exc, ImportError) and exc.name == "torch"
+
+
 def load_factory(spec: str) -> nn.Module:
     """Build a user model from ``path/to/file.py:factory``.
 
     ``factory`` is a function or class called with no arguments that returns an ``nn.Module``
     (an ``nn.Module`` instance bound to that name is taken as is). The file is imported by path.
-    Every problem raises :class:`GraphFileError` with a one-line message.
+    Every problem raises :class:`GraphFileError` with a one-line message; a file or factory that
+    calls ``sys.exit`` raises :class:`~hwsim.errors.UserCodeError` (hwsim does not exit with it).
     """
     path_text, sep, attr = spec.rpartition(":")
     if not sep or not path_text or not attr:
@@ -47,11 +53,16 @@ def load_factory(spec: str) -> nn.Module:
         raise GraphFileError(f"{path}: cannot import (expected a Python .py file)")
     user_module = importlib.util.module_from_spec(import_spec)
     sys.modules[module_name] = user_module
-    try:
-        import_spec.loader.exec_module(user_module)
-    except Exception as exc:  # a user file can raise anything; report it on one line
-        sys.modules.pop(module_name, None)
-        raise GraphFileError(f"{path}: import failed: {_one_line(exc)}") from None
+    with user_code(f"{path}: the model file", "while being imported"):
+        try:
+            import_spec.loader.exec_module(user_module)
+        except SystemExit:
+            sys.modules.pop(module_name, None)
+            raise
+        except Exception as exc:  # a user file can raise anything; report it on one line
+            sys.modules.pop(module_name, None)
+            missing = missing_extra(exc, f"the model file {path}") if _imports_torch(exc) else None
+            raise missing or GraphFileError(f"{path}: import failed: {_one_line(exc)}") from None
     if not hasattr(user_module, attr):
         defined = sorted(n for n, v in vars(user_module).items() if callable(v) and not n.startswith("_"))
         raise GraphFileError(f"{path}: no attribute {attr!r} (callables defined: {', '.join(defined) or 'none'})")
@@ -61,10 +72,11 @@ def load_factory(spec: str) -> nn.Module:
         return factory
     if not callable(factory):
         raise GraphFileError(f"{spec}: {attr!r} is a {type(factory).__name__}, expected a function or class")
-    try:
-        model = factory()
-    except Exception as exc:  # the user's factory can raise anything
-        raise GraphFileError(f"{spec}: factory raised {_one_line(exc)}") from None
+    with user_code(f"{spec}: the factory"):
+        try:
+            model = factory()
+        except Exception as exc:  # the user's factory can raise anything
+            raise GraphFileError(f"{spec}: factory raised {_one_line(exc)}") from None
     if not isinstance(model, nn.Module):
         raise GraphFileError(f"{spec}: factory returned {type(model).__name__}, expected a torch.nn.Module")
     _SOURCES[model] = spec

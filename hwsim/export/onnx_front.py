@@ -44,7 +44,8 @@ from onnx import numpy_helper
 import hwsim
 from hwsim.errors import GraphFileError, UnsupportedOpError
 from hwsim.export.builder import build_layers
-from hwsim.export.neutral import NeutralGraph, NeutralOp, Param, Tensor
+from hwsim.export.neutral import Attrs, NeutralGraph, NeutralOp, Param, Tensor
+from hwsim.export.onnx_checks import check_inferred, check_structure, node_error
 from hwsim.export.onnx_rules import Unit, find_patterns, unit_op
 from hwsim.export.onnx_shapes import fill_inputs, infer_shapes
 from hwsim.graph.coverage import coverage_of
@@ -72,17 +73,18 @@ def read_onnx(path: str | Path) -> onnx.ModelProto:
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # protobuf raises DecodeError and others on a file that is not ONNX
-        raise GraphFileError(f"{path}: not a readable ONNX model ({_one_line(exc)})") from None
+        raise GraphFileError(f"{path}: not a readable ONNX model ({_one_line(exc)}): expected a serialized ModelProto") from None
     if not model.graph.node:
-        raise GraphFileError(f"{path}: the ONNX graph has no nodes")
+        raise GraphFileError(f"{path}: the ONNX graph has no nodes: expected at least one")
     return model
 
 
 class _Graph:
     """The model's nodes with what the rules ask about them (:class:`~hwsim.export.onnx_rules.Context`)."""
 
-    def __init__(self, model: onnx.ModelProto) -> None:
+    def __init__(self, model: onnx.ModelProto, source: str) -> None:
         graph = model.graph
+        self.model, self.source = model, source
         self.nodes = list(graph.node)
         self.initializers = {init.name: init for init in graph.initializer}
         self.shapes: dict[str, tuple[int, ...]] = {}
@@ -236,12 +238,28 @@ class _Graph:
             scope = _scope(unit.name)
             self.scopes.add(scope)
             own = unit.name if unit.name and "/" not in unit.name else ""
-            op = unit_op(self, unit, scope, own or f"{unit.op_type.lower()}")
+            op = self._sized(unit_op(self, unit, scope, own or f"{unit.op_type.lower()}"), unit)
             for name in self.pending:
                 ops.append(NeutralOp("constant", name, "initializer", (), (self.tensor(name),), params=self.params([name])))
             self.pending.clear()
             ops.append(op)
         return NeutralGraph("onnx", tuple(ops), self.all_params())
+
+
+    def _sized(self, op: NeutralOp, unit: Unit) -> NeutralOp:
+        """``op`` when every tensor it is sized from has a shape; else, when its inputs have shapes,
+        the reason ONNX gives for its node as an error; else (an input or a shape known only at
+        run time) ``op`` listed as unsupported, never sized from a guess."""
+        inputs = [t for t in op.inputs if t is not None]
+        outputs = [t for i, t in enumerate(op.outputs) if t.readers or not i]
+        if op.kind == "unsupported" or all(t.shape is not None for t in inputs + outputs):
+            return op
+        node = self.producers.get(unit.outputs[0]) if unit.outputs else None
+        sized_inputs = all(t.shape is not None for t in inputs)
+        reason = node_error(self.model, node, self.source) if node is not None and sized_inputs else None
+        if reason is not None:
+            raise GraphFileError(reason)
+        return replace(op, kind="unsupported", attrs=Attrs(), macs=None)
 
 
 def _scope(node_name: str) -> str:
@@ -296,9 +314,11 @@ def export_onnx(
     """
     source = str(path)
     model = read_onnx(path)
+    check_structure(model, source)
     input_shape = fill_inputs(model, source, input_size, batch)
     model = infer_shapes(model, source)
-    reader = _Graph(model)
+    check_inferred(model, source)
+    reader = _Graph(model, source)
     try:
         built = build_layers(reader.neutral_graph())
     except ValueError as exc:  # a layer whose shapes contradict each other

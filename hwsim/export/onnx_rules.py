@@ -102,9 +102,37 @@ def _window(ctx: Context, unit: Unit, kernel: tuple[int, ...]) -> dict[str, Any]
                 dilation=_spatial(dilations, 1), spatial_dims=rank)
 
 
+def _where(unit: Unit) -> str:
+    """``node 'name' (OpType)``, for error messages (the output it writes when it has no name)."""
+    return f"node {unit.name or (unit.outputs[0] if unit.outputs else '')!r} ({unit.op_type})"
+
+
+def _check_conv(ctx: Context, unit: Unit, weight: tuple[int, ...], kernel: tuple[int, ...]) -> None:
+    """The weight agrees with the kernel, the group and the input's channels (ONNX's shape
+    inference does not check them); a ValueError names the node and both values."""
+    group = int(unit.attrs.get("group", 1))
+    if group < 1:
+        raise ValueError(f"{_where(unit)}: group = {group}: expected an integer >= 1")
+    if tuple(kernel) != tuple(weight[2:]):
+        raise ValueError(f"{_where(unit)}: kernel_shape {list(kernel)}: expected the weight {unit.inputs[1]!r}'s "
+                         f"{list(weight[2:])} (weight shape {list(weight)})")
+    shape_in = ctx.shape(unit.inputs[0])
+    if shape_in is None or len(shape_in) not in (len(weight), len(weight) - 1):
+        return
+    channels = shape_in[1] if len(shape_in) == len(weight) else shape_in[0]
+    reads = weight[1] * group if unit.op_type == "Conv" else weight[0]
+    if reads != channels:
+        layout = "C/group" if unit.op_type == "Conv" else "C"
+        raise ValueError(f"{_where(unit)}: weight {unit.inputs[1]!r} of shape {list(weight)} ({layout} at dim "
+                         f"{1 if unit.op_type == 'Conv' else 0}, group {group}) reads {reads} channels: expected the "
+                         f"{channels} of input {unit.inputs[0]!r} (shape {list(shape_in)})")
+
+
 def _conv(ctx: Context, unit: Unit, make: Callable[..., NeutralOp]) -> NeutralOp:
     weight = ctx.shape(unit.inputs[1]) if len(unit.inputs) > 1 else None
     kernel = _ints(unit.attrs.get("kernel_shape"), weight[2:] if weight else ())
+    if weight:
+        _check_conv(ctx, unit, weight, kernel)
     window = _window(ctx, unit, kernel) if weight and len(kernel) in (1, 2) else None
     weights = unit.inputs[1:3]
     if window is None:
@@ -219,10 +247,20 @@ def unit_op(ctx: Context, unit: Unit, scope: str, word_name: str) -> NeutralOp:
             axes = None if value is None else [int(v) for v in value.reshape(-1)]
         return make("mean", first, dims=None if axes is None else tuple(int(a) for a in axes))
     if t == "LRN":
-        return make("lrn", first, size=int(unit.attrs.get("size", 1)))
+        size = int(unit.attrs.get("size", 1))
+        if size < 1:
+            raise ValueError(f"{_where(unit)}: size = {size}: expected a channel window >= 1")
+        return make("lrn", first, size=size)
     if t == "Concat":
-        return make("concat", [ctx.operand(name) for name in unit.inputs], dim=int(unit.attrs.get("axis", 0)))
+        axis, rank = int(unit.attrs.get("axis", 0)), len(ctx.shape(unit.inputs[0]) or ()) if unit.inputs else 0
+        if rank and not -rank <= axis < rank:
+            raise ValueError(f"{_where(unit)}: axis = {axis}: expected an axis from {-rank} to {rank - 1} (inputs of rank {rank})")
+        return make("concat", [ctx.operand(name) for name in unit.inputs], dim=axis)
     if t in VIEWS:
+        shape_in, shape_out = ctx.shape(unit.inputs[0]), ctx.shape(unit.outputs[0])
+        if shape_in is not None and shape_out is not None and _numel(shape_in) != _numel(shape_out):
+            raise ValueError(f"{_where(unit)}: reads {_numel(shape_in):,} elements {list(shape_in)} and writes "
+                             f"{_numel(shape_out):,} {list(shape_out)}: expected as many elements out as in")
         return make("view", first)
     if t == "Transpose":
         perm = unit.attrs.get("perm")

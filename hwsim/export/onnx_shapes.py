@@ -7,7 +7,9 @@ because a reshape's or expand's target is computed from shapes at run time (``Sh
 nodes (with ONNX's reference implementation, one node at a time, on integer tensors and small
 constants only: never on weights) and replaces them by ``Constant`` nodes, then infers again;
 where inference stops at a shape-preserving op it cannot see through (an op defined as a
-function, such as GroupNormalization), the op's input shape is carried to its output.
+function, such as GroupNormalization), the op's input shape is carried to its output. The shapes
+a file states (``value_info``) are recomputed, except for the outputs of ops ONNX has no schema
+for (custom domains), which only the file can give.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def fill_inputs(model: onnx.ModelProto, source: str, input_size: tuple[int, ...]
     initializers = {init.name for init in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in initializers]
     if not inputs:
-        raise GraphFileError(f"{source}: the ONNX graph has no inputs")
+        raise GraphFileError(f"{source}: the ONNX graph has no inputs: expected at least one that is not an initializer")
     first_shape: tuple[int, ...] = ()
     for index, value in enumerate(inputs):
         dims = value.type.tensor_type.shape.dim
@@ -61,11 +63,12 @@ def fill_inputs(model: onnx.ModelProto, source: str, input_size: tuple[int, ...]
             if fixed is not None and target is not None and fixed != target and (axis or batch != 1):
                 what = "batch" if axis == 0 else "input size"
                 raise ConfigError(f"{source}: input {value.name!r} has a fixed {what} "
-                                  f"({'x'.join(str(d.dim_value) for d in dims)}); it cannot be changed to {target}")
+                                  f"({'x'.join(str(d.dim_value) for d in dims)}); it cannot be changed to {target} (expected "
+                                  f"{'no --batch' if axis == 0 else 'no --input-size'} or the file's own)")
             if fixed is None:
                 if target is None:
                     free = "x".join(d.dim_param or "?" if not d.dim_value else str(d.dim_value) for d in dims)
-                    raise ConfigError(f"{source}: input {value.name!r} has free dims ({free}): give --input-size HxW"
+                    raise ConfigError(f"{source}: input {value.name!r} has free dims ({free}): expected --input-size HxW"
                                       " (and --batch) to fix them")
                 dim.Clear()
                 dim.dim_value = target
@@ -79,7 +82,7 @@ def _infer(model: onnx.ModelProto, source: str) -> onnx.ModelProto:
     try:
         return onnx.shape_inference.infer_shapes(model, check_type=False, strict_mode=False, data_prop=True)
     except Exception as exc:  # onnx raises InferenceError and others on inconsistent files
-        raise GraphFileError(f"{source}: ONNX shape inference failed: {_one_line(exc)}") from None
+        raise GraphFileError(f"{source}: ONNX shape inference failed: {_one_line(exc)}; expected a model it accepts") from None
 
 
 def _known_shapes(model: onnx.ModelProto) -> dict[str, tuple[int, ...]]:
@@ -170,10 +173,23 @@ def _carry_round(model: onnx.ModelProto, shapes: dict[str, tuple[int, ...]]) -> 
     return changed
 
 
+def _opaque_outputs(model: onnx.ModelProto) -> set[str]:
+    """Outputs of nodes ONNX has no schema for (custom domains): only the file can state their shapes."""
+    opaque = set()
+    for node in model.graph.node:
+        try:
+            onnx.defs.get_schema(node.op_type, node.domain)
+        except Exception:  # SchemaError: no such operator
+            opaque.update(o for o in node.output if o)
+    return opaque
+
+
 def infer_shapes(model: onnx.ModelProto, source: str) -> onnx.ModelProto:
     """``model`` with every tensor shape ONNX can infer once shape arithmetic is folded and shapes
     are carried across shape-preserving ops inference stops at (module docstring)."""
-    del model.graph.value_info[:]  # recomputed from the (filled) inputs
+    stated = [v for v in model.graph.value_info if v.name in _opaque_outputs(model)]
+    del model.graph.value_info[:]  # recomputed from the (filled) inputs ...
+    model.graph.value_info.extend(stated)  # ... but for the outputs of ops ONNX has no schema for
     model = _infer(model, source)
     for _ in range(_ROUNDS):
         folded = _fold_round(model, _known_shapes(model))

@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 import hwsim
-from hwsim.errors import ConfigError, UnsupportedOpError
+from hwsim.errors import ConfigError, UnsupportedOpError, user_code
 from hwsim.export.factory import source_of
 from hwsim.export.builder import build_layers
 from hwsim.export.tracing import _example, _fx_traced, _trace
@@ -41,7 +41,7 @@ def export(
     not be converted instead of returning them in ``unsupported``. ``model_kwargs`` are recorded
     in the metadata (JSON). The module is traced in eval mode; its train/eval flags are restored.
     Errors name the model's ``file.py:factory`` when :func:`~hwsim.export.factory.load_factory`
-    built it, else ``name``.
+    built it, else ``name``; a forward that calls ``sys.exit`` raises :class:`~hwsim.errors.UserCodeError`.
     """
     input_shape = tuple(int(d) for d in input_shape)
     graph_name = name or type(module).__name__
@@ -53,7 +53,8 @@ def export(
     flags = [(m, m.training) for m in module.modules()]
     module.eval()
     try:
-        neutral = _trace(module, input_shape, label, tracer)
+        with user_code(f"{label}: the model's forward", "while being traced"):
+            neutral = _trace(module, input_shape, label, tracer)
     finally:
         for m, training in flags:
             m.training = training
@@ -87,7 +88,8 @@ def node_layer_names(gm: torch.fx.GraphModule, input_shape: Sequence[int], name:
     flags = [(m, m.training) for m in gm.modules()]
     gm.eval()
     try:
-        neutral = _fx_traced(gm, _example(gm, shape, name), name, gm)
+        with user_code(f"{name}: the model's forward", "while being traced"):
+            neutral = _fx_traced(gm, _example(gm, shape, name), name, gm)
     finally:
         for m, training in flags:
             m.training = training

@@ -72,6 +72,11 @@ class FrozenSection:
     def __hash__(self) -> int:
         return hash(tuple(self.fields.items()))
 
+    def __reduce__(self) -> tuple[type, tuple[dict[str, Any]]]:
+        """Pickled as its class and fields (a mapping proxy cannot be pickled): a search's tasks
+        carry the accelerator to worker processes and Dask."""
+        return type(self), (dict(self.fields),)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.fields.items())})"
 

@@ -49,10 +49,11 @@ def read_measurements(path: str | Path) -> list[ModelMeasurement]:
             continue
         try:
             found.append(ModelMeasurement.from_dict(json.loads(line)))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            if number == len(lines):  # interrupted while writing the last entry
-                break
-            raise GraphFileError(f"{path}: line {number}: not a measurement ({exc})") from None
+        except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError, HwsimError) as exc:
+            # a whole line (the torn tail is cut above): kept, it would sit before the next append
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise GraphFileError(f"{path}: line {number}: not a measurement ({reason}); expected one JSON object per "
+                                 "line as `hwsim calibrate` writes them") from None
     return found
 
 

@@ -56,7 +56,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from hwsim.errors import ConfigError, HwsimError, UnsupportedOpError
+from hwsim.errors import ConfigError, HwsimError, UnsupportedOpError, user_code
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.measure.attribution import attribute_nodes
 from hwsim.measure.cache import append_measurement, read_measurements, same_conditions
@@ -174,13 +174,14 @@ def measure_module(
     if graph is None:
         graph = export(module, shape, name=name)
     label = source_of(module) or name
-    try:
-        gm = torch.fx.symbolic_trace(module)
-    except Exception as exc:  # fx raises many kinds of errors on untraceable code
-        first = (str(exc).strip().splitlines() or [""])[0]
-        raise UnsupportedOpError(
-            f"{label}: per-layer timing needs a torch.fx-traceable model: {type(exc).__name__}: {first}"
-        ) from None
+    with user_code(f"{label}: the model's forward", "while being traced"):
+        try:
+            gm = torch.fx.symbolic_trace(module)
+        except Exception as exc:  # fx raises many kinds of errors on untraceable code
+            first = (str(exc).strip().splitlines() or [""])[0]
+            raise UnsupportedOpError(
+                f"{label}: per-layer timing needs a torch.fx-traceable model: {type(exc).__name__}: {first}"
+            ) from None
     owners = attribute_nodes(gm, graph)
     slot_of_layer = {layer.name: i for i, layer in enumerate(graph.layers)}
     n_layers = len(graph.layers)
@@ -195,7 +196,8 @@ def measure_module(
     ticker = _Ticker(settings.total_passes, progress)
     timer = _NodeTimer(gm, slots, n_layers, cuda)
 
-    with _pinned_threads(settings.threads), torch.inference_mode():
+    with _pinned_threads(settings.threads), torch.inference_mode(), user_code(f"{label}: the model's forward",
+                                                                              "while being measured"):
         info = host_info(settings.device)
         eager, per_pass = _interleaved(
             lambda: module(example), lambda: timer.run(example)[0], settings.warmup, settings.repeats, cuda, ticker

@@ -9,6 +9,7 @@ JSON form). Never imports torch.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,13 @@ METHOD = (
 # ---------------------------------------------------------------------------------------------
 # Results
 # ---------------------------------------------------------------------------------------------
+def _check_seconds(what: str, values: tuple[float, ...]) -> None:
+    """Times are finite and >= 0 (a cache file edited or damaged by hand holds anything)."""
+    bad = next((v for v in values if not (math.isfinite(v) and v >= 0)), None)
+    if bad is not None:
+        raise ValueError(f"{what}: {bad!r}: expected finite seconds >= 0")
+
+
 @dataclass(frozen=True)
 class LatencyStats:
     """Statistics of repeated latency samples, all in seconds."""
@@ -43,6 +51,7 @@ class LatencyStats:
     def __post_init__(self) -> None:
         if not self.samples_s:
             raise ValueError("LatencyStats needs at least one sample")
+        _check_seconds("latency samples", self.samples_s)
 
     def _pct(self, q: float) -> float:
         return float(np.percentile(np.asarray(self.samples_s, dtype=np.float64), q))
@@ -142,6 +151,7 @@ class ModelMeasurement:
             raise ValueError(
                 f"{self.model}: {len(self.layer_seconds)} layer times for {len(self.graph.layers)} layers"
             )
+        _check_seconds(f"{self.model}: layer times", (*self.layer_seconds, self.unattributed_s))
 
     @property
     def layer_names(self) -> tuple[str, ...]:

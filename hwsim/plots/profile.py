@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from hwsim.plots.common import COMPUTE_COLOR, STALL_COLOR, UTIL_COLOR, VECTOR_COLOR, _figure, _si, _si_formatter
+from hwsim.plots.profile_options import AUTO_MAX_BARS, BY_CHOICES
 from hwsim.plots.tables import block_labels, group_table, stage_labels
 
 if TYPE_CHECKING:
@@ -28,10 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["AUTO_MAX_BARS", "BAR_HEIGHT_IN", "BY_CHOICES", "LABEL_FONTSIZE", "plot_profile", "profile_groups"]
 
-#: What one bar stands for.
-BY_CHOICES: tuple[str, ...] = ("auto", "layer", "block", "stage")
-#: Most bars ``by="auto"`` draws before grouping layers into blocks, then stages.
-AUTO_MAX_BARS = 40
 #: Height of one bar's row in inches (at the CLI's 120 dpi: 26 px, room for an 8-point label).
 BAR_HEIGHT_IN = 0.22
 #: Font size of every tick label, in points.

@@ -25,7 +25,7 @@ def load_torch_factory(source: str, input_size: InputSize = None, batch: int = 1
     """
     size = check_input_size(source, input_size, lengths=(2, 3))
     if size is None:
-        raise ConfigError(f"{source}: a model factory needs an input size (height, width)")
+        raise ConfigError(f"{source}: a model factory needs an input size (height, width): expected --input-size HxW")
     from hwsim.export import export, load_factory
 
     model = load_factory(source)

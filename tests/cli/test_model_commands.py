@@ -236,6 +236,8 @@ def test_model_commands_import_only_what_they_need(tmp_path):
         "profile graph json": ["profile", str(graph), "--accel", "ws_16x16"],
         "profile SCALE-Sim topology": ["profile", str(topology), "--accel", "ws_32x32"],
         "profile csv": ["profile", "alexnet", "--accel", "is_32x32", "--format", "csv"],
+        "sweep to parquet": ["sweep", "squeezenext_23v5", "--accel", "ws_32x32", "--set", "array.rows=8,16",
+                             "--set", "dataflow=ws,best", "--set", "vector.lanes=4,8", "-o", str(tmp_path / "s.parquet")],
     }
     code = textwrap.dedent(
         """
@@ -256,6 +258,8 @@ def test_model_commands_import_only_what_they_need(tmp_path):
         loaded[what] = heavy
     # CSV and JSON are written by pandas (``hwsim.report.profile.to_frame``): they may load it, nothing else.
     assert loaded.pop("profile json") == loaded.pop("profile csv") == ["pandas"]
+    # a sweep validates its swept values with the schema (pydantic); Parquet is written by pyarrow alone
+    assert loaded.pop("sweep to parquet") == ["pydantic"]
     assert loaded == {what: [] for what in loaded}
 
 
@@ -404,7 +408,7 @@ def test_interrupted_sweep_and_search_suggest_resume(tmp_path, capsys, monkeypat
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(sweep_run, "sweep", interrupt)
+    monkeypatch.setattr(sweep_run, "sweep_rows", interrupt)
     monkeypatch.setattr(search_run, "search", interrupt)
     out = tmp_path / "s.csv"
     _, err = run_main(capsys, "sweep", "alexnet", "--accel", "ws_32x32", "--set", "array.rows=8,16", "-o", str(out),

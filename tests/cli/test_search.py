@@ -255,6 +255,22 @@ def test_joint_search_over_set_fields_writes_pairs_table_and_area_plot(tmp_path:
     assert "70 resumed, 0 simulated" in capsys.readouterr().out
 
 
+def test_joint_search_in_worker_processes_gives_the_rows_of_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from hwsim.explore.search import configurations
+
+    monkeypatch.setattr(configurations, "TASK_CONFIGS", 2)  # 4 configurations in 2 tasks: the workers get both
+    argv = ["search", "squeezenext", "--accel", "ws_32x32", "--depth", "6", "--set", "array.rows=16,32",
+            "--set", "dram.bandwidth_bytes_per_cycle=8,32"]  # the shipped accelerator (a frozen copy) goes to the workers
+    tables = []
+    for workers in ("1", "2"):
+        out = tmp_path / f"workers{workers}.csv"
+        assert main([*argv, "--workers", workers, "-o", str(out)]) == 0
+        tables.append(out.read_text())
+    capsys.readouterr()
+    assert tables[0] == tables[1] and len(tables[0].splitlines()) > 4
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -360,7 +360,7 @@ def test_pareto_refuses_one_row_per_layer(graph_file, tmp_path, capsys):
         assert main(["pareto", str(path), "--x", "cycles", "--y", "energy_pj" if path == profile else "dram_bytes"]) == 2
         err = capsys.readouterr().err
         assert err == (f"hwsim pareto: error: pareto: {path} has one row per layer (a per-layer profile or a sweep's "
-                       "--per-layer output), not one per configuration; give the -o output of `hwsim sweep`\n")
+                       "--per-layer output), not one per configuration: expected the -o output of `hwsim sweep`\n")
     assert main(["pareto", str(summary), "--x", "latency_ms", "--y", "energy_uj"]) == 0
 
 

@@ -405,3 +405,19 @@ def test_vector_lanes_and_leakage():
     i = result.names.index("pool")
     assert result.cycles[i] == 32
     np.testing.assert_allclose(result.energy_leakage_pj, 0.5 * result.cycles)
+
+
+@settings(max_examples=60, deadline=None)
+@given(g=mixed_graphs, hws=st.lists(accels(), min_size=1, max_size=3), order=st.permutations(["ws", "os", "is", "best"]))
+def test_siblings_sharing_their_mappings_get_the_same_numbers(g, hws, order):
+    """Bit for bit: configurations that differ only in their dataflow, evaluated one after another
+    with one ``shared`` dict (in any order), equal each evaluated on its own."""
+    la = layer_arrays(g)
+    shared: dict = {}
+    for flow in order:
+        siblings = [hw.with_overrides({"dataflow": flow, "dataflow_choices": None}) for hw in hws]
+        reused = evaluate(la, hardware_arrays(siblings), shared)
+        fresh = evaluate(la, hardware_arrays(siblings))
+        for key in METRICS:
+            np.testing.assert_array_equal(reused[key], fresh[key], err_msg=f"{flow} {key}")
+    assert {f"gemm {d}" for d in dataflow_names()} <= set(shared) or not (la.kind == 0).any()

@@ -88,7 +88,7 @@ def test_free_input_dims_take_the_batch_and_input_size(tmp_path):
     (layer,) = graph.layers
     assert graph.input_shape == (2, 3, 16, 12) and (layer.n, layer.p, layer.q) == (2, 16, 12)
     assert layer.macs == 2 * 16 * 12 * 4 * 27
-    with pytest.raises(ConfigError, match="has free dims .*give --input-size"):
+    with pytest.raises(ConfigError, match="has free dims .*expected --input-size"):
         export_onnx(path)
     fixed = to_onnx(conv, (1, 3, 8, 8), tmp_path / "fixed.onnx")
     with pytest.raises(ConfigError, match="fixed input size .*cannot be changed to 16"):

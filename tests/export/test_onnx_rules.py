@@ -138,6 +138,8 @@ def test_an_lstm_and_an_unknown_op_are_listed_never_dropped(tmp_path):
                     "TopK": None, "com.example.Frobnicate": None}
     assert dict(graph.metadata)["params_in_unsupported_ops"] == str(4 * hidden * (features + hidden) + 8 * hidden)
     assert graph["relu"].inputs == ("squeeze",)  # bridged back through the unsupported ops
+    # sized from the shape the file states for the custom op's output: top 3 of (5, 2, 16)
+    assert graph["relu"].input_elements == steps * batch * 3
     with pytest.raises(UnsupportedOpError, match="left out: LSTM x1"):
         export_onnx(path, strict=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import pickle
 import subprocess
 import sys
 
@@ -62,6 +63,16 @@ def test_shipped_accelerators_agree_with_the_schema(name):
     assert_agree(load_accelerator(name), frozen(load_accelerator(name)))
 
 
+@pytest.mark.parametrize("name", ["ws_32x32", "best_32x32"])
+def test_a_pickled_copy_is_the_same_accelerator(name):
+    """Search tasks carry the accelerator to worker processes (`hwsim search --workers 2`)."""
+    copy = frozen(load_accelerator(name))
+    again = pickle.loads(pickle.dumps(copy))
+    assert type(again) is FrozenAccelerator and type(again.energy_pj) is type(copy.energy_pj)
+    assert again == copy and again.to_dict() == copy.to_dict()
+    assert_agree(load_accelerator(name), again)
+
+
 def test_the_checks_see_every_property():
     """Guard against a comparison that passes because it compares nothing."""
     assert {"pes", "vector_lanes", "candidate_dataflows", "cycle_time_ns"} <= set(properties(Accelerator))
@@ -98,6 +109,7 @@ def test_unlimited_bandwidth_agrees(ports):
     assert copy.dram.bandwidth_bytes_per_cycle == math.inf
     assert_agree(schema, copy)
     assert copy.validated() == schema
+    assert pickle.loads(pickle.dumps(copy)) == copy
     graph = load_graph("squeezenext_23v5")
     assert np.array_equal(simulate(graph, copy).cycles, simulate(graph, schema).cycles)
 

@@ -3,12 +3,13 @@ match the exported graph, attribution of fused/functional nodes, statistics, the
 the error paths. No thresholds on absolute time."""
 
 import json
+import sys
 
 import pytest
 import torch
 from torch import nn
 
-from hwsim.errors import ConfigError, HwsimError, UnknownNameError
+from hwsim.errors import ConfigError, HwsimError, UnknownNameError, UserCodeError
 from hwsim.export import export
 from hwsim.measure.profiler import (
     HostInfo,
@@ -254,3 +255,23 @@ def test_untraceable_model_is_reported():
     with pytest.raises(HwsimError, match="torch.fx-traceable"):
         measure_module(Branchy(), (3, 8, 8), "branchy", FAST, graph=graph)
 
+
+
+def test_a_forward_that_exits_while_measured_is_a_one_line_error():
+    class ExitsOnTheThirdCall(nn.Module):
+        """Traces and exports (two calls: fx, then the recorder runs the traced copy), exits when timed."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, 4, 3)
+            self.calls = 0
+
+        def forward(self, x):
+            self.calls += 1
+            if self.calls >= 3:
+                sys.exit(7)
+            return self.conv(x)
+
+    with pytest.raises(UserCodeError) as info:
+        measure_module(ExitsOnTheThirdCall(), (3, 8, 8), "exits", FAST)
+    assert str(info.value) == "exits: the model's forward called sys.exit(7) while being measured; expected it to return, not to exit"

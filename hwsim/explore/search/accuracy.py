@@ -48,12 +48,12 @@ def read_accuracy(path: str | Path, space: SearchSpace) -> dict[Candidate, float
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            raise ConfigError(f"{path}: line {number}: {len(cells)} cells for {len(header)} columns")
+            raise ConfigError(f"{path}: line {number}: {len(cells)} cells for {len(header)} columns: expected {len(header)}")
         values = {h: c.strip() for h, c in zip(header, cells)}
         for candidate in _candidates(path, number, values, space):
             if candidate in out:
                 raise ConfigError(f"{path}: line {number}: allocation {candidate.allocation}"
-                                  f"{_choices(space, candidate)} is given twice")
+                                  f"{_choices(space, candidate)} is given twice: expected one row per candidate")
             out[candidate] = _accuracy(path, number, values["accuracy"])
     if not out:
         raise ConfigError(f"{path}: no rows; expected one row per measured candidate ({expected})")
@@ -92,7 +92,7 @@ def _candidates(path: str | Path, number: int, values: dict[str, str], space: Se
     outside = [c for c in candidates if not space.contains(c)]
     if outside:
         raise ConfigError(f"{path}: line {number}: allocation {values['allocation']}{_choices(space, outside[0])} "
-                          f"is not in this search's space ({space.describe()})")
+                          f"is not in this search's space: expected a candidate of {space.describe()}")
     return candidates
 
 

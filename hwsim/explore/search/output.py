@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -96,7 +97,8 @@ def row(result: CandidateResult, layout: Layout, rank: int | None) -> list[objec
 
 
 def _parse(values: dict[str, str], layout: Layout) -> tuple[CandidateResult, bool]:
-    """The row's result, and whether it belongs to the search (ValueError: a torn row).
+    """The row's result, and whether it belongs to the search (ValueError: a torn row, or a number
+    no search writes, which is scored again rather than kept).
 
     A choice cell that is none of the choice's values stays text, so the space does not contain it.
     """
@@ -114,6 +116,10 @@ def _parse(values: dict[str, str], layout: Layout) -> tuple[CandidateResult, boo
     result = CandidateResult(candidate, int(values["cycles"]), float(values["latency_ms"]), float(values["energy_uj"]),
                              float(values["utilization"]), int(values["macs"]), int(values["params"]), area, config,
                              accuracy)
+    numbers = (result.cycles, result.latency_ms, result.energy_uj, result.macs, result.params, result.area_mm2)
+    if not all(math.isfinite(v) and v >= 0 for v in numbers) or not 0 <= result.utilization <= 1 or (
+            accuracy is not None and not math.isfinite(accuracy)):
+        raise ValueError("a number no search writes (negative, NaN, infinite, utilization outside 0..1)")
     return result, settings_fit and fits_config and space.contains(candidate)
 
 

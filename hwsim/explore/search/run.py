@@ -294,7 +294,7 @@ def _check(space: SearchSpace, configurations: Configurations, objective: str, m
     if objective not in OBJECTIVES:
         raise ConfigError(f"unknown objective {objective!r}; expected one of {', '.join(OBJECTIVES)}")
     if objective == "accuracy" and accuracy is None:
-        raise ConfigError("--objective accuracy needs measured accuracies: --accuracy FILE.csv")
+        raise ConfigError("--objective accuracy needs measured accuracies: --accuracy FILE.csv (expected with it)")
     if method not in ("auto", "units", "graphs"):
         raise ConfigError(f"unknown search method {method!r}; expected auto, units or graphs")
     pairs = space.count * configurations.size

@@ -106,7 +106,8 @@ class SearchSpace:
             raise ConfigError(f"stages={stages}: the {definition.name} family has at most {definition.max_stages}")
         if total < stages * self.min_blocks:
             raise ConfigError(
-                f"blocks_total={total} < stages={stages} x min_blocks={self.min_blocks}: no allocation is possible"
+                f"blocks_total={total} < stages={stages} x min_blocks={self.min_blocks}: no allocation is possible "
+                "(expected blocks_total >= stages x min_blocks)"
             )
         object.__setattr__(self, "choices", self._checked_choices(definition, dict(self.choices)))
         settings = self._known(definition, "setting", dict(self.settings), [s.name for s in definition.settings])
@@ -155,7 +156,7 @@ class SearchSpace:
         if isinstance(stages, int) and isinstance(min_blocks, int) and depth - fixed < stages * min_blocks:
             raise ConfigError(
                 f"depth {depth} gives {depth - fixed} blocks < stages={stages} x min_blocks={min_blocks}: "
-                "no allocation is possible"
+                "no allocation is possible (expected blocks >= stages x min_blocks)"
             )
         return cls(family=family, blocks_total=depth - fixed, **fields_)
 

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from hwsim.cost.arrays import KIND_GEMM, HardwareArrays, LayerArrays
@@ -31,6 +30,7 @@ from hwsim.errors import ConfigError
 from hwsim.graph.layer_graph import LayerGraph
 from hwsim.simulate import layer_arrays
 from hwsim.explore.sweep.grid import Grid, IntArray
+from hwsim.explore.sweep.rows import Columns
 
 #: Summary columns before the per-dataflow counts (``energy_<component>_uj`` stands for one per
 #: energy component; the global buffer's columns only where a configuration has one).
@@ -127,6 +127,11 @@ class ModelArrays:
         op_codes = {op: i for i, op in enumerate(sorted(set(la.ops)))}
         key = np.column_stack([np.array([op_codes[o] for o in la.ops], dtype=np.int64)] + [getattr(la, f) for f in _LAYER_FIELDS])
         _, first, inverse, counts = np.unique(key, axis=0, return_index=True, return_inverse=True, return_counts=True)
+        # GEMM layers first (evaluate() then joins the GEMM and vector parts without scattering)
+        order = np.argsort(la.kind[first] != KIND_GEMM, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        first, counts, inverse = first[order], counts[order], rank[inverse.reshape(-1)]
         unique = LayerArrays(
             tuple(la.names[i] for i in first),
             tuple(la.ops[i] for i in first),
@@ -165,8 +170,10 @@ class ChunkTask:
 
 @dataclass(frozen=True)
 class ChunkResult:
-    summary: pd.DataFrame
-    layers: pd.DataFrame | None
+    """A chunk's summary rows and (with ``per_layer``) its per-layer rows, as numpy columns."""
+
+    summary: Columns
+    layers: Columns | None
 
 
 def config_groups(grid: Grid, ordinals: IntArray) -> list[IntArray]:
@@ -182,6 +189,37 @@ def config_groups(grid: Grid, ordinals: IntArray) -> list[IntArray]:
     codes = grid.axis_indices(ordinals)[grid.paths.index("dataflow")]
     order = np.argsort(codes, kind="stable")
     return np.split(order, np.flatnonzero(np.diff(codes[order])) + 1)
+
+
+def sibling_blocks(grid: Grid, ordinals: IntArray, block: int) -> list[list[IntArray]]:
+    """Positions in ``ordinals`` in blocks of at most ``block`` configurations that share every
+    value but the dataflow: each entry is a list of equally long position arrays, one per
+    ``dataflow`` value (values allowing fewer dataflows first, ``best`` last), whose ``i``-th
+    positions differ only in their dataflow. :func:`hwsim.cost.evaluate.evaluate` evaluates such
+    siblings with one ``shared`` dict, mapping each layer once per dataflow for all of them.
+
+    Configurations whose siblings are not all in ``ordinals`` (a chunk's edge, a resumed
+    sweep) come last, in blocks of one dataflow value (:func:`config_groups`); without a swept
+    ``dataflow`` every block is a single array.
+    """
+    if "dataflow" not in grid.paths:
+        singles = config_groups(grid, ordinals)
+    else:
+        axis = grid.paths.index("dataflow")
+        values = grid.axes[axis].values
+        codes = grid.axis_indices(ordinals)[axis]
+        stride = int(np.prod(grid.shape[axis + 1 :], dtype=np.int64))
+        base = ordinals - codes * stride  # the same for configurations that differ only in dataflow
+        _, inverse, counts = np.unique(base, return_inverse=True, return_counts=True)
+        complete = counts[inverse.reshape(-1)] == len(values)
+        order = np.flatnonzero(complete)
+        order = order[np.lexsort((codes[order], base[order]))].reshape(-1, len(values))  # a row per base, a column per value
+        narrow_first = sorted(range(len(values)), key=lambda j: (values[j] == "best", j))
+        out = [[order[start : start + block, j] for j in narrow_first] for start in range(0, len(order), block)]
+        rest = np.flatnonzero(~complete)
+        singles = [rest[g] for g in config_groups(grid, ordinals[rest])] if len(rest) else []
+        return out + [[g[start : start + block]] for g in singles for start in range(0, len(g), block)]
+    return [[g[start : start + block]] for g in singles for start in range(0, len(g), block)]
 
 
 def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[Any]], global_buffer: bool = False) -> dict[str, Any]:
@@ -231,7 +269,7 @@ def summarise(model: ModelArrays, hw: HardwareArrays, out: Mapping[str, NDArray[
     return {c: columns[c] for c in summary_columns(global_buffer) if c in columns}
 
 
-def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> pd.DataFrame:
+def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, NDArray[Any]]) -> Columns:
     """Per-layer rows (:data:`LAYER_COLUMNS`) of the configurations ``ids`` from their ``(configs, unique layers)`` metrics."""
     n, layers = len(ids), len(model)
 
@@ -244,11 +282,11 @@ def layer_rows(model: ModelArrays, ids: NDArray[np.object_], out: Mapping[str, N
         "op": lambda: np.tile(np.asarray(model.layer_ops, dtype=object), n),
         "dataflow": lambda: flows[expand("dataflow_index")],
     }
-    columns: dict[str, Any] = {
+    columns: Columns = {
         "model": np.full(n * layers, model.name, dtype=object),
         "config_id": np.repeat(ids, layers),
         "layer_index": np.tile(np.arange(layers, dtype=np.int64), n),
     }
     for metric in select(LAYER_METRICS):
         columns[metric.name] = labels[metric.name]() if metric.name in labels else expand(metric.name)
-    return pd.DataFrame(columns)
+    return columns

@@ -3,12 +3,18 @@
 A sweep written to a file is ranked chunk by chunk as it runs, so ranking it never reads the
 file back nor holds every row in memory: :class:`Fastest` keeps, per model, the ``count`` rows
 of least ``latency_ms`` seen so far, ties going to the row seen first (``DataFrame.nsmallest``
-with ``keep="first"`` over all the rows in grid order gives the same rows).
+with ``keep="first"`` over all the rows in grid order gives the same rows). Rows come as numpy
+columns (:data:`~hwsim.explore.sweep.rows.Columns`) or a DataFrame; no pandas is needed for the former.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from hwsim.explore.sweep.rows import Columns, concat, frame_of, take
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,24 +29,28 @@ class Fastest:
         if count < 1:
             raise ValueError(f"fastest: expected a count >= 1, got {count}")
         self.count = count
-        self.seen = 0  # rows added so far: the position of the next row
-        self.kept: dict[str, pd.DataFrame] = {}
+        self.kept: dict[str, Columns] = {}  # per model, in the order first added
 
-    def add(self, rows: pd.DataFrame) -> None:
-        """Add rows (a ``model`` and a ``latency_ms`` column), all later in grid order than those added before."""
-        import pandas as pd
-
-        rows = rows.set_axis(range(self.seen, self.seen + len(rows)))
-        self.seen += len(rows)
-        for model, part in rows.groupby("model", sort=False):
+    def add(self, rows: Mapping[str, Any]) -> None:
+        """Add rows (columns including ``model`` and ``latency_ms``; a DataFrame or numpy
+        columns), all later in grid order than those added before."""
+        columns = {name: np.asarray(rows[name]) for name in rows}
+        models = columns["model"]
+        for model in dict.fromkeys(models.tolist()):
+            part = take(columns, models == model)
             held = self.kept.get(model)
-            both = part if held is None else pd.concat([held, part])
-            self.kept[model] = both.nsmallest(self.count, "latency_ms", keep="first")
+            both = part if held is None else concat([held, part], list(part))
+            # a stable sort keeps the earlier row first among equal latencies; then back to the order added
+            best = np.sort(np.argsort(both["latency_ms"], kind="stable")[: self.count])
+            self.kept[model] = take(both, best)
 
-    def frame(self, columns: list[str]) -> pd.DataFrame:
-        """The kept rows: models in the order first added, each model's rows in the order added."""
-        import pandas as pd
-
+    def columns(self, names: Sequence[str]) -> Columns:
+        """The kept rows as numpy columns ``names``: models in the order first added, each
+        model's rows in the order added."""
         if not self.kept:
-            return pd.DataFrame(columns=columns)
-        return pd.concat([rows.sort_index() for rows in self.kept.values()]).reset_index(drop=True)[columns]
+            return {name: np.array([], dtype=object) for name in names}
+        return concat(list(self.kept.values()), names)
+
+    def frame(self, names: Sequence[str], dtypes: Mapping[str, Any] | None = None) -> pd.DataFrame:
+        """:meth:`columns` as a DataFrame (``dtypes``: the nullable columns, as :func:`frame_of` takes them)."""
+        return frame_of(self.columns(names), names, dtypes or {})

@@ -105,7 +105,7 @@ def _check_sweepable(path: object) -> None:
         return
     if isinstance(path, str) and path in _NOT_SWEPT:
         why = "sweep dataflow instead" if path == "dataflow_choices" else "it does not change the hardware"
-        raise ConfigError(f"sweep field {path!r} cannot be swept ({why})")
+        raise ConfigError(f"sweep field {path!r} cannot be swept ({why}): expected one of {', '.join(paths)}")
     close = difflib.get_close_matches(str(path), paths, n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     raise ConfigError(f"unknown sweep field {path!r}{hint} (fields: {', '.join(paths)})")
@@ -411,10 +411,4 @@ def _typed(kind: str, values: NDArray[np.object_]) -> Any:
         return values.astype(np.float64)
     if kind == "bool":
         return values.astype(bool)
-    import pandas as pd  # nullable columns; the rest of the grid (and the search) needs no pandas
-
-    if kind == "optional_int":
-        return pd.array(values.tolist(), dtype="Int64")
-    if kind == "optional_float":
-        return pd.array(values.tolist(), dtype="Float64")
-    return values
+    return values  # str, and the optional kinds: None where unset (Int64 / Float64 in a DataFrame)

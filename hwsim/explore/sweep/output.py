@@ -24,15 +24,19 @@ import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from hwsim.errors import ConfigError, HwsimError
 from hwsim.cost.metrics import select
 from hwsim.explore.sweep.chunks import LAYER_COLUMNS, LAYER_METRICS, ChunkTask
 from hwsim.explore.sweep.grid import field_kind, sweepable_paths
+from hwsim.explore.sweep.arrow_columns import arrow_table
+from hwsim.explore.sweep.rows import NULLABLE, frame_of
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 KEY = ["model", "config_id"]
@@ -106,6 +110,8 @@ class _CsvSink:
         return header.rstrip("\n").split(",") if header.endswith("\n") else None
 
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        import pandas as pd
+
         if not self.exists():
             return pd.DataFrame(columns=list(columns or KEY))
         dtypes = {k: v for k, v in self.dtypes.items() if columns is None or k in columns}
@@ -114,8 +120,10 @@ class _CsvSink:
         except (OSError, ValueError) as exc:  # ValueError: parser, dtype and UTF-8 errors
             raise _unreadable(self.path, exc) from None
 
-    def write(self, frame: pd.DataFrame, part: str) -> None:
+    def write(self, columns: Mapping[str, Any], part: str) -> None:
+        """Append rows (numpy columns, in order) to the file; the header first into an empty file."""
         header = not self.exists()
+        frame = frame_of(columns, list(columns), self.dtypes)
         self._write_bytes(frame.to_csv(index=False, header=header).encode("utf-8"), "a")
 
     def keep_only(self, keys: pd.DataFrame) -> None:
@@ -141,6 +149,7 @@ class _CsvSink:
 
 def _read_part(part: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
     """One Parquet part; a corrupt or foreign file is a one-line ConfigError naming it."""
+    import pandas as pd
     import pyarrow as pa
 
     try:
@@ -158,12 +167,13 @@ MARKER_TEXT = "a Parquet dataset written by `hwsim sweep`; a fresh sweep to this
 class _ParquetSink:
     """A directory of ``part-*.parquet`` files, one per chunk, each renamed into place when complete."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, dtypes: Mapping[str, Any] | None = None) -> None:
         try:
             import pyarrow  # noqa: F401
         except ImportError:
             raise ConfigError(f"{path}: Parquet output needs pyarrow (pip install 'hwsim[sweep]'), or use a .csv output") from None
         self.path = path
+        self.dtypes = dict(dtypes or {})
 
     def parts(self) -> list[Path]:
         return sorted(self.path.glob("part-*.parquet")) if self.path.is_dir() else []
@@ -207,15 +217,28 @@ class _ParquetSink:
             raise ConfigError(f"{first}: not a readable Parquet file: {_one_line(exc)}") from None
 
     def read(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """The rows of every part (the ``columns`` given, else all); a column whose dtype is
+        ``Int64`` / ``Float64`` gets that nullable dtype back (pyarrow reads a nullable integer
+        column as floats)."""
+        import pandas as pd
+
         parts = self.parts()
         if not parts:
             return pd.DataFrame(columns=list(columns or KEY))
-        return pd.concat([_read_part(p, columns) for p in parts], ignore_index=True)
+        frame = pd.concat([_read_part(p, columns) for p in parts], ignore_index=True)
+        for name, kind in self.dtypes.items():
+            if kind in NULLABLE and name in frame.columns and frame[name].dtype != kind:
+                frame[name] = frame[name].astype(kind)
+        return frame
 
-    def write(self, frame: pd.DataFrame, part: str) -> None:
+    def write(self, columns: Mapping[str, Any], part: str) -> None:
+        """Write rows (numpy columns, in order) as the part ``part``: a hidden file renamed into place."""
+        import pyarrow.parquet as pq
+
         tmp = self.path / f".{part}.tmp"
         try:
-            frame.to_parquet(tmp, index=False)
+            nullable = {n: "int" if k == "Int64" else "float" for n, k in self.dtypes.items() if k in NULLABLE}
+            pq.write_table(arrow_table(columns, nullable), tmp)
             with tmp.open("rb") as f:
                 os.fsync(f.fileno())
             os.replace(tmp, self.path / part)
@@ -229,12 +252,13 @@ class _ParquetSink:
 
 
 def open_sink(path: str | os.PathLike[str], dtypes: Mapping[str, Any]) -> _CsvSink | _ParquetSink:
+    """The sink of ``path`` (by its name); ``dtypes``: column dtypes to read it back with."""
     p = Path(path)
     if _kind_of_output(p) == "csv":
         if p.is_dir():
             raise ConfigError(f"{p}: is a directory: expected a .csv file name")
         return _CsvSink(p, dtypes)
-    return _ParquetSink(p)
+    return _ParquetSink(p, dtypes)
 
 
 def summary_dtypes(paths: Sequence[str]) -> dict[str, Any]:
@@ -268,10 +292,9 @@ def read_sweep(path: str | os.PathLike[str]) -> pd.DataFrame:
         if frame.empty:
             raise ConfigError(f"{p}: holds no rows: expected the output of `hwsim sweep`")
         return frame
-    if isinstance(sink, _CsvSink):
-        cols = sink.columns() or []
-        paths = [c for c in cols if c in sweepable_paths()]
-        sink = _CsvSink(p, {**summary_dtypes(paths), **{k: v for k, v in LAYER_DTYPES.items() if k in cols}})
+    cols = sink.columns() or []
+    paths = [c for c in cols if c in sweepable_paths()]
+    sink = open_sink(p, {**summary_dtypes(paths), **{k: v for k, v in LAYER_DTYPES.items() if k in cols}})
     if not sink.exists():
         raise ConfigError(f"{p}: holds no rows: expected the output of `hwsim sweep`")
     frame = sink.read()

@@ -7,14 +7,17 @@ never hold the whole grid's ids in memory.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from hwsim.errors import ConfigError
 from hwsim.explore.sweep.chunks import ModelArrays
 from hwsim.explore.sweep.grid import Grid
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["ID_BLOCK", "blocks", "check_resumable", "finished_ids", "grid_order"]
 
@@ -28,15 +31,20 @@ def blocks(size: int) -> Iterator[NDArray[np.int64]]:
         yield np.arange(start, min(start + ID_BLOCK, size), dtype=np.int64)
 
 
-def finished_ids(done: pd.DataFrame | None, model: str) -> pd.Index:
-    """The distinct config ids of ``model`` already in the output."""
+def finished_ids(done: pd.DataFrame | None, model: str) -> pd.Index | None:
+    """The distinct config ids of ``model`` already in the output (None: nothing was)."""
     if done is None or done.empty:
-        return pd.Index([], dtype=object)
-    return pd.Index(done.loc[done["model"] == model, "config_id"].unique())
+        return None
+    import pandas as pd
+
+    ids = pd.Index(done.loc[done["model"] == model, "config_id"].unique())
+    return ids if len(ids) else None
 
 
 def check_resumable(done: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid, output: str) -> None:
     """Every row of an earlier run must be one of this sweep's (model, configuration) pairs."""
+    import pandas as pd
+
     again = "drop --resume or use another -o"
     names = [m.name for m in models]
     other = sorted(set(done["model"]) - set(names))
@@ -68,6 +76,8 @@ def check_resumable(done: pd.DataFrame, models: Sequence[ModelArrays], grid: Gri
 
 def grid_order(frame: pd.DataFrame, models: Sequence[ModelArrays], grid: Grid) -> NDArray[np.int64]:
     """Sort key of each row (model position x grid size + ordinal); -1 for a row not in this sweep."""
+    import pandas as pd
+
     key = np.full(len(frame), -1, dtype=np.int64)
     model_column = frame["model"].to_numpy()
     id_column = frame["config_id"].to_numpy()

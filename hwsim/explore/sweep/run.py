@@ -14,8 +14,10 @@ How it runs:
   when a configuration has a global buffer, docs/MODEL.md §9) and
   :func:`hwsim.cost.evaluate.evaluate` runs over blocks of ``configs x unique layers`` small enough to
   stay in cache — no Python loop per configuration; a block holds configurations of one
-  ``dataflow`` value (:func:`~hwsim.explore.sweep.chunks.config_groups`), so a ``ws`` block maps
-  its layers with ``ws`` only, and only ``best`` blocks with every dataflow;
+  ``dataflow`` value, so a ``ws`` block maps its layers with ``ws`` only; blocks of configurations
+  that differ only in their dataflow follow one another and share what they have in common
+  (:func:`~hwsim.explore.sweep.chunks.sibling_blocks`), so a ``best`` block reuses the mappings
+  of its ``ws``, ``os`` and ``is`` siblings instead of mapping every layer again;
 - configurations are grouped into chunks (``chunk_size`` configurations of one model); each
   finished chunk is appended to the output at once, so an interrupted sweep loses at most the
   chunk in flight (the chunks in flight with ``workers``/``scheduler``: up to two per worker
@@ -43,10 +45,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 from numpy.typing import NDArray
 
 from hwsim.hardware.load import Accelerator, load_accelerator
@@ -60,16 +61,21 @@ from hwsim.explore.sweep.chunks import (
     ChunkResult,
     ChunkTask,
     ModelArrays,
-    config_groups,
+    sibling_blocks,
     layer_rows,
     summarise,
     summary_columns,
 )
 from hwsim.explore.sweep.fastest import Fastest
+from hwsim.explore.sweep.progress import Progress
+from hwsim.explore.sweep.rows import SweepRows, concat
 from hwsim.explore.sweep.grid import MAX_SWEEP_ROWS, Axis, Grid, check_sweep_size, field_kind, parse_set, parse_sets, sweepable_paths
 from hwsim.explore.sweep.resume import blocks, check_resumable, finished_ids, grid_order
 from hwsim.output_lock import locked_outputs
 from hwsim.explore.sweep.output import KEY, LAYER_DTYPES, open_sink, part_name, prepare_output, read_sweep, resumable_rows, summary_dtypes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "LAYER_COLUMNS",
@@ -84,6 +90,7 @@ __all__ = [
     "read_sweep",
     "summary_columns",
     "sweep",
+    "sweep_rows",
     "sweepable_paths",
 ]
 
@@ -106,17 +113,18 @@ SCHEDULER_TIMEOUT_S = 20.0
 
 def run_chunk(task: ChunkTask) -> ChunkResult:
     """Evaluate one chunk, vectorised over configurations x distinct layers in cache-sized blocks
-    of one dataflow value each (:func:`config_groups`); rows come out in the chunk's order."""
+    of one dataflow value each; blocks of configurations that differ only in their dataflow
+    share their mappings (:func:`sibling_blocks`); rows come out in the chunk's order."""
     model, grid = task.model, task.grid
     block = max(1, BLOCK_ELEMENTS // len(model.unique))
     parts: list[dict[str, Any]] = []
     outs: list[dict[str, NDArray[Any]]] = []
     done: list[NDArray[np.int64]] = []  # positions in the chunk, in the order they were evaluated
-    for group in config_groups(grid, task.ordinals):
-        for start in range(0, len(group), block):
-            at = group[start : start + block]
+    for siblings in sibling_blocks(grid, task.ordinals, block):
+        shared: dict[str, Any] = {}  # what the siblings' evaluations have in common
+        for at in siblings:
             hw = grid.hardware(task.ordinals[at])
-            out = evaluate(model.unique, hw)
+            out = evaluate(model.unique, hw, shared)
             parts.append(summarise(model, hw, out, grid.has_global_buffer))
             if task.per_layer:
                 outs.append({key: out[key] for key in LAYER_SOURCES})
@@ -126,15 +134,13 @@ def run_chunk(task: ChunkTask) -> ChunkResult:
     def joined(pieces: list[dict[str, NDArray[Any]]], key: str) -> NDArray[Any]:
         return np.concatenate([p[key] for p in pieces])[back]
 
-    summary = pd.DataFrame(
-        {
-            "model": np.full(len(task.ordinals), model.name, dtype=object),
-            "config_id": task.config_ids,
-            **grid.value_columns(task.ordinals),
-            "accelerator": np.full(len(task.ordinals), grid.base.name, dtype=object),
-            **{key: joined(parts, key) for key in parts[0]},
-        }
-    )
+    summary = {
+        "model": np.full(len(task.ordinals), model.name, dtype=object),
+        "config_id": task.config_ids,
+        **grid.value_columns(task.ordinals),
+        "accelerator": np.full(len(task.ordinals), grid.base.name, dtype=object),
+        **{key: joined(parts, key) for key in parts[0]},
+    }
     layers = layer_rows(model, task.config_ids, {key: joined(outs, key) for key in LAYER_SOURCES}) if task.per_layer else None
     return ChunkResult(summary=summary, layers=layers)
 
@@ -183,56 +189,44 @@ def _known_lengths(grid: Mapping[str, Any]) -> list[int]:
     return [len(v) for v in grid.values() if hasattr(v, "__len__") and not isinstance(v, (str, bytes))]
 
 
-class _Progress:
-    """A rich progress bar on stderr: configurations done, configurations per second, time left.
+def sweep(models: str | LayerGraph | Sequence[str | LayerGraph], base: Accelerator | str, grid: Mapping[str, Sequence[Any]],
+          **options: Any) -> pd.DataFrame:
+    """Sweep every model over the cartesian product ``grid`` of accelerator field values.
 
-    Only the bar shrinks on a narrow terminal (80 columns and up): the counts and times are
-    never cut.
+    Args:
+        models: zoo names, graph files (anything :func:`hwsim.sources.load_graph` takes) or LayerGraphs.
+        base: the accelerator (or its name/file) whose fields the grid overrides.
+        grid: dotted field path -> values (``{"array.rows": [8, 16], "dataflow": ["ws", "best"]}``).
+        options (keywords, as :func:`sweep_rows` takes them):
+            output: ``.csv`` file or ``.parquet`` dataset directory written chunk by chunk (optional).
+            per_layer: where to write one row per (model, configuration, layer) (needs ``output``).
+            resume: keep what ``output`` already holds and compute only the missing rows; every
+                row it holds must be one of this sweep's (model, configuration) pairs on ``base``.
+            chunk_size: configurations per chunk (default :data:`DEFAULT_CHUNK_CONFIGS`, fewer with
+                ``per_layer``).
+            workers: local processes (1: run here).
+            scheduler: a Dask scheduler address or ``dask.distributed.Client`` to run the chunks on.
+            progress: show a progress bar on stderr.
+            input_size, batch: for models loaded by name or file.
+            fastest: return only each model's ``fastest`` rows of least ``latency_ms`` (ties: the
+                earlier row; ``DataFrame.nsmallest`` with ``keep="first"`` picks the same), ranked
+                while the sweep runs, so an output file is not read back (None: every row).
+
+    Returns:
+        One row per (model, configuration), models in the given order, configurations in grid
+        order (last field fastest); columns ``model``, ``config_id``, the swept fields,
+        :func:`summary_columns`. ``frame.attrs["kept"]``: rows kept from an earlier run
+        (``resume``); ``frame.attrs["computed"]``: rows computed by this call;
+        ``frame.attrs["rows"]``: rows of the whole sweep (more than the frame's with ``fastest``).
+
+    Raises:
+        ConfigError: bad grid or arguments, more than :data:`MAX_SWEEP_ROWS` rows, a host-model
+            file as ``base``, or an output that cannot be resumed.
     """
-
-    def __init__(self, total: int, enabled: bool, console: Any = None) -> None:
-        self.bar = None
-        if not enabled or total == 0:
-            return
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
-        from rich.table import Column
-
-        def whole(min_width: int = 0) -> Column:
-            return Column(no_wrap=True, min_width=min_width)
-
-        counts = 2 * len(f"{total:,}") + 1
-        self.start = time.perf_counter()
-        self.bar = Progress(
-            TextColumn("sweep", table_column=whole()),
-            BarColumn(bar_width=None, table_column=Column(ratio=1, min_width=5)),
-            TextColumn("{task.completed:,.0f}/{task.total:,.0f}", justify="right", table_column=whole(counts)),
-            TextColumn("{task.fields[rate]:>9} configs/s", table_column=whole()),
-            TimeElapsedColumn(table_column=whole()),
-            TextColumn("elapsed,", table_column=whole()),
-            TimeRemainingColumn(table_column=whole()),
-            TextColumn("left", table_column=whole()),
-            console=console or Console(stderr=True),
-            transient=False,
-            expand=True,
-        )
-        self.task = self.bar.add_task("sweep", total=total, rate="-")
-        self.done = 0
-        self.bar.start()
-
-    def advance(self, count: int) -> None:
-        if self.bar is None:
-            return
-        self.done += count
-        rate = self.done / max(time.perf_counter() - self.start, 1e-9)
-        self.bar.update(self.task, advance=count, rate=f"{rate:,.0f}")
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+    return sweep_rows(models, base, grid, **options).frame()
 
 
-def sweep(
+def sweep_rows(
     models: str | LayerGraph | Sequence[str | LayerGraph],
     base: Accelerator | str,
     grid: Mapping[str, Sequence[Any]],
@@ -247,36 +241,11 @@ def sweep(
     input_size: tuple[int, int] | None = None,
     batch: int = 1,
     fastest: int | None = None,
-) -> pd.DataFrame:
-    """Sweep every model over the cartesian product ``grid`` of accelerator field values.
+) -> SweepRows:
+    """:func:`sweep`, its rows as numpy columns (:class:`~hwsim.explore.sweep.rows.SweepRows`):
+    a sweep that writes Parquet and ranks the fastest rows (``hwsim sweep``) never imports pandas.
 
-    Args:
-        models: zoo names, graph files (anything :func:`hwsim.sources.load_graph` takes) or LayerGraphs.
-        base: the accelerator (or its name/file) whose fields the grid overrides.
-        grid: dotted field path -> values (``{"array.rows": [8, 16], "dataflow": ["ws", "best"]}``).
-        output: ``.csv`` file or ``.parquet`` dataset directory written chunk by chunk (optional).
-        per_layer: where to write one row per (model, configuration, layer) (needs ``output``).
-        resume: keep what ``output`` already holds and compute only the missing rows; every
-            row it holds must be one of this sweep's (model, configuration) pairs on ``base``.
-        chunk_size: configurations per chunk (default :data:`DEFAULT_CHUNK_CONFIGS`, fewer with
-            ``per_layer``).
-        workers: local processes (1: run here).
-        scheduler: a Dask scheduler address or ``dask.distributed.Client`` to run the chunks on.
-        progress: show a progress bar on stderr.
-        fastest: return only each model's ``fastest`` rows of least ``latency_ms`` (ties: the
-            earlier row; ``DataFrame.nsmallest`` with ``keep="first"`` picks the same), ranked
-            while the sweep runs, so an output file is not read back (None: every row).
-
-    Returns:
-        One row per (model, configuration), models in the given order, configurations in grid
-        order (last field fastest); columns ``model``, ``config_id``, the swept fields,
-        :func:`summary_columns`. ``frame.attrs["kept"]``: rows kept from an earlier run
-        (``resume``); ``frame.attrs["computed"]``: rows computed by this call;
-        ``frame.attrs["rows"]``: rows of the whole sweep (more than the frame's with ``fastest``).
-
-    Raises:
-        ConfigError: bad grid or arguments, more than :data:`MAX_SWEEP_ROWS` rows, a host-model
-            file as ``base``, or an output that cannot be resumed.
+    Arguments, checks and errors as :func:`sweep`.
     """
     if workers < 1:
         raise ConfigError(f"--workers {workers}: expected an integer >= 1")
@@ -313,7 +282,7 @@ def _write(
     scheduler: Any,
     progress: bool,
     fastest: int | None = None,
-) -> pd.DataFrame:
+) -> SweepRows:
     """The body of :func:`sweep` once its inputs are checked: resume or reset the outputs (held
     locked by the caller), run the chunks and write them, return the rows."""
     sink = open_sink(output, summary_dtypes(the_grid.paths)) if output is not None else None
@@ -326,9 +295,9 @@ def _write(
     if sink is not None:
         prepare_output(sink, layer_sink, done)
     finished = {m.name: finished_ids(done, m.name) for m in model_arrays}
-    kept = sum(len(ids) for ids in finished.values())
+    kept = sum(len(ids) for ids in finished.values() if ids is not None)
     sizes = [_chunk_configs(m, chunk_size, per_layer is not None) for m in model_arrays]
-    todo = [the_grid.size - len(finished[m.name]) for m in model_arrays]
+    todo = [the_grid.size - len(finished[m.name] if finished[m.name] is not None else ()) for m in model_arrays]
     chunks = sum(-(-n // size) for n, size in zip(todo, sizes))
 
     tasks = _plan(model_arrays, the_grid, finished, sizes, per_layer is not None)
@@ -340,17 +309,17 @@ def _write(
         results = run_serial(tasks, run_chunk)
 
     delay = float(os.environ.get(DELAY_ENV, "0") or 0)
-    bar = _Progress(sum(todo), progress)
-    frames: list[pd.DataFrame] = []
+    bar = Progress(sum(todo), progress)
+    parts: list[dict[str, Any]] = []  # without an output: every chunk's rows
     ranked = Fastest(fastest) if fastest is not None and not kept else None  # else ranked once read back
     try:
         for task, result in results:
             if ranked is not None:
                 ranked.add(result.summary)
             if sink is None and ranked is None:
-                frames.append(result.summary)
+                parts.append(result.summary)
             elif sink is not None:
-                part = part_name(task, str(result.summary["config_id"].iloc[0]))
+                part = part_name(task, str(result.summary["config_id"][0]))
                 if layer_sink is not None and result.layers is not None:
                     layer_sink.write(result.layers, part)
                 sink.write(result.summary, part)
@@ -359,26 +328,25 @@ def _write(
                 time.sleep(delay)
     finally:
         bar.close()
+    counts = {"kept": kept, "computed": sum(todo), "total": kept + sum(todo)}
+    dtypes = summary_dtypes(the_grid.paths)
     if ranked is not None:
-        frame = ranked.frame(columns)
-    elif sink is None:
-        frame = pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
-    else:
-        frame = sink.read()
-        if kept:  # rows of an earlier run come first in the file: put everything in grid order
-            frame = frame.drop_duplicates(KEY, keep="last")
-            order = grid_order(frame, model_arrays, the_grid)
-            keep = order >= 0
-            frame = frame[keep].iloc[np.argsort(order[keep], kind="stable")]
-        frame = frame.reset_index(drop=True)[columns]
-        if fastest is not None:
-            ranked = Fastest(fastest)
-            ranked.add(frame)
-            frame = ranked.frame(columns)
-    frame.attrs["kept"] = kept
-    frame.attrs["computed"] = sum(todo)
-    frame.attrs["rows"] = kept + sum(todo)
-    return frame
+        return SweepRows(tuple(columns), ranked.columns(columns), dtypes, **counts)
+    if sink is None:
+        data = concat(parts, columns) if parts else {c: np.array([], dtype=object) for c in columns}
+        return SweepRows(tuple(columns), data, dtypes, **counts)
+    frame = sink.read()
+    if kept:  # rows of an earlier run come first in the file: put everything in grid order
+        frame = frame.drop_duplicates(KEY, keep="last")
+        order = grid_order(frame, model_arrays, the_grid)
+        keep = order >= 0
+        frame = frame[keep].iloc[np.argsort(order[keep], kind="stable")]
+    frame = frame.reset_index(drop=True)[columns]
+    if fastest is not None:
+        ranked = Fastest(fastest)
+        ranked.add(frame)
+        frame = ranked.frame(columns, dtypes)
+    return SweepRows(tuple(columns), frame, dtypes, **counts)
 
 
 def _chunk_configs(model: ModelArrays, chunk_size: int | None, per_layer: bool) -> int:
@@ -390,7 +358,7 @@ def _chunk_configs(model: ModelArrays, chunk_size: int | None, per_layer: bool) 
 
 
 def _plan(
-    models: Sequence[ModelArrays], grid: Grid, finished: Mapping[str, pd.Index], sizes: Sequence[int], per_layer: bool
+    models: Sequence[ModelArrays], grid: Grid, finished: Mapping[str, pd.Index | None], sizes: Sequence[int], per_layer: bool
 ) -> Iterator[ChunkTask]:
     """Chunks of the configurations not yet done, model by model, in grid order.
 
@@ -403,7 +371,7 @@ def _plan(
         held = 0
         for ordinals in blocks(grid.size):
             ids = grid.config_ids(ordinals)
-            if len(done):
+            if done is not None:
                 todo = done.get_indexer(ids) < 0
                 ordinals, ids = ordinals[todo], ids[todo]
             held_ordinals.append(ordinals)

@@ -42,3 +42,19 @@ def test_a_file_where_the_dataset_folder_goes_is_refused_untouched(tmp_path):
     with pytest.raises(ConfigError, match="is a file"):
         open_sink(single, {}).reset()
     assert pd.read_parquet(single).equals(FRAME)
+
+
+def test_parquet_written_without_pandas_reads_back_as_the_sweep_returns_it(tmp_path):
+    """Optional fields (None: unset) come back as nullable Int64 / Float64 columns, strings as strings."""
+    import pandas as pd
+
+    from hwsim.explore.sweep.run import read_sweep, sweep
+
+    grid = {"vector.lanes": [None, 8], "energy_pj.vector_op": [None, 0.5], "dataflow": ["ws", "best"]}
+    expected = sweep("alexnet", "ws_8x8", grid)
+    for name in ("s.parquet", "s.csv"):
+        sweep("alexnet", "ws_8x8", grid, output=tmp_path / name)
+        found = read_sweep(tmp_path / name)
+        assert str(found["vector.lanes"].dtype) == "Int64" and found["vector.lanes"].isna().sum() == 4
+        assert str(found["energy_pj.vector_op"].dtype) == "Float64"
+        pd.testing.assert_frame_equal(found, expected, check_dtype=False, check_flags=False)
