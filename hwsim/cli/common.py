@@ -121,7 +121,13 @@ def load_model(source: str, input_size: tuple[int, int] | None = None, batch: in
         raise ConfigError(f"{source}: the model has no layers hwsim can simulate (expected at least one)"
                           + (f"; left out: {left}" if left else ""))
     name = name or (path.stem if path is not None else None)
-    return graph if name is None or name == graph.name else replace(graph, name=name)
+    graph = graph if name is None or name == graph.name else replace(graph, name=name)
+    from hwsim.sources.scalesim_topology import sparsity_warning  # light: the sources are loaded already
+
+    warning = sparsity_warning(graph)  # SCALE-Sim N:M ratios, simulated dense
+    if warning:
+        print(f"hwsim: warning: {warning}", file=sys.stderr)
+    return graph
 
 
 def _is_host_model(source: str) -> bool:

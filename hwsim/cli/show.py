@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -68,6 +69,8 @@ def _value(value: Any) -> str:
         return str(value).lower()
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(map(str, value)) + "]"
+    if value == math.inf:  # the only infinite field: dram.bandwidth_bytes_per_cycle: unlimited
+        return "unlimited"
     text = format_number(value) if isinstance(value, (int, float)) else str(value)
     return text if len(text) <= _VALUE_WIDTH else text[: _VALUE_WIDTH - 3] + "..."
 
@@ -106,8 +109,10 @@ def format_show(spec: Any, source: str, assumed: dict[str, str]) -> str:
     if isinstance(spec, Accelerator):
         bandwidth_gb_s = spec.dram.bandwidth_bytes_per_cycle * spec.clock_mhz / 1e3
         port = "per operand port" if spec.dram.ports == "per_operand" else "shared by the operands"
+        dram = (f"DRAM {format_number(bandwidth_gb_s)} GB/s {port}" if math.isfinite(bandwidth_gb_s) else
+                "DRAM bandwidth unlimited (no DRAM stalls)")
         lines += ["", f"Derived: {spec.pes:,} PEs, peak {format_number(spec.pes * spec.clock_mhz / 1e3)} GMAC/s at "
-                      f"{format_number(spec.clock_mhz)} MHz; DRAM {format_number(bandwidth_gb_s)} GB/s {port}"]
+                      f"{format_number(spec.clock_mhz)} MHz; {dram}"]
     return "\n".join(lines)
 
 

@@ -36,6 +36,7 @@ Each --set is FIELD=V1,V2,... or FIELD=range(START,STOP[,STEP]) (Python range, i
 accelerator field (array.rows, array.cols, dataflow, clock_mhz, word_bytes, buffers.ifmap_kib,
 dram.bandwidth_bytes_per_cycle, dram.ports, vector.lanes, options.pack_groups, energy_pj.dram_byte, ...).
 dataflow takes ws, os, is and best (best picks per layer among the base's choices, or all three).
+dram.bandwidth_bytes_per_cycle also takes unlimited (no DRAM stalls, SCALE-Sim's CALC mode; output: inf).
 The sweep is the cartesian product of all --set values, for every model: one row per (model,
 configuration) with latency, cycles, energy, utilization, DRAM bytes, area proxies and the bottleneck.
 

@@ -26,7 +26,9 @@ reads ``D_r`` / writes ``D_w`` (bytes) at bandwidth ``B`` (bytes per cycle):
   D_filter / B + drain, D_ofmap / B + fill)
 
 Every term falls when bandwidth rises or traffic falls (larger buffers), so the model is
-monotone: more bandwidth or larger buffers never add cycles.
+monotone: more bandwidth or larger buffers never add cycles. Unlimited bandwidth
+(``dram.bandwidth_bytes_per_cycle: unlimited``, SCALE-Sim's CALC mode) is ``B = inf``: every
+``D / B`` is 0 and cycles = compute, with the traffic counted as before.
 
 With a global buffer (docs/MODEL.md §9) part of each operand's bytes come from (or go to) it
 instead of DRAM (:mod:`hwsim.cost.global_buffer`). A port moves one byte at a time from either

@@ -44,7 +44,7 @@ class Metric:
 
     name: str  #: column and attribute name, unit in the name where it has one
     dtype: str  #: ``int``, ``float``, ``bool`` or ``str``
-    unit: str  #: ``cycles``, ``bytes``, ``pJ``, ``MACs``, ``us``, ``ratio`` (0..1), ``count``, ``-`` (a name or flag)
+    unit: str  #: ``cycles``, ``bytes``, ``pJ``, ``MACs``, ``us``, ``ratio`` (0..1), ``count``, ``bytes/cycle``, ``-`` (a name or flag)
     meaning: str  #: one line
     source: str  #: ``layer``, ``evaluated``, ``label`` or ``derived``
     reported: bool = True  #: a column of the per-layer profile (and held by SimResult unless derived)
@@ -96,6 +96,8 @@ LAYER_METRICS: tuple[Metric, ...] = (
     Metric("gbuf_operands", "str", "-", "what the global buffer serves: ifmap, ifmap(part), ifmap(staged), filter(staged), ofmap, ofmap(staged) or -", "label", level=_GB),
     Metric("gbuf_plan", "int", "-", "gbuf_operands as bits (hwsim.cost.global_buffer.OPERAND_BITS)", "evaluated", reported=False),
     Metric("arithmetic_intensity", "float", "MACs/byte", "macs per DRAM byte", "derived"),
+    Metric("dram_bytes_per_cycle", "float", "bytes/cycle", "dram_bytes / cycles: the DRAM bandwidth the layer uses on average "
+           "(with unlimited bandwidth, what it needs to run without DRAM stalls)", "derived"),
     Metric("memory_cycles", "float", "cycles", "transfer time on the binding port(s), no overlap credit", "evaluated", reported=False),
     Metric("gbuf_cycles", "float", "cycles", "the global buffer's part of memory_cycles", "evaluated", reported=False),
     Metric("roofline_cycles", "float", "cycles", "max(macs / PEs or vector cycles, DRAM time): a lower bound of cycles", "evaluated"),

@@ -83,6 +83,15 @@ class SimResult:
         return np.divide(self.macs, self.dram_bytes, out=np.zeros_like(self.dram_bytes), where=self.dram_bytes > 0)
 
     @property
+    def dram_bytes_per_cycle(self) -> FloatArray:
+        """DRAM bytes per cycle of each layer, dram_bytes / cycles (0 where a layer takes no cycles):
+        the bandwidth it uses on average; with unlimited DRAM bandwidth (no stalls) the bandwidth it
+        needs to run at its compute speed (SCALE-Sim's CALC-mode report)."""
+        cycles = np.asarray(self.cycles, dtype=np.float64)
+        dram = np.asarray(self.dram_bytes, dtype=np.float64)
+        return np.divide(dram, cycles, out=np.zeros_like(dram), where=cycles > 0)
+
+    @property
     def levels(self) -> tuple[str, ...]:
         """The optional memory levels the accelerator has (:data:`hwsim.cost.metrics.LEVELS`)."""
         return ("global_buffer",) if self.global_buffer_bytes > 0 else ()
@@ -93,6 +102,13 @@ class SimResult:
         """Most bytes the global buffer holds at once, over the layers (0 without one)."""
         occupancy = np.asarray(self.metrics["gbuf_occupancy_bytes"], dtype=np.float64)
         return float(occupancy.max()) if len(occupancy) else 0.0
+
+    @property
+    def dram_bytes_per_cycle_peak(self) -> float:
+        """The largest :attr:`dram_bytes_per_cycle` over the layers (0 without layers): with unlimited
+        DRAM bandwidth, the bandwidth that runs the whole network without a DRAM stall."""
+        per_layer = self.dram_bytes_per_cycle
+        return float(per_layer.max()) if len(per_layer) else 0.0
 
     @functools.cached_property
     def totals(self) -> Totals:

@@ -51,10 +51,14 @@ ClockMhz = Annotated[
     Field(strict=True, ge=MIN_CLOCK_MHZ, le=MAX_CLOCK_MHZ, allow_inf_nan=False),
     Expect("a finite number > 0, from 0.001 to 1000000 (MHz)"),
 ]
-Bandwidth = Annotated[
+#: ``dram.bandwidth_bytes_per_cycle: unlimited``: no DRAM stalls (SCALE-Sim's CALC mode); held as
+#: ``math.inf``, so every ``bytes / bandwidth`` term of the cost model is 0 (docs/MODEL.md §3).
+UNLIMITED = "unlimited"
+DramBandwidth = Annotated[
     float,
     Field(strict=True, ge=MIN_BANDWIDTH, le=MAX_BANDWIDTH, allow_inf_nan=False),
-    Expect("a finite number > 0, from 2^-10 = 0.0009765625 to 2^20 = 1048576 (bytes per cycle)"),
+    Expect("a finite number > 0, from 2^-10 = 0.0009765625 to 2^20 = 1048576 (bytes per cycle), or unlimited "
+           "(no DRAM stalls, SCALE-Sim's CALC mode)"),
 ]
 NonNegativeFloat = Annotated[
     float,

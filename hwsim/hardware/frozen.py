@@ -16,6 +16,7 @@ schema: MHz, bytes, KiB, bytes per cycle, pJ. This module imports neither pydant
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -29,6 +30,8 @@ __all__ = ["FrozenAccelerator", "FrozenSection", "OPERANDS"]
 
 #: The three operand buffers, in the order of ``buffers`` (as :data:`hwsim.hardware.spec.OPERANDS`).
 OPERANDS: tuple[str, ...] = ("ifmap", "filter", "ofmap")
+#: ``dram.bandwidth_bytes_per_cycle: unlimited`` (as :data:`hwsim.hardware.fields.UNLIMITED`, which imports pydantic).
+_UNLIMITED = "unlimited"
 
 
 def _frozen(value: Any) -> Any:
@@ -42,7 +45,7 @@ def _plain(value: Any) -> Any:
         return {k: _plain(v) for k, v in value.fields.items() if v is not None}
     if isinstance(value, tuple):
         return [_plain(v) for v in value]
-    return value
+    return _UNLIMITED if value == math.inf else value  # the only infinite field: unlimited DRAM bandwidth
 
 
 class FrozenSection:
@@ -102,6 +105,8 @@ class FrozenAccelerator(FrozenSection):
         def section(key: str, value: Any) -> Any:
             if not isinstance(value, Mapping):
                 return value
+            if key == "dram" and value.get("bandwidth_bytes_per_cycle") == _UNLIMITED:  # held as inf, as the schema does
+                value = {**value, "bandwidth_bytes_per_cycle": math.inf}
             return FrozenEnergy(value) if key == "energy_pj" else FrozenSection(value)
 
         super().__init__({key: section(key, value) for key, value in values.items()})

@@ -3,21 +3,29 @@
 Configs (``scale_config.py``): ``[architecture_presets]`` ArrayHeight, ArrayWidth,
 IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB, Dataflow and Bandwidth map to an
 :class:`~hwsim.hardware.load.Accelerator` with 1-byte words (SCALE-Sim's word size), buffers in
-KiB (SCALE-Sim's kB are 1024 bytes), ``dram.bandwidth_bytes_per_cycle = Bandwidth`` (words per
-cycle; the first value of the list, the only one SCALE-Sim uses) and ``dram.ports =
-per_operand`` (SCALE-Sim gives ifmap, filter and ofmap their own port of that bandwidth). The
-clock is 1000 MHz unless given (SCALE-Sim counts cycles only); energy prices are hwsim's
-defaults (:data:`hwsim.hardware.load.HOROWITZ_45NM`, the prices of ``accelerators/ws_32x32.yaml``).
-Keys hwsim does not use (offsets, request buffers, sparsity, bank layout) are not checked.
+KiB (SCALE-Sim's kB are 1024 bytes) and ``dram.ports = per_operand`` (SCALE-Sim gives ifmap,
+filter and ofmap their own port). ``[run_presets] InterfaceBandwidth`` picks the DRAM bandwidth:
 
-Two SCALE-Sim behaviours a ``.cfg`` cannot carry over:
-
-- In ``InterfaceBandwidth: USER`` mode SCALE-Sim 3.0.0 paces ifmap and filter DRAM *reads* at
+- ``CALC`` (SCALE-Sim's default when the key is missing): ``dram.bandwidth_bytes_per_cycle =
+  unlimited``. SCALE-Sim's CALC mode never stalls on DRAM (its reads always hit,
+  ``read_buffer_estimate_bw.py``) and reports the bandwidth each layer needed; hwsim then gives
+  every layer its stall-free compute cycles, as SCALE-Sim's "Total Cycles", and reports
+  ``dram_bytes_per_cycle`` (docs/MODEL.md §3). ``Bandwidth`` is read and checked but not used.
+- ``USER``: ``dram.bandwidth_bytes_per_cycle = Bandwidth`` (words per cycle; the first value of the
+  list, the only one SCALE-Sim uses). SCALE-Sim 3.0.0 paces ifmap and filter DRAM *reads* at
   ``[layout] IfmapSRAMBankBandwidth`` / ``FilterSRAMBankBandwidth``; only ofmap writes use
-  ``Bandwidth`` (``single_layer_sim.py:250-254``). hwsim uses ``Bandwidth`` for every port; when the
-  three differ, the accelerator's description says so. Set them equal to reproduce SCALE-Sim.
-- In ``CALC`` mode SCALE-Sim does not limit DRAM bandwidth at all (it reports the bandwidth it
-  would need); hwsim still applies ``Bandwidth``.
+  ``Bandwidth`` (``single_layer_sim.py:250-254``). hwsim uses ``Bandwidth`` for every port; when
+  the three differ, the accelerator's description says so. Set them equal to reproduce SCALE-Sim.
+
+``[sparsity] SparsitySupport: true`` is refused (:class:`ConfigError`, exit 2): hwsim models
+every layer dense and cannot simulate SCALE-Sim's sparse mode; ``false`` or no ``[sparsity]``
+section reads as dense, silently. (A topology's ``N:M`` sparsity column is a warning, not an
+error: SCALE-Sim itself runs such a topology dense unless the config switches sparsity on; see
+:mod:`hwsim.sources.scalesim_topology`.)
+
+The clock is 1000 MHz unless given (SCALE-Sim counts cycles only); energy prices are hwsim's
+defaults (:data:`hwsim.hardware.load.HOROWITZ_45NM`, the prices of ``accelerators/ws_32x32.yaml``).
+Keys hwsim does not use (offsets, request buffers, the other sparsity keys, bank layout) are not checked.
 """
 
 from __future__ import annotations
@@ -26,7 +34,7 @@ import configparser
 from pathlib import Path
 
 from hwsim.errors import ConfigError, read_text
-from hwsim.hardware.fields import MAX_ARRAY_SIDE, MAX_BANDWIDTH, MAX_BUFFER_KIB
+from hwsim.hardware.fields import MAX_ARRAY_SIDE, MAX_BANDWIDTH, MAX_BUFFER_KIB, UNLIMITED
 from hwsim.hardware.spec import Accelerator, accelerator_from_dict
 
 __all__ = ["ASSUMPTIONS", "DEFAULT_CLOCK_MHZ", "load_scalesim_config", "load_scalesim_config_text"]
@@ -40,8 +48,9 @@ ASSUMPTIONS: dict[str, str] = {
     "clock_mhz": "SCALE-Sim counts cycles only; 1000 MHz makes a cycle one nanosecond",
     "word_bytes": "SCALE-Sim's words are 1 byte",
     "buffers.": "IfmapSramSzkB, FilterSramSzkB, OfmapSramSzkB: SCALE-Sim's kB are 1024 bytes",
-    "dram.bandwidth_bytes_per_cycle": "Bandwidth (the first value) in 1-byte words per cycle, applied in USER and "
-    "CALC mode alike",
+    "dram.bandwidth_bytes_per_cycle": "InterfaceBandwidth USER: Bandwidth (the first value) in 1-byte words per "
+    "cycle; CALC: unlimited (SCALE-Sim's CALC mode never stalls on DRAM; the profile's dram_bytes_per_cycle is the "
+    "bandwidth each layer needs)",
     "dram.ports": "SCALE-Sim gives ifmap, filter and ofmap their own port of that bandwidth",
     "energy_pj.": "SCALE-Sim has no energy model: hwsim's default prices (those of accelerators/ws_32x32.yaml)",
 }
@@ -113,6 +122,15 @@ def _positive_int(
     return value
 
 
+def _refuse_sparsity(parser: configparser.ConfigParser, source: str) -> None:
+    """:class:`ConfigError` when ``[sparsity] SparsitySupport`` switches SCALE-Sim's sparse mode on
+    (``true`` in any case, as SCALE-Sim reads it, ``scale_config.py:133``)."""
+    text = parser.get("sparsity", "SparsitySupport", raw=True, fallback="false").strip()
+    if text.lower() == "true":
+        raise ConfigError(f"{source}: [sparsity] SparsitySupport = {_shown(text)}: hwsim models every layer dense "
+                          "and cannot simulate SCALE-Sim's sparse mode: expected false (set it to simulate the dense layers)")
+
+
 def load_scalesim_config_text(
     text: str, source: str = "<scalesim cfg>", clock_mhz: float = DEFAULT_CLOCK_MHZ, name: str | None = None
 ) -> Accelerator:
@@ -159,7 +177,8 @@ def load_scalesim_config_text(
             listed = ", ".join(f"{k} {v}" for k, v in read_bws.items())
             note = f"; SCALE-Sim paces reads at {listed}, hwsim uses Bandwidth {bandwidth} on every port"
     else:
-        note = "; SCALE-Sim's CALC mode does not limit DRAM bandwidth, hwsim applies Bandwidth"
+        note = "; DRAM bandwidth unlimited, as in SCALE-Sim's CALC mode: no DRAM stalls (Bandwidth is not used)"
+    _refuse_sparsity(parser, source)
 
     if name is None:
         run_name = parser.get("general", "run_name", raw=True, fallback="").strip()
@@ -172,7 +191,7 @@ def load_scalesim_config_text(
         "clock_mhz": float(clock_mhz),
         "word_bytes": 1,
         "buffers": {f"{operand}_kib": float(kb) for operand, kb in sizes.items()},
-        "dram": {"bandwidth_bytes_per_cycle": float(bandwidth), "ports": "per_operand"},
+        "dram": {"bandwidth_bytes_per_cycle": float(bandwidth) if mode == "USER" else UNLIMITED, "ports": "per_operand"},
     }
     return accelerator_from_dict(data, source)
 

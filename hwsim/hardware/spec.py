@@ -13,23 +13,25 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from hwsim.cost.dataflows import dataflow_names as registered_dataflows
 from hwsim.errors import ConfigError
 from hwsim.hardware.fields import (
     ArraySide,
-    Bandwidth,
+    DramBandwidth,
     ClockMhz,
     Kib,
     MAX_ENERGY_PJ,
     MAX_VECTOR_LANES,
     NonNegativeFloat,
     StrictBool,
+    UNLIMITED,
     WordBytes,
 )
 from hwsim.hardware.global_buffer import GlobalBufferSpec
@@ -108,13 +110,23 @@ class BufferSpec(_Spec):
 class DramSpec(_Spec):
     """Off-chip memory interface.
 
-    ``bandwidth_bytes_per_cycle`` is bytes per accelerator clock cycle. ``ports``: ``shared`` (one
-    interface shared by all operands) or ``per_operand`` (SCALE-Sim style: ifmap, filter and ofmap
-    each have their own port of this bandwidth, working in parallel).
+    ``bandwidth_bytes_per_cycle`` is bytes per accelerator clock cycle, or ``unlimited``: no layer
+    stalls on DRAM (SCALE-Sim's CALC mode; held as ``math.inf`` and written back as ``unlimited``).
+    ``ports``: ``shared`` (one interface shared by all operands) or ``per_operand`` (SCALE-Sim
+    style: ifmap, filter and ofmap each have their own port of this bandwidth, working in parallel).
     """
 
-    bandwidth_bytes_per_cycle: Bandwidth
+    bandwidth_bytes_per_cycle: DramBandwidth
     ports: Annotated[Literal["shared", "per_operand"], Expect("shared or per_operand")] = "shared"
+
+    @field_validator("bandwidth_bytes_per_cycle", mode="wrap")
+    @classmethod
+    def _unlimited(cls, value: Any, handler: Any) -> float:
+        return math.inf if isinstance(value, str) and value == UNLIMITED else handler(value)
+
+    @field_serializer("bandwidth_bytes_per_cycle")
+    def _write_unlimited(self, value: float) -> float | str:
+        return UNLIMITED if math.isinf(value) else value
 
 
 class VectorSpec(_Spec):
@@ -333,7 +345,10 @@ class Accelerator(_Spec):
             *parents, leaf = path.split(".")
             for part in parents:
                 node = node[part]
-            node[leaf] = _plain(value)
+            value = _plain(value)
+            if path == "dram.bandwidth_bytes_per_cycle" and value == math.inf:
+                value = UNLIMITED  # what get() returns for unlimited goes back in
+            node[leaf] = value
         if "dataflow" in overrides and "dataflow_choices" not in overrides and data["dataflow"] != "best":
             data["dataflow_choices"] = None
         return validate_model(Accelerator, data, f"{self.name} with overrides")

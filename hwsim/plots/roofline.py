@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -50,13 +50,10 @@ def plot_roofline(results: Sequence[SimResult], accel: Accelerator) -> Figure:
     hi = 10 ** math.ceil(math.log10(max(values.max(), 4 * pes / bandwidth)))
     xs = np.geomspace(lo, hi, 200)
     ax.plot(xs, np.minimum(pes, bandwidth * xs), color="black", linewidth=1.5, label="roofline")
-    ridge = pes / bandwidth
-    ax.axvline(ridge, color="0.5", linestyle=":", linewidth=1)
-    ax.text(ridge / 1.15, pes * 1.2, f"compute roof: {pes} PEs = {pes} MACs/cycle", fontsize=8, va="bottom", ha="right")
-    ax.text(ridge * 1.1, pes * 0.05, f"ridge: {ridge:g} MACs/byte", fontsize=8, color="0.3")
-    x0 = lo * 5
-    ax.annotate(f"bandwidth roof:\n{bandwidth:g} B/cycle x intensity", xy=(x0, bandwidth * x0), xytext=(lo * 1.3, pes * 0.25),
-                fontsize=8, arrowprops={"arrowstyle": "->", "color": "0.3"})
+    if math.isinf(bandwidth):  # unlimited DRAM bandwidth: the compute roof alone
+        ax.text(lo * 1.3, pes * 1.2, f"compute roof: {pes} PEs = {pes} MACs/cycle (DRAM bandwidth unlimited)", fontsize=8)
+    else:
+        _bandwidth_roof(ax, pes, bandwidth, lo)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
@@ -66,10 +63,22 @@ def plot_roofline(results: Sequence[SimResult], accel: Accelerator) -> Figure:
     ax.set_xlabel("arithmetic intensity (MACs per DRAM byte)")
     ax.set_ylabel("achieved MACs per cycle")
     ports = "" if accel.dram.ports == "shared" else " per port"
+    shown = "DRAM unlimited" if math.isinf(bandwidth) else f"{bandwidth:g} B/cycle{ports}"
     ax.set_title(f"Roofline on {accel.name} ({accel.array.rows}x{accel.array.cols}, {accel.dataflow}, "
-                 f"{bandwidth:g} B/cycle{ports}); point area ~ share of cycles", fontsize=10)
+                 f"{shown}); point area ~ share of cycles", fontsize=10)
     ax.grid(True, which="major", alpha=0.25)
     legend = ax.legend(fontsize=8, loc="lower right")
     for handle in legend.legend_handles[: len(results)]:
         handle.set_sizes([30])
     return fig
+
+
+def _bandwidth_roof(ax: Any, pes: int, bandwidth: float, lo: float) -> None:
+    """The ridge (where the bandwidth roof meets the compute roof) and the labels of both roofs."""
+    ridge = pes / bandwidth
+    ax.axvline(ridge, color="0.5", linestyle=":", linewidth=1)
+    ax.text(ridge / 1.15, pes * 1.2, f"compute roof: {pes} PEs = {pes} MACs/cycle", fontsize=8, va="bottom", ha="right")
+    ax.text(ridge * 1.1, pes * 0.05, f"ridge: {ridge:g} MACs/byte", fontsize=8, color="0.3")
+    x0 = lo * 5
+    ax.annotate(f"bandwidth roof:\n{bandwidth:g} B/cycle x intensity", xy=(x0, bandwidth * x0), xytext=(lo * 1.3, pes * 0.25),
+                fontsize=8, arrowprops={"arrowstyle": "->", "color": "0.3"})

@@ -91,6 +91,8 @@ def totals(result: SimResult, worst: int = 5, coverage: Coverage | None = None) 
         "energy_uj": float(t.energy_pj) / 1e6,
         "utilization": float(t.utilization(result.pes)),
         "dram_bytes": float(t.dram_bytes),
+        "dram_bytes_per_cycle_peak": result.dram_bytes_per_cycle_peak,
+        "dram_bytes_per_cycle_peak_layer": _peak_layer(result),
         "area_mm2": result.area_mm2,
         "non_gemm_cycles": int(sum(c for c, op in zip(result.cycles, result.ops) if op not in GEMM_OPS)),
         "least_efficient_layers": [result.names[i] for i in worst_idx],
@@ -99,6 +101,12 @@ def totals(result: SimResult, worst: int = 5, coverage: Coverage | None = None) 
         **extra,
         **_global_buffer_totals(result),
     }
+
+
+def _peak_layer(result: SimResult) -> str | None:
+    """The layer of :attr:`SimResult.dram_bytes_per_cycle_peak` (the first on ties; None without DRAM traffic)."""
+    per_layer = result.dram_bytes_per_cycle
+    return result.names[int(np.argmax(per_layer))] if len(per_layer) and per_layer.max() > 0 else None
 
 
 def _global_buffer_totals(result: SimResult) -> dict[str, Any]:
@@ -184,7 +192,9 @@ def totals_lines(result: SimResult, worst: int = 5, coverage: Coverage | None = 
         f"  latency            {format_number(t['latency_ms'])} ms at {format_number(t['clock_mhz'])} MHz",
         f"  energy             {format_number(t['energy_uj'])} uJ",
         f"  utilization        {format_percent(t['utilization'])}% of {result.pes:,} PEs",
-        f"  DRAM traffic       {format_number(t['dram_bytes'] / 2**20)} MiB",
+        f"  DRAM traffic       {format_number(t['dram_bytes'] / 2**20)} MiB"
+        + (f", at most {format_number(t['dram_bytes_per_cycle_peak'])} B/cycle ({t['dram_bytes_per_cycle_peak_layer']})"
+           if t["dram_bytes_per_cycle_peak_layer"] else ""),
         *(
             [f"  global buffer      {format_number(t['gbuf_bytes_capacity'] / 2**10)} KiB: peak "
              f"{format_number(t['gbuf_peak_bytes'] / 2**10)} KiB held, "

@@ -6,7 +6,8 @@ Topologies are read the way SCALE-Sim 3.0.0 reads them (``topology_utils.py``):
 - Every row is split on commas and **the last field is dropped** (``row.split(',')[:-1]``), so rows
   must end with a comma. A row without the trailing comma loses its last value.
 - Conv format: ``Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels,
-  Num Filter, Strides,`` and an optional sparsity ratio ``N:M`` (hwsim models layers dense). The
+  Num Filter, Strides,`` and an optional sparsity ratio ``N:M`` (hwsim models layers dense: a ratio
+  N < M is listed in the graph's metadata and the CLI warns in one line, :func:`sparsity_warning`). The
   one stride applies to both axes. IFMAP Height/Width already include padding, so layers get
   ``pad = 0`` and ``h``/``w`` as given; the output size is SCALE-Sim's ``ceil((H - F + s) / s)``
   (one more than PyTorch's ``floor((H - F) / s) + 1`` when ``s`` does not divide ``H - F``; the
@@ -46,6 +47,8 @@ __all__ = [
     "load_topology_text",
     "save_topology",
     "scalesim_output_size",
+    "sparsity_warning",
+    "SPARSITY_KEY",
     "topology_text",
 ]
 
@@ -239,13 +242,29 @@ def load_topology_text(text: str, source: str = "<topology>", fmt: str = "auto",
     first = layers[0]
     metadata = [("source", f"SCALE-Sim {kind} topology {source}")]
     if sparse:
-        metadata.append(("scalesim_sparsity_ignored", ", ".join(sparse)))
+        metadata.append((SPARSITY_KEY, ", ".join(sparse)))
     input_shape = (first.n, first.c) if kind == "gemm" else (1, first.c, first.h, first.w)
     graph_name = name if name is not None else (Path(source).stem or "scalesim")
     try:
         return LayerGraph(name=graph_name, input_shape=input_shape, layers=tuple(layers), metadata=tuple(metadata))
     except ValueError as exc:  # the graph's size limits (names are made unique above)
         raise GraphFileError(f"{source}: {exc}") from None
+
+
+#: Graph metadata key listing the layers whose sparsity ratio N:M (N < M) hwsim ignores ("name=N:M, ...").
+SPARSITY_KEY = "scalesim_sparsity_ignored"
+
+
+def sparsity_warning(graph: LayerGraph) -> str | None:
+    """One line saying which layers carry a sparsity ratio that hwsim simulates dense (None when none do:
+    no column, or 1:1). The CLI prints it on stderr; the numbers are those of the dense layers."""
+    listed = dict(graph.metadata).get(SPARSITY_KEY)
+    if not listed:
+        return None
+    items = listed.split(", ")
+    shown = ", ".join(items[:3]) + (f" and {len(items) - 3} more" if len(items) > 3 else "")
+    return (f"{graph.name}: sparsity ratios are not modelled, every layer is simulated dense "
+            f"({len(items)} sparse layer{'s' if len(items) > 1 else ''}: {shown})")
 
 
 def load_topology(path: str | Path, fmt: str = "auto") -> LayerGraph:

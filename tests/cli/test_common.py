@@ -52,3 +52,31 @@ def test_the_format_follows_the_suffix_or_the_option(fmt, output, expected):
 def test_a_format_that_contradicts_the_suffix_is_refused(fmt, output):
     with pytest.raises(ConfigError, match=f"-o {output}: is a .* file name but --format is {fmt}"):
         resolve_format(fmt, output)
+
+
+# ------------------------------------------------------------------ SCALE-Sim sparsity: simulated dense, said in one line
+
+
+def test_a_topology_with_sparsity_ratios_is_simulated_dense_with_one_warning_line(tmp_path, capsys):
+    from hwsim.cli import main
+    from tests.paths import SCALESIM_DATA
+
+    # SCALE-Sim's own sparsity/gemm.csv: GEMM_1 at 3:4 and 1:4
+    assert main(["profile", str(SCALESIM_DATA / "sparsity_gemm.csv"), "--accel", "ws_8x8", "-o", str(tmp_path / "p.csv")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["hwsim: warning: sparsity_gemm: sparsity ratios are not modelled, every layer is simulated dense "
+                   "(2 sparse layers: GEMM_1=3:4, GEMM_1#2=1:4)"]
+    dense = tmp_path / "dense.csv"  # the same layers at 1:1, and without the column: no warning
+    dense.write_text("Layer Name, M, N, K, Sparsity,\nGEMM_1, 3, 5, 16, 4:4,\nGEMM_2, 1, 5, 16,\n")
+    assert main(["profile", str(dense), "--accel", "ws_8x8", "-o", str(tmp_path / "d.csv")]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_a_cfg_that_switches_sparsity_on_is_refused_in_one_line(tmp_path):
+    from tests.cli_helpers import assert_clean_error, hwsim
+    from tests.paths import SCALESIM_DATA
+
+    cfg = tmp_path / "sparse.cfg"
+    cfg.write_text((SCALESIM_DATA / "scale.cfg").read_text().replace("SparsitySupport : false", "SparsitySupport : true"))
+    assert_clean_error(hwsim("profile", "alexnet", "--accel", str(cfg)),
+                       f"{cfg}: [sparsity] SparsitySupport = 'true': hwsim models every layer dense", "expected false")

@@ -485,3 +485,35 @@ def test_profile_and_compare_with_a_global_buffer(tmp_path):
     data["global_buffer"]["kib"] = -1
     bad.write_text(yaml.safe_dump(data))
     assert_clean_error(hwsim("profile", "alexnet", "--accel", str(bad)), str(bad), "global_buffer.kib = -1", "expected")
+
+
+# ------------------------------------------------------------------ issue 15: SCALE-Sim's CALC mode
+
+
+def test_profile_on_a_calc_cfg_never_stalls_and_reports_the_bandwidth_needed(capsys):
+    """SCALE-Sim's scale.cfg (InterfaceBandwidth: CALC) is unlimited DRAM bandwidth: no layer stalls, and
+    each reports dram_bytes / cycles, the bandwidth it needs; the totals give the largest."""
+    from tests.paths import SCALESIM_DATA
+
+    cfg = str(SCALESIM_DATA / "scale.cfg")
+    out, err = run_main(capsys, "profile", "alexnet", "--accel", cfg, "--format", "json")
+    assert err == ""
+    data = json.loads(out)
+    layers = pd.DataFrame(data["layers"])
+    assert (layers["stall_cycles"] == 0).all() and (layers["cycles"] == layers["compute_cycles"]).all()
+    assert "memory" not in set(layers["bound"])
+    busy = layers["cycles"] > 0
+    # (JSON layer rows carry 10 significant digits: pandas' to_json)
+    np.testing.assert_allclose(layers["dram_bytes_per_cycle"][busy], layers["dram_bytes"][busy] / layers["cycles"][busy], rtol=1e-9)
+    assert (layers["dram_bytes_per_cycle"][~busy] == 0).all()
+    peak = layers["dram_bytes_per_cycle"].idxmax()
+    assert data["totals"]["dram_bytes_per_cycle_peak"] == pytest.approx(layers["dram_bytes_per_cycle"][peak], rel=1e-9)
+    assert data["totals"]["dram_bytes_per_cycle_peak_layer"] == layers["layer"][peak]
+    assert data["totals"]["stall_cycles"] == 0
+    # the same accelerator at Bandwidth 10 (USER mode) stalls on the same network: the limit mattered
+    user = SCALESIM_DATA / "scale.cfg"
+    limited = simulate(load_graph("alexnet"), load_accelerator(str(user)).with_overrides({"dram.bandwidth_bytes_per_cycle": 10}))
+    assert limited.stall_cycles.sum() > 0 and limited.energy_pj.sum() == pytest.approx(layers["energy_pj"].sum(), rel=1e-9)
+    table, _ = run_main(capsys, "profile", "alexnet", "--accel", cfg)
+    dram_line = next(line for line in table.splitlines() if line.startswith("  DRAM traffic"))
+    assert dram_line.endswith(f"B/cycle ({layers['layer'][peak]})") and ", at most " in dram_line

@@ -44,8 +44,10 @@ def test_show_cfg_marks_what_the_importer_assumed(capsys):
     assert fields["vector.lanes"] == ("null -> 32", "default")  # null: the array's 32 columns
     assert "Assumed by hwsim (the file does not say):" in text
     assert f"clock_mhz = 1,000: {ASSUMPTIONS['clock_mhz']}" in text
-    # the importer's note on the bandwidth mode is the description, shown at the top
+    # the importer's note on the bandwidth mode is the description, shown at the top; CALC: unlimited
     assert "InterfaceBandwidth CALC" in text.splitlines()[0]
+    assert fields["dram.bandwidth_bytes_per_cycle"] == ("unlimited", "assumed")
+    assert text.splitlines()[-1].endswith("DRAM bandwidth unlimited (no DRAM stalls)")
     assert max(len(line) for line in text.splitlines()) <= 120
 
 

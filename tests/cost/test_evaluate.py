@@ -71,6 +71,40 @@ def test_hand_worked_ws_conv_on_2x2():
     assert result.energy_pj[0] == pytest.approx(32 * 1 + 96 * 0.5 + 73 * 2 + 25 * 100)
 
 
+@pytest.mark.parametrize("ports", ["shared", "per_operand"])
+def test_hand_worked_unlimited_bandwidth(ports):
+    # The layer of test_hand_worked_ws_conv_on_2x2 with dram.bandwidth_bytes_per_cycle: unlimited
+    # (SCALE-Sim's CALC mode): fill, drain and the DRAM time are 0 B / inf = 0, so cycles = compute
+    # = 15 on either port model and nothing stalls. The traffic is the same 25 B, so every energy
+    # component is the same as at 1 B/cycle (leakage 0 here). The bandwidth the layer needs:
+    # 25 B / 15 cycles = 5/3 B per cycle (at 1 B/cycle it uses 25 B over its 28 cycles on average).
+    limited = simulate(graph(conv()), accel(dataflow="ws", bw=1.0, ports=ports))
+    result = simulate(graph(conv()), accel(dataflow="ws", bw="unlimited", ports=ports))
+    assert result.cycles[0] == result.compute_cycles[0] == 15 and result.stall_cycles[0] == 0
+    assert result.roofline_cycles[0] == 8  # 32 MACs / 4 PEs; the DRAM side takes no time
+    assert result.bound[0] == "compute"
+    assert result.dram_bytes[0] == limited.dram_bytes[0] == 25
+    assert result.dram_bytes_per_cycle[0] == pytest.approx(5 / 3) == result.dram_bytes_per_cycle_peak
+    assert limited.cycles[0] == {"shared": 28, "per_operand": 24}[ports]  # per port: 15 + max(9, 8)/2 + 8/2 = 23.5
+    assert limited.dram_bytes_per_cycle[0] == pytest.approx(25 / limited.cycles[0])
+    assert result.energy_pj[0] == limited.energy_pj[0] == pytest.approx(32 * 1 + 96 * 0.5 + 73 * 2 + 25 * 100)
+    assert result.utilization[0] == pytest.approx(32 / (15 * 4))
+
+
+def test_unlimited_bandwidth_vector_ops_and_peak():
+    # vector_graph()'s pool: 64 ops on 4 lanes = 16 cycles however many bytes it moves (64 in + 16
+    # out = 80 B: 5 B per cycle needed); the network's peak is its largest dram_bytes / cycles
+    # (free layers, 0 cycles, count 0).
+    result = simulate(vector_graph(), accel(rows=4, cols=4, bw="unlimited"))
+    assert (result.stall_cycles == 0).all() and "memory" not in result.bound
+    i = result.names.index("pool")
+    assert result.cycles[i] == 16
+    assert result.dram_bytes[i] == 80 and result.dram_bytes_per_cycle[i] == 5
+    busy = result.cycles > 0
+    assert result.dram_bytes_per_cycle_peak == max(result.dram_bytes[busy] / result.cycles[busy])
+    assert (result.dram_bytes_per_cycle[~busy] == 0).all()
+
+
 def test_hand_worked_os_and_is_conv_on_2x2():
     # Same layer, lots of bandwidth. OS: Sr=M=4 -> 2, Sc=N=2 -> 1, T=K=4: per fold 4+2+2-2 = 6 -> 11.
     # IS: Sr=K=4 -> 2, Sc=M=4 -> 2, T=N=2: per fold 4+2+2-2 = 6 -> 4 folds -> 23.
@@ -212,14 +246,16 @@ mixed_graphs = st.lists(any_layer, min_size=1, max_size=5).map(
 
 
 @st.composite
-def accels(draw):
+def accels(draw, unlimited=True):
+    """Random test accelerators; ``unlimited``: the DRAM bandwidth may be unlimited (SCALE-Sim's CALC mode)."""
+    bandwidths = [0.5, 1.0, 4.0, 16.0, *(["unlimited"] if unlimited else [])]
     return accel(
         rows=draw(st.sampled_from([1, 2, 3, 4, 8, 16])),
         cols=draw(st.sampled_from([1, 2, 4, 5, 8, 16])),
         word=draw(st.sampled_from([1, 2, 4])),
         lanes=draw(st.sampled_from([None, 1, 3])),
         dataflow=draw(st.sampled_from(["ws", "os", "is", "best"])),
-        bw=draw(st.sampled_from([0.5, 1.0, 4.0, 16.0])),
+        bw=draw(st.sampled_from(bandwidths)),
         kib=draw(st.sampled_from([0.0625, 0.25, 1.0, 64.0])),
         ports=draw(st.sampled_from(["shared", "per_operand"])),
         pack_groups=draw(st.booleans()),
@@ -268,6 +304,18 @@ def test_more_bandwidth_or_buffer_never_slower(g, hw, factor):
     for buffer in ("ifmap", "filter", "ofmap"):  # each buffer on its own
         bigger = hw.with_overrides({f"buffers.{buffer}_kib": getattr(hw.buffers, f"{buffer}_kib") * factor})
         assert (simulate(g, bigger).cycles <= base).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(g=mixed_graphs, hw=accels())
+def test_unlimited_bandwidth_never_stalls_and_changes_only_time(g, hw):
+    limited = simulate(g, hw)
+    unlimited = simulate(g, hw.with_overrides({"dram.bandwidth_bytes_per_cycle": "unlimited"}))
+    assert (unlimited.stall_cycles == 0).all() and (unlimited.cycles == unlimited.compute_cycles).all()
+    assert (unlimited.cycles <= limited.cycles).all() and "memory" not in unlimited.bound
+    if hw.dataflow != "best":  # same mapping: the same traffic and energy (no leakage in these accelerators)
+        for key in ("compute_cycles", "dram_bytes", "sram_read_bytes", "sram_write_bytes", "energy_pj"):
+            np.testing.assert_array_equal(unlimited.metrics[key], limited.metrics[key], err_msg=key)
 
 
 @settings(max_examples=100, deadline=None)

@@ -28,7 +28,7 @@ import pytest
 
 from hwsim.cost.mapping import compute_cycles, sram_reads
 from hwsim.graph.layer_graph import Layer
-from hwsim.hardware.scalesim_config import load_scalesim_config
+from hwsim.hardware.scalesim_config import load_scalesim_config, load_scalesim_config_text
 from hwsim.sources.scalesim_topology import load_topology, load_topology_text
 from tests.paths import REPO, SCALESIM_DATA
 
@@ -117,6 +117,7 @@ class ScaleSimLayer:
     sram_ifmap_reads: int
     sram_filter_reads: int
     sram_ofmap_writes: int
+    dram_words: int = 0  #: DRAM ifmap + filter reads + ofmap writes (1-byte words)
 
     @property
     def compute_cycles(self) -> int:
@@ -163,6 +164,7 @@ def run_scalesim(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[
                         sram_ifmap_reads=int(detail[2]),
                         sram_filter_reads=int(detail[5]),
                         sram_ofmap_writes=int(detail[8]),
+                        dram_words=int(detail[11]) + int(detail[14]) + int(detail[17]),
                     )
                 )
             cache[key] = layers
@@ -280,6 +282,59 @@ def test_sram_counts_equal_scalesim(run_scalesim: Callable[..., list[ScaleSimLay
         assert g * int(reads.ofmap_writes) + bug == sum(r.sram_ofmap_writes for r in ours), layer.name
 
 
+# ------------------------------------------------------------------------------------ CALC mode totals
+@pytest.mark.parametrize("dataflow,array", CASES, ids=CASE_IDS)
+def test_calc_totals_equal_scalesim(run_scalesim: Callable[..., list[ScaleSimLayer]], dataflow: str, array: tuple[int, int]) -> None:
+    """A CALC-mode .cfg is unlimited DRAM bandwidth: simulate()'s cycles are SCALE-Sim's Total Cycles
+    layer for layer (both stall-free), on the runs of test_conv_compute_cycles_equal_scalesim."""
+    from hwsim.simulate import simulate
+
+    rows, cols = array
+    cfg = cfg_text(dataflow, rows, cols)
+    graph = load_topology_text(CONV_TOPOLOGY, "conv.csv")
+    ours = simulate(graph, load_scalesim_config_text(cfg, "calc.cfg"))
+    results = run_scalesim(cfg, CONV_TOPOLOGY)
+    for i, rows_of_layer in enumerate(per_hwsim_layer(list(graph.layers), results)):
+        assert int(ours.cycles[i]) == sum(r.total_cycles for r in rows_of_layer), graph.layers[i].name
+    assert (ours.stall_cycles == 0).all() and ours.total_cycles == sum(r.total_cycles for r in results)
+
+
+# Real layers. AlexNet conv1 (227x227x3, 96 11x11 filters, stride 4; M = 55*55 = 3025, K = 363, N = 96),
+# 11 s of SCALE-Sim on 64x64 WS (its time grows with the demand lines: 20 s on 32x32); SqueezeNet 1.0
+# fire9's squeeze (13x13x512 -> 64, 1x1) and expand1x1 (13x13x64 -> 256) on 16x16 OS.
+ALEXNET_CONV1 = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n" \
+                "conv1, 227, 227, 11, 11, 3, 96, 4,\n"
+FIRE9 = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, Strides,\n" \
+        "fire9_squeeze, 13, 13, 1, 1, 512, 64, 1,\nfire9_expand1x1, 13, 13, 1, 1, 64, 256, 1,\n"
+
+
+@pytest.mark.parametrize("topology,dataflow,side,expected", [(ALEXNET_CONV1, "ws", 64, [38_579]), (FIRE9, "os", 16, None)],
+                         ids=["alexnet_conv1-ws-64x64", "fire9-os-16x16"])
+def test_calc_totals_of_real_layers_equal_scalesim(run_scalesim: Callable[..., list[ScaleSimLayer]], topology: str,
+                                                   dataflow: str, side: int, expected: list[int] | None) -> None:
+    from hwsim.simulate import simulate
+
+    cfg = cfg_text(dataflow, side, side)
+    graph = load_topology_text(topology, "real.csv")
+    ours = simulate(graph, load_scalesim_config_text(cfg, "calc.cfg"))
+    results = run_scalesim(cfg, topology)
+    assert [int(c) for c in ours.cycles] == [r.total_cycles for r in results]
+    assert all(r.stall_cycles == 0 for r in results) and (ours.stall_cycles == 0).all()
+    if expected is not None:  # WS, 64x64: folds ceil(363/64) * ceil(96/64) = 12, per fold 128 + 64 + 3025 - 2 = 3215
+        assert [int(c) for c in ours.cycles] == expected == [12 * 3215 - 1]
+
+
+def test_alexnet_conv1_on_scale_cfg_is_scalesims_calc_total() -> None:
+    """Issue 15's example: AlexNet conv1 with SCALE-Sim's own scale.cfg (32x32 WS, CALC). SCALE-Sim
+    3.0.0 reports Total Cycles 112,283 and 0 stalls (run by hand: 20 s, too slow for every test run);
+    that is folds ceil(363/32) * ceil(96/32) = 36 x (64 + 32 + 3025 - 2) - 1. Applying Bandwidth 10
+    as a limit gave 668,993."""
+    from hwsim.simulate import simulate
+
+    ours = simulate(load_topology_text(ALEXNET_CONV1, "alexnet.csv"), load_scalesim_config(DATA / "scale.cfg"))
+    assert int(ours.cycles[0]) == 112_283 == 36 * 3119 - 1 and ours.stall_cycles[0] == 0
+
+
 def test_cached_user_bandwidth_runs() -> None:
     """The SCALE-Sim runs cached by benchmarks/validate_scalesim.py (USER bandwidth, 1-16 words per
     cycle, 2-64 kB buffers, numpy 2.3): stalls aside, compute cycles and SRAM counts are the same."""
@@ -318,6 +373,12 @@ def test_shipped_topology_and_cfg_match_scalesim(run_scalesim: Callable[..., lis
         assert int(ours.compute_cycles[i]) == result.compute_cycles, layer.name
         assert result.compute_cycles == expected_cycles("ws", layer.gemm_m, layer.gemm_k, layer.gemm_n, 32, 32)
         assert layer.macs == result.macs
+        # scale.cfg is InterfaceBandwidth: CALC: no stalls on either side, and SCALE-Sim's DRAM words
+        # (unique ifmap + weights + outputs: each fits its half buffer) are hwsim's DRAM bytes, so the
+        # bandwidth each layer needs is SCALE-Sim's DRAM words per Total Cycle.
+        assert int(ours.cycles[i]) == result.total_cycles and ours.stall_cycles[i] == 0 == result.stall_cycles
+        assert ours.dram_bytes[i] == result.dram_words
+        assert ours.dram_bytes_per_cycle[i] == pytest.approx(result.dram_words / result.total_cycles, rel=1e-12)
 
 
 def test_shipped_gemm_topology_matches_scalesim(run_scalesim: Callable[..., list[ScaleSimLayer]]) -> None:
@@ -325,6 +386,10 @@ def test_shipped_gemm_topology_matches_scalesim(run_scalesim: Callable[..., list
     graph = load_topology(DATA / "sparsity_gemm.csv")
     results = run_scalesim((DATA / "scale.cfg").read_text(), (DATA / "sparsity_gemm.csv").read_text(), gemm=True)
     assert len(results) == len(graph.layers) == 2
-    for layer, result in zip(graph.layers, results):
+    from hwsim.simulate import simulate
+
+    ours = simulate(graph, load_scalesim_config(DATA / "scale.cfg"))  # dense: SparsitySupport is false there
+    for i, (layer, result) in enumerate(zip(graph.layers, results)):
         assert int(compute_cycles("ws", layer.gemm_m, layer.gemm_k, layer.gemm_n, 32, 32)) == result.compute_cycles
         assert layer.macs == result.macs
+        assert int(ours.cycles[i]) == result.total_cycles and result.stall_cycles == 0  # CALC totals

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import pickle
 import subprocess
 import sys
@@ -97,6 +98,20 @@ def test_any_valid_accelerator_agrees(rows, cols, kib, dataflow, lanes, vector_o
          "global_buffer.bandwidth_bytes_per_cycle": gbuf_bandwidth, "area.pe_um2": pe_um2}
     )  # fmt: skip
     assert_agree(schema, frozen(schema))
+
+
+@pytest.mark.parametrize("ports", ["shared", "per_operand"])
+def test_unlimited_bandwidth_agrees(ports):
+    """The snapshot holds ``unlimited`` as the schema writes it; the copy reads it as the schema does (inf)."""
+    schema = load_accelerator("ws_32x32").with_overrides({"dram.bandwidth_bytes_per_cycle": "unlimited", "dram.ports": ports})
+    assert schema.model_dump(mode="json")["dram"]["bandwidth_bytes_per_cycle"] == "unlimited"
+    copy = frozen(schema)
+    assert copy.dram.bandwidth_bytes_per_cycle == math.inf
+    assert_agree(schema, copy)
+    assert copy.validated() == schema
+    assert pickle.loads(pickle.dumps(copy)) == copy
+    graph = load_graph("squeezenext_23v5")
+    assert np.array_equal(simulate(graph, copy).cycles, simulate(graph, schema).cycles)
 
 
 def test_best_without_choices_may_use_every_registered_dataflow():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 import sys
@@ -281,6 +282,10 @@ BAD_VALUES = [
     ("buffers: {ifmap_kib: 1, filter_kib: 1, ofmap_kib: 0.1}", "buffers.ofmap_kib", "0.1", "whole number of bytes"),
     ("dram: {bandwidth_bytes_per_cycle: 0}", "dram.bandwidth_bytes_per_cycle", "0", "> 0"),
     ("dram: {bandwidth_bytes_per_cycle: .nan}", "dram.bandwidth_bytes_per_cycle", "nan", "finite"),
+    # unlimited is the word, not YAML's infinity nor another spelling
+    ("dram: {bandwidth_bytes_per_cycle: .inf}", "dram.bandwidth_bytes_per_cycle", "inf", "or unlimited"),
+    ("dram: {bandwidth_bytes_per_cycle: Unlimited}", "dram.bandwidth_bytes_per_cycle", "'Unlimited'", "or unlimited"),
+    ("dram: {bandwidth_bytes_per_cycle: calc}", "dram.bandwidth_bytes_per_cycle", "'calc'", "or unlimited"),
     ("dram: {bandwidth_bytes_per_cycle: 4, ports: both}", "dram.ports", "'both'", "shared or per_operand"),
     ("vector: {lanes: 0}", "vector.lanes", "0", "an integer > 0 and <= 2^24 or null"),
     ("options: {pack_groups: yes}", "options.pack_groups", "'yes'", "true or false"),
@@ -559,6 +564,22 @@ def test_field_paths_cover_the_documented_fields():
 
 
 # ------------------------------------------------------------------ round trips
+
+
+def test_unlimited_bandwidth_loads_and_round_trips(tmp_path):
+    path = write(tmp_path, GOOD_YAML.replace("bandwidth_bytes_per_cycle: 4", "bandwidth_bytes_per_cycle: unlimited"), "calc.yaml")
+    a = load_accelerator(path)
+    assert a.dram.bandwidth_bytes_per_cycle == math.inf == a.get("dram.bandwidth_bytes_per_cycle")
+    assert a.to_dict()["dram"] == {"bandwidth_bytes_per_cycle": "unlimited", "ports": "shared"}
+    assert accelerator_from_dict(json.loads(json.dumps(a.to_dict()))) == a  # valid JSON: no Infinity
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(yaml.safe_dump(a.to_dict(), sort_keys=False))
+    assert load_accelerator(copy) == a
+    # overrides keep it, set it from a finite value, and take back what get() returned
+    assert a.with_overrides({"array.rows": 8}).dram.bandwidth_bytes_per_cycle == math.inf
+    assert a.with_overrides({"dram.bandwidth_bytes_per_cycle": a.get("dram.bandwidth_bytes_per_cycle")}) == a
+    finite = a.with_overrides({"dram.bandwidth_bytes_per_cycle": 4})
+    assert finite.dram.bandwidth_bytes_per_cycle == 4 and finite.with_overrides({"dram.bandwidth_bytes_per_cycle": "unlimited"}) == a
 
 
 @pytest.mark.parametrize("name", accelerator_names())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -52,8 +53,10 @@ def test_shipped_cfg_and_load_accelerator_dispatch() -> None:
     assert accel.name == "scale_example_run_32x32_ws"
     assert (accel.array.rows, accel.array.cols, accel.dataflow) == (32, 32, "ws")
     assert accel.buffers.ifmap_kib == accel.buffers.filter_kib == accel.buffers.ofmap_kib == 64
-    assert accel.dram.bandwidth_bytes_per_cycle == 10
-    assert "CALC" in accel.description  # SCALE-Sim does not limit bandwidth in CALC mode; said so
+    # InterfaceBandwidth: CALC: SCALE-Sim does not limit DRAM bandwidth (Bandwidth : 10 is not used)
+    assert accel.dram.bandwidth_bytes_per_cycle == math.inf
+    assert accel.to_dict()["dram"] == {"bandwidth_bytes_per_cycle": "unlimited", "ports": "per_operand"}
+    assert "CALC" in accel.description and "unlimited" in accel.description
     assert load_accelerator(str(DATA / "scale.cfg")) == accel
     # Energy prices: those of the shipped ws_32x32 accelerator.
     assert accel.energy_pj.model_dump(exclude={"source"}) == load_accelerator("ws_32x32").energy_pj.model_dump(exclude={"source"})
@@ -107,3 +110,33 @@ def test_config_file_errors(tmp_path: Path) -> None:
         load_scalesim_config(tmp_path / "nosection.cfg")
     with pytest.raises(ConfigError, match=r"clock_mhz"):
         load_scalesim_config(DATA / "scale.cfg", clock_mhz=0)
+
+
+def test_calc_mode_is_unlimited_bandwidth_and_user_mode_applies_it() -> None:
+    calc = load_scalesim_config_text(CFG.replace("InterfaceBandwidth: USER", "InterfaceBandwidth: CALC"), "c.cfg")
+    assert calc.dram.bandwidth_bytes_per_cycle == math.inf and calc.dram.ports == "per_operand"
+    # SCALE-Sim's default mode (no [run_presets] key) is CALC as well
+    missing = load_scalesim_config_text(CFG.replace("InterfaceBandwidth: USER", ""), "m.cfg")
+    assert missing.dram == calc.dram
+    # everything else is read as in USER mode
+    user = load_scalesim_config_text(CFG, "u.cfg")
+    assert calc.with_overrides({"dram.bandwidth_bytes_per_cycle": 4.0, "description": user.description, "name": "tiny"}) == user
+
+
+@pytest.mark.parametrize("value", ["true", "True", "TRUE"])
+def test_sparsity_support_on_is_refused_in_one_line(tmp_path: Path, value: str) -> None:
+    """hwsim models layers dense: a config that switches SCALE-Sim's sparse mode on is refused (SCALE-Sim
+    reads the key with .lower() == 'true', scale_config.py:133)."""
+    path = tmp_path / "sparse.cfg"
+    path.write_text(CFG + f"\n[sparsity]\nSparsitySupport : {value}\nSparseRep : ellpack_block\n")
+    with pytest.raises(ConfigError) as info:
+        load_scalesim_config(path)
+    message = str(info.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}: [sparsity] SparsitySupport = '{value}': hwsim models every layer dense")
+    assert "expected false" in message
+
+
+@pytest.mark.parametrize("section", ["", "\n[sparsity]\nSparsitySupport : false\n", "\n[sparsity]\nSparseRep : csr\n"])
+def test_sparsity_off_or_absent_reads_silently(section: str) -> None:
+    assert load_scalesim_config_text(CFG + section, "tiny.cfg") == load_scalesim_config_text(CFG, "tiny.cfg")

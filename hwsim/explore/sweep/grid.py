@@ -141,7 +141,7 @@ def _parse_token(path: str, kind: str, token: str) -> Any:
         if kind in ("int", "optional_int"):
             return int(text)
         if kind in ("float", "optional_float"):
-            return float(text)
+            return text if text == "unlimited" else float(text)  # unlimited: dram.bandwidth_bytes_per_cycle's word
         if kind == "bool":
             return {"true": True, "false": False}[text.lower()]
     except (ValueError, KeyError):
