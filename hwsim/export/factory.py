@@ -46,7 +46,7 @@ def load_factory(spec: str) -> nn.Module:
         raise GraphFileError(f"{spec}: expected a model factory as path/to/file.py:factory")
     path = Path(path_text)
     if not path.is_file():
-        raise GraphFileError(f"{path}: model file not found")
+        raise GraphFileError(f"{path}: model file not found: expected an existing path/to/file.py")
     module_name = f"hwsim_user_model_{abs(hash(str(path.resolve())))}"
     import_spec = importlib.util.spec_from_file_location(module_name, path)
     if import_spec is None or import_spec.loader is None:
@@ -62,10 +62,10 @@ def load_factory(spec: str) -> nn.Module:
         except Exception as exc:  # a user file can raise anything; report it on one line
             sys.modules.pop(module_name, None)
             missing = missing_extra(exc, f"the model file {path}") if _imports_torch(exc) else None
-            raise missing or GraphFileError(f"{path}: import failed: {_one_line(exc)}") from None
+            raise missing or GraphFileError(f"{path}: import failed: {_one_line(exc)}; expected a Python file that imports cleanly") from None
     if not hasattr(user_module, attr):
         defined = sorted(n for n, v in vars(user_module).items() if callable(v) and not n.startswith("_"))
-        raise GraphFileError(f"{path}: no attribute {attr!r} (callables defined: {', '.join(defined) or 'none'})")
+        raise GraphFileError(f"{path}: no attribute {attr!r}: expected a function or class of that name that builds the model (callables defined: {', '.join(defined) or 'none'})")
     factory = getattr(user_module, attr)
     if isinstance(factory, nn.Module):
         _SOURCES[factory] = spec
@@ -76,7 +76,7 @@ def load_factory(spec: str) -> nn.Module:
         try:
             model = factory()
         except Exception as exc:  # the user's factory can raise anything
-            raise GraphFileError(f"{spec}: factory raised {_one_line(exc)}") from None
+            raise GraphFileError(f"{spec}: factory raised {_one_line(exc)}; expected it to return an nn.Module") from None
     if not isinstance(model, nn.Module):
         raise GraphFileError(f"{spec}: factory returned {type(model).__name__}, expected a torch.nn.Module")
     _SOURCES[model] = spec

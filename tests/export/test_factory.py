@@ -50,8 +50,8 @@ def test_load_factory(tmp_path):
 @pytest.mark.parametrize(
     ("attr", "message"),
     [
-        ("missing", r"no attribute 'missing' \(callables defined: .*make"),
-        ("broken", r"factory raised RuntimeError: no weights here$"),
+        ("missing", r"no attribute 'missing': expected a function or class .*\(callables defined: .*make"),
+        ("broken", r"factory raised RuntimeError: no weights here; expected it to return an nn.Module$"),
         ("not_a_model", r"factory returned int, expected a torch.nn.Module"),
     ],
 )
