@@ -60,7 +60,7 @@ def check_sweep_size(counts: Sequence[int], models: int = 1) -> int:
         shape = " x ".join(f"{int(c):,}" for c in counts) or "1"
         raise ConfigError(
             f"the sweep has {rows:,} rows ({configs:,} configurations: {shape} values, x {models} model(s)), over the limit "
-            f"of {MAX_SWEEP_ROWS:,} rows per sweep; sweep fewer values, or split it into several sweeps with separate outputs"
+            f"of {MAX_SWEEP_ROWS:,} rows per sweep (expected at most that many); sweep fewer values, or split it into several sweeps with separate outputs"
         )
     return rows
 
