@@ -209,17 +209,20 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 def _check_rows(frame, objectives: list[str], source: str) -> None:
-    """Every objective a finite number >= 0 and one row per (model, configuration): a sweep
-    writes nothing else, so another value is a damaged or hand-edited file, not a point."""
+    """Every objective a number a sweep writes there (finite, >= 0, a share at most 1) and one row
+    per (model, configuration): another value is a damaged or hand-edited file, not a point."""
     import numpy as np
+
+    from hwsim.explore.sweep.kept_values import not_written_by_sweep
 
     for column in objectives:
         values = frame[column].to_numpy(dtype=np.float64, na_value=np.nan)
-        bad = np.flatnonzero(~(np.isfinite(values) & (values >= 0)))
+        mask, expected = not_written_by_sweep(column, values)
+        bad = np.flatnonzero(mask)
         if len(bad):
             label = int(frame.index[bad[0]])  # the row's position in the file (kept through --model)
             where = f"line {label + 2}" if str(source).lower().endswith(".csv") else f"row {label + 1}"
-            raise ConfigError(f"pareto: {source}: {where}: {column} = {float(values[bad[0]])!r}: expected a finite number >= 0 "
+            raise ConfigError(f"pareto: {source}: {where}: {column} = {float(values[bad[0]])!r}: expected {expected} "
                               f"(as `hwsim sweep` writes; {len(bad):,} such row(s))")
     keys = [c for c in ("model", "config_id") if c in frame.columns]
     if "config_id" in keys and frame.duplicated(keys).any():
@@ -248,7 +251,7 @@ def run_pareto(args: argparse.Namespace) -> int:
         frame = frame[frame["model"] == args.model]
     objectives = [args.x, args.y] + ([args.z] if args.z else [])
     by = "model" if "model" in frame.columns else None
-    front = pareto_front(frame, objectives, by=by)
+    front = pareto_front(frame, objectives, by=by)  # checks the objectives are numeric columns
     _check_rows(frame, objectives, args.sweep_output)
     swept = [c for c in frame.columns if c in sweepable_paths()]
     keys = [c for c in ("model", "config_id") if c in frame.columns]

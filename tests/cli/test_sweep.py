@@ -372,3 +372,15 @@ def test_progress_bar_keeps_its_counts_on_an_80_column_terminal(graph_file, tmp_
     # 1,199 x 2 = 2,398 configurations; the bar shrinks, the counts are never cut ("84920/2457...")
     last = proc.stderr.strip().splitlines()[-1]
     assert "2,398/2,398" in last and "configs/s" in last and "left" in last and len(last) <= 80
+
+
+def test_pareto_refuses_a_share_above_one_as_resume_does(tmp_path, capsys):
+    """pareto and --resume judge a sweep's numbers by one rule (kept_values.not_written_by_sweep)."""
+    out = tmp_path / "s.csv"
+    sweep("alexnet", "ws_8x8", {"array.rows": [4, 8]}, output=out)
+    frame = pd.read_csv(out)
+    frame.loc[1, "utilization"] = 1.5
+    frame.to_csv(out, index=False)
+    assert main(["pareto", str(out), "--x", "latency_ms", "--y", "utilization"]) == 2
+    err = capsys.readouterr().err
+    assert "line 3: utilization = 1.5: expected a number from 0 to 1" in err and err.count("\n") == 1

@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from hwsim.errors import ConfigError
+from hwsim.explore.sweep.chunks import summary_columns
 
-__all__ = ["SHARES", "TEXT_COLUMNS", "check_kept_values"]
+__all__ = ["SHARES", "TEXT_COLUMNS", "check_kept_values", "not_written_by_sweep"]
 
 #: Summary columns that hold text, not numbers.
 TEXT_COLUMNS = frozenset({"model", "config_id", "accelerator", "bound", "bottleneck_layer"})
@@ -27,9 +29,16 @@ SHARES = frozenset({"utilization", "stall_share", "memory_bound_share", "bottlen
 CSV_BLOCK_LINES = 200_000
 
 
-def _metric_columns(columns: Sequence[str]) -> list[str]:
-    from hwsim.explore.sweep.chunks import summary_columns
+def not_written_by_sweep(column: str, values: NDArray[np.float64]) -> tuple[NDArray[np.bool_], str]:
+    """Which ``values`` of a numeric sweep column no sweep writes (NaN, infinite, negative; above 1
+    for a share), and what it writes there instead (for the message)."""
+    bad = ~np.isfinite(values) | (values < 0)
+    if column in SHARES:
+        return bad | (values > 1), "a number from 0 to 1"
+    return bad, "a finite number >= 0"
 
+
+def _metric_columns(columns: Sequence[str]) -> list[str]:
     metrics = set(summary_columns(True))
     return [c for c in columns if c in metrics and c not in TEXT_COLUMNS]
 
@@ -63,11 +72,10 @@ def check_kept_values(sink: Any, columns: Sequence[str]) -> None:
             for name in names:
                 text = piece[name]
                 values = pd.to_numeric(text, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
-                bad = ~np.isfinite(values) | (values < 0) | ((values > 1) if name in SHARES else False)
+                bad, expected = not_written_by_sweep(name, values)
                 if bad.any():
                     row = int(np.flatnonzero(bad)[0])
                     at = f"line {first + row}" if where == "line" else f"{where} row {row + 1}"
-                    expected = "a number from 0 to 1" if name in SHARES else "a finite number >= 0"
                     raise ConfigError(f"{sink.path} {at}: {name} = {str(text.iloc[row])[:40]!r}: expected {expected}, "
                                       "as `hwsim sweep` writes it (the file was edited or damaged)")  # fmt: skip
     except (OSError, ValueError, OverflowError) as exc:
